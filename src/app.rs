@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! One function per command, wiring the modules together; the only module that knows
+//! them all. Also the logger and the mapping of errors to exit codes.
+//!
+//! The clock, the environment and the file system are read here and passed down as
+//! values, so every stage below stays deterministic.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{Datelike, NaiveDate, Utc};
+use rayon::prelude::*;
+
+use crate::classify::Rules;
+use crate::cli::{Cli, Command, Format, InitArgs, ReportArgs};
+use crate::config::{self, AllDayPolicy, Config, ConfigError};
+use crate::ical::{self, Expansion, tz::Zone};
+use crate::input::{self, Input};
+use crate::model::{Occurrence, Period, PeriodError, Problem};
+use crate::output::{Staged, file_stem};
+use crate::report::{self, Settings, Totals, i18n::Lang};
+
+/// A usage error: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Exit code for an error: 2 for usage and config errors, else 1.
+pub fn exit_code_for(err: &anyhow::Error) -> u8 {
+    let usage = err.chain().any(|e| e.is::<UsageError>() || e.is::<ConfigError>() || e.is::<PeriodError>());
+    if usage { 2 } else { 1 }
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    let env = Env::from_process();
+    match &cli.command {
+        Command::Init(args) => init(&cli, args),
+        Command::Report(args) => {
+            let config = load_config(cli.config.as_deref())?;
+            report(&cli, args, &config, &env)
+        }
+    }
+}
+
+/// What the process environment says, read once.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    /// Today's date (UTC); the report zone refines it.
+    pub now: chrono::DateTime<Utc>,
+    /// `$TZ`.
+    pub tz: Option<String>,
+    /// `$LANG`.
+    pub lang: Option<String>,
+}
+
+impl Env {
+    fn from_process() -> Self {
+        let now = std::env::var("CALTALLY_NOW")
+            .ok()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+            .map_or_else(Utc::now, |d| d.with_timezone(&Utc));
+        Self { now, tz: std::env::var("TZ").ok(), lang: std::env::var("LC_ALL").ok().filter(|s| !s.is_empty()).or_else(|| std::env::var("LANG").ok()) }
+    }
+}
+
+fn load_config(explicit: Option<&Path>) -> Result<Config> {
+    match config::find_config(explicit) {
+        Some(path) => Ok(Config::load(&path)?),
+        None => Ok(Config::default()),
+    }
+}
+
+fn init(cli: &Cli, args: &InitArgs) -> Result<u8> {
+    let path = match config::find_config(cli.config.as_deref()) {
+        Some(p) => p,
+        None => config::config_home()
+            .context("cannot find a config directory: set $XDG_CONFIG_HOME or give --config")?
+            .join("caltally")
+            .join("config.toml"),
+    };
+    if path.exists() && !args.force {
+        return Err(UsageError(format!("{} already exists; use --force to overwrite it", path.display())).into());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(&path, config::TEMPLATE).with_context(|| format!("cannot write {}", path.display()))?;
+    if !cli.quiet {
+        println!("wrote {}; edit it, then run: caltally --config {} report --month {}", path.display(), path.display(), Utc::now().format("%Y-%m"));
+    }
+    Ok(0)
+}
+
+/// The report zone: `--tz`, config, `$TZ`, the system zone, else UTC.
+fn report_zone(flag: Option<&str>, config: &Config, env: &Env) -> Result<(Zone, String)> {
+    let named = |name: &str, what: &str| -> Result<(Zone, String)> {
+        let tz: chrono_tz::Tz = name.parse().map_err(|_| UsageError(format!("{what} `{name}` is not an IANA time zone (e.g. Europe/Brussels)")))?;
+        Ok((Zone::Iana(tz), tz.name().to_string()))
+    };
+    if let Some(name) = flag {
+        return named(name, "--tz");
+    }
+    if let Some(name) = &config.timezone {
+        return named(name, "timezone");
+    }
+    if let Some(name) = env.tz.as_deref().map(|t| t.trim_start_matches(':')).filter(|t| !t.is_empty()) {
+        return named(name, "$TZ");
+    }
+    if let Some(name) = system_zone() {
+        if let Ok(z) = named(&name, "system zone") {
+            return Ok(z);
+        }
+    }
+    Ok((Zone::Utc, "UTC".into()))
+}
+
+fn system_zone() -> Option<String> {
+    if let Ok(s) = std::fs::read_to_string("/etc/timezone") {
+        return Some(s.trim().to_string());
+    }
+    let link = std::fs::read_link("/etc/localtime").ok()?;
+    let text = link.to_string_lossy();
+    text.split_once("zoneinfo/").map(|(_, z)| z.to_string())
+}
+
+fn period_of(args: &ReportArgs, today: NaiveDate) -> Result<Period> {
+    Ok(match (&args.month, &args.year, &args.from, &args.to) {
+        (Some(m), _, _, _) => Period::parse_month(m)?,
+        (_, Some(y), _, _) => Period::parse_year(y)?,
+        (_, _, Some(f), Some(t)) => Period::new(Period::parse_date(f)?, Period::parse_date(t)?)?,
+        _ => Period::month(today.year(), today.month()).context("no current month")?,
+    })
+}
+
+fn read_inputs(args: &ReportArgs, config: &Config) -> Result<Vec<Input>> {
+    let specs: Vec<(String, Option<String>)> = if !args.source.is_empty() {
+        args.source.iter().map(|s| (s.clone(), None)).collect()
+    } else {
+        config
+            .sources
+            .iter()
+            .filter_map(|s| s.ics.as_ref().map(|ics| {
+                let spec = if input::http_url(ics).is_some() { ics.clone() } else { config.resolve(ics).display().to_string() };
+                (spec, s.name.clone())
+            }))
+            .collect()
+    };
+    if specs.is_empty() {
+        return Err(UsageError("no calendar to read: give --source FILE|DIR|URL, or add a [[source]] with `ics = \"PATH\"` to the config (see `caltally init`)".into()).into());
+    }
+    let mut inputs = Vec::new();
+    for (spec, name) in specs {
+        inputs.extend(input::read_source(&spec, name.as_deref())?);
+    }
+    Ok(inputs)
+}
+
+fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8> {
+    let (zone, zone_name) = report_zone(args.tz.as_deref(), config, env)?;
+    let today = zone.to_local(env.now).date();
+    let period = period_of(args, today)?;
+    let lang = match args.lang.as_deref().or(config.lang.as_deref()) {
+        Some(l) => Lang::parse(l).ok_or_else(|| UsageError(format!("--lang `{l}` is not supported (use fr or en)")))?,
+        None => Lang::from_env(env.lang.as_deref()),
+    };
+    let rules = config.rules();
+    if let Some(key) = &args.association {
+        if !rules.associations.is_empty() && !rules.associations.iter().any(|a| &a.key == key) {
+            return Err(UsageError(format!("--association `{key}` is not a configured association")).into());
+        }
+    }
+    let settings = Settings {
+        period,
+        zone: zone.clone(),
+        zone_name,
+        all_day: config.all_day_policy().unwrap_or(AllDayPolicy::Skip),
+        lang,
+        rates: config.rates().unwrap_or_default(),
+        currency: config.valuation.as_ref().map_or_else(|| "EUR".into(), |v| v.currency.clone()),
+    };
+    let inputs = read_inputs(args, config)?;
+    let previous = period.previous();
+    let expansion = Expansion::for_dates(zone.clone(), previous.from.min(period.from), period.to);
+    let (occurrences, problems) = expand_inputs(&inputs, &expansion);
+    let keep = |e: &crate::model::Entry| args.association.as_ref().is_none_or(|k| e.association.as_ref() == Some(k));
+    let entries: Vec<_> = report::build_entries(&occurrences, &rules, &settings).into_iter().filter(keep).collect();
+    let prev_settings = Settings { period: previous, ..settings.clone() };
+    let mut prev_totals = Totals::default();
+    for e in report::build_entries(&occurrences, &rules, &prev_settings).into_iter().filter(keep) {
+        prev_totals.add(e.kind, e.minutes);
+    }
+    for p in &problems {
+        eprintln!("caltally: warning: {p}");
+    }
+    let warned = !problems.is_empty();
+    let report = report::build_report(entries, &rules, &settings, Some(prev_totals), problems);
+    let out = args.out.clone().unwrap_or_else(|| {
+        let base = config.output.as_ref().map_or_else(|| PathBuf::from("reports"), |o| config.resolve(&o.display().to_string()));
+        base.join(period.label())
+    });
+    let files = write_report(&report, &out, &args.format)?;
+    if !cli.quiet {
+        let t = lang.text();
+        println!(
+            "caltally: {} {} → {} ({} files, {} entries, {} h)",
+            t.report_title,
+            t.period(&period),
+            out.display(),
+            files.len(),
+            report.entries.len(),
+            t.duration(report.totals.total())
+        );
+    }
+    Ok(if args.strict && warned { 1 } else { 0 })
+}
+
+fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
+    let results: Vec<_> = inputs.par_iter().map(|i| ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x)).collect();
+    let mut occurrences = Vec::new();
+    let mut problems = Vec::new();
+    for (o, p) in results {
+        occurrences.extend(o);
+        problems.extend(p);
+    }
+    (occurrences, problems)
+}
+
+fn write_report(r: &report::Report, out: &Path, formats: &[Format]) -> Result<Vec<String>> {
+    let mut staged = Staged::new(out).with_context(|| format!("cannot create {}", out.display()))?;
+    if formats.contains(&Format::Csv) {
+        staged.write("entries.csv", |w| report::csv::write_entries(w, r).map_err(anyhow::Error::from))?;
+        staged.write("summary.csv", |w| report::csv::write_summary(w, r).map_err(anyhow::Error::from))?;
+    }
+    if formats.contains(&Format::Md) {
+        staged.write("summary.md", |w| report::markdown::write_summary(w, r).map_err(anyhow::Error::from))?;
+        for a in &r.associations {
+            let mut stem = file_stem(&a.key);
+            if stem == "summary" || stem == "entries" {
+                stem.push_str("-association");
+            }
+            staged.write(&format!("{stem}.md"), |w| report::markdown::write_association(w, r, a).map_err(anyhow::Error::from))?;
+        }
+    }
+    staged.commit().with_context(|| format!("cannot move the report into {}", out.display()))
+}
+
+/// A minimal stderr logger: warnings always, info with `-v`, debug with `-vv`.
+pub fn init_logging(verbose: u8, quiet: bool) {
+    struct Stderr;
+    impl log::Log for Stderr {
+        fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+            m.level() <= log::max_level()
+        }
+        fn log(&self, r: &log::Record<'_>) {
+            if self.enabled(r.metadata()) && r.target().starts_with("caltally") {
+                eprintln!("caltally: {}: {}", r.level().as_str().to_lowercase(), r.args());
+            }
+        }
+        fn flush(&self) {}
+    }
+    static LOGGER: Stderr = Stderr;
+    let level = match (quiet, verbose) {
+        (true, _) => log::LevelFilter::Error,
+        (false, 0) => log::LevelFilter::Warn,
+        (false, 1) => log::LevelFilter::Info,
+        _ => log::LevelFilter::Debug,
+    };
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(level);
+    }
+}
+
+/// Re-exported for tests: today's rules from an optional config.
+pub fn rules_of(config: Option<&Config>) -> Rules {
+    config.map(Config::rules).unwrap_or_default()
+}

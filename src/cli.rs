@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The command line: commands, options and help text with examples (clap derive).
+//!
+//! Owns: names, defaults and help of every option. Reads no file, network or clock;
+//! [`crate::app`] gives the options their meaning.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  done
+  1  failed (the message says what; nothing was half-written), or warnings with --strict
+  2  usage or configuration error
+
+Examples:
+  caltally --config fixtures/demo/caltally.toml report --month 2026-10
+  caltally report --source team.ics --year 2026 --tz Europe/Brussels --lang fr
+  caltally init";
+
+/// Turns a shared calendar into exact, classified time reports.
+#[derive(Debug, Parser)]
+#[command(name = "caltally", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Config file [default: $CALTALLY_CONFIG, else $XDG_CONFIG_HOME/caltally/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// More detail on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print nothing but errors and warnings.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented config template.
+    #[command(after_help = "Examples:\n  caltally init\n  caltally --config ./caltally.toml init --force")]
+    Init(InitArgs),
+    /// Write reports (CSV and Markdown) for a period.
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportArgs),
+}
+
+const REPORT_HELP: &str = "\
+Files written in --out (default reports/<period>/): entries.csv, summary.csv, summary.md and
+one <association>.md per association. They are written to a temporary directory first and
+moved into place, so a crash never leaves a half-written report.
+
+Examples:
+  caltally --config fixtures/demo/caltally.toml report --month 2026-10
+  caltally report --source team.ics --source https://cloud.example.org/remote.php/dav/public-calendars/TOKEN?export --month 2026-10
+  caltally report --source ~/.calendars/collectif/ --from 2026-09-15 --to 2026-10-15 --format csv
+  caltally report --source team.ics --year 2026 --association amis --lang en";
+
+/// Options of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Options of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A calendar month, YYYY-MM [default: the current month]
+    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["year", "from", "to"])]
+    pub month: Option<String>,
+    /// A calendar year, YYYY.
+    #[arg(long, value_name = "YYYY", conflicts_with_all = ["from", "to"])]
+    pub year: Option<String>,
+    /// First day of the period, YYYY-MM-DD (needs --to).
+    #[arg(long, value_name = "DATE", requires = "to")]
+    pub from: Option<String>,
+    /// Day after the last day of the period, YYYY-MM-DD (half-open; needs --from).
+    #[arg(long, value_name = "DATE", requires = "from")]
+    pub to: Option<String>,
+    /// Read this .ics file, directory of .ics files or URL instead of the configured
+    /// sources (repeatable).
+    #[arg(long, value_name = "PATH|URL")]
+    pub source: Vec<String>,
+    /// Time zone of the report [default: config `timezone`, else $TZ, else the system zone]
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Output directory [default: config `output`/<period>, else reports/<period>]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Formats to write, comma-separated.
+    #[arg(long, value_name = "LIST", default_value = "csv,md", value_delimiter = ',')]
+    pub format: Vec<Format>,
+    /// Only this association (its key).
+    #[arg(long, value_name = "KEY")]
+    pub association: Option<String>,
+    /// Report language [default: config `lang`, else $LANG, else en]
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Exit with code 1 if any warning was printed.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// entries.csv and summary.csv.
+    Csv,
+    /// summary.md and one page per association.
+    Md,
+}

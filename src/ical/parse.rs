@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Parsing with calcard: from a file's bytes to [`Event`]s (a master VEVENT and its
+//! overrides, grouped by UID) holding typed values (RFC 5545 §3.6.1, §3.8).
+//!
+//! Owns: which properties a report needs and how each is read; grouping by UID; one
+//! warning per bad component or line, naming the UID or line and the source. Blocks far
+//! outside the report window are skipped before parsing, and blocks are parsed in
+//! parallel. Does not resolve time zones or expand recurrences (see [`super::recur`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use calcard::icalendar::{
+    ICalendar, ICalendarClassification, ICalendarComponent, ICalendarComponentType,
+    ICalendarDuration, ICalendarEntry, ICalendarParameterName, ICalendarParameterValue,
+    ICalendarParticipationStatus, ICalendarPeriod, ICalendarProperty, ICalendarRecurrenceRule,
+    ICalendarStatus, ICalendarValue,
+};
+use calcard::{Entry as CalEntry, Parser};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use rayon::prelude::*;
+
+use super::text::{self, Chunk, Unfolded};
+use super::tz::{Zone, ZoneResolver, zone_by_name};
+use super::vtimezone::{CustomZone, tzid_of};
+use crate::model::{EventInfo, Participant, Problem};
+
+/// A date or date-time value as written, before any zone is applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moment {
+    /// `VALUE=DATE`.
+    Date(NaiveDate),
+    /// No zone: read in the report zone.
+    Floating(NaiveDateTime),
+    /// UTC (`Z`), or a numeric offset already applied.
+    Utc(NaiveDateTime),
+    /// A local time with a TZID.
+    Zoned(NaiveDateTime, String),
+}
+
+impl Moment {
+    /// The wall-clock value (midnight for a date).
+    pub fn wall(&self) -> NaiveDateTime {
+        match self {
+            Moment::Date(d) => d.and_time(chrono::NaiveTime::MIN),
+            Moment::Floating(t) | Moment::Utc(t) | Moment::Zoned(t, _) => *t,
+        }
+    }
+
+    /// True for `VALUE=DATE`.
+    pub fn is_date(&self) -> bool {
+        matches!(self, Moment::Date(_))
+    }
+}
+
+/// The end of an RDATE period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeriodEnd {
+    /// An explicit end.
+    End(Moment),
+    /// A duration.
+    Duration(ICalendarDuration),
+}
+
+/// An RDATE value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RDate {
+    /// Start of the added occurrence.
+    pub start: Moment,
+    /// Its own end, for `VALUE=PERIOD`.
+    pub end: Option<PeriodEnd>,
+}
+
+/// One VEVENT component (a master or an override), with the values a report needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    /// Line of `BEGIN:VEVENT` in the source.
+    pub line: usize,
+    /// DTSTART.
+    pub start: Option<Moment>,
+    /// DTEND.
+    pub end: Option<Moment>,
+    /// DURATION.
+    pub duration: Option<ICalendarDuration>,
+    /// RRULEs.
+    pub rrules: Vec<ICalendarRecurrenceRule>,
+    /// RDATEs.
+    pub rdates: Vec<RDate>,
+    /// EXDATEs.
+    pub exdates: Vec<Moment>,
+    /// RECURRENCE-ID.
+    pub recurrence_id: Option<Moment>,
+    /// RANGE=THISANDFUTURE on the RECURRENCE-ID.
+    pub this_and_future: bool,
+    /// SEQUENCE.
+    pub sequence: i64,
+    /// STATUS:CANCELLED.
+    pub cancelled: bool,
+    /// Descriptive properties.
+    pub info: Arc<EventInfo>,
+}
+
+/// A master and its overrides, sharing one UID in one calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The UID (made up from the line if missing).
+    pub uid: Arc<str>,
+    /// Calendar name.
+    pub calendar: Arc<str>,
+    /// The component without RECURRENCE-ID.
+    pub master: Option<Component>,
+    /// Components with a RECURRENCE-ID.
+    pub overrides: Vec<Component>,
+}
+
+/// Everything read from one file.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Events, in file order.
+    pub events: Vec<Event>,
+    /// The file's VTIMEZONE-only zones.
+    pub zones: ZoneResolver,
+    /// Warnings.
+    pub problems: Vec<Problem>,
+}
+
+/// Parses one file. `calendar` names the calendar when the file has no X-WR-CALNAME.
+/// With a `window` of dates, non-recurring events certainly outside it are skipped.
+pub fn parse_calendar(bytes: &[u8], source: &str, calendar: &str, window: Option<(NaiveDate, NaiveDate)>) -> Parsed {
+    let mut problems = Vec::new();
+    let doc = text::unfold(bytes, source, &mut problems);
+    let split = text::split(&doc, source, &mut problems);
+    let zones = read_timezones(&split.timezones, &doc, source, &mut problems);
+    let chunks: Vec<&Chunk<'_>> = split
+        .events
+        .iter()
+        .filter(|c| window.is_none_or(|(from, to)| !c.meta.outside(from, to)))
+        .collect();
+    let parsed: Vec<(usize, Option<String>, Result<Component, String>)> = chunks
+        .par_iter()
+        .map(|c| {
+            let line = doc.original_line(c.offset);
+            let (uid, comp) = parse_component(c.text, line);
+            (c.calendar, uid, comp)
+        })
+        .collect();
+    let names: Vec<Arc<str>> = split
+        .calendar_names
+        .iter()
+        .map(|n| Arc::from(n.as_deref().unwrap_or(calendar)))
+        .collect();
+    let default_name: Arc<str> = Arc::from(calendar);
+    let mut events: Vec<Event> = Vec::new();
+    let mut index: HashMap<(usize, Arc<str>), usize> = HashMap::new();
+    for (cal, uid, comp) in parsed {
+        let comp = match comp {
+            Ok(c) => c,
+            Err(msg) => {
+                problems.push(Problem::new(source, msg).with_uid(uid.as_deref()));
+                continue;
+            }
+        };
+        let uid: Arc<str> = match uid {
+            Some(uid) => Arc::from(uid),
+            None => {
+                problems.push(Problem::new(source, "VEVENT has no UID; counted on its own").with_line(comp.line));
+                Arc::from(format!("line-{}", comp.line))
+            }
+        };
+        let at = *index.entry((cal, uid.clone())).or_insert_with(|| {
+            events.push(Event {
+                uid: uid.clone(),
+                calendar: names.get(cal).cloned().unwrap_or_else(|| default_name.clone()),
+                master: None,
+                overrides: Vec::new(),
+            });
+            events.len() - 1
+        });
+        let event = &mut events[at];
+        if comp.recurrence_id.is_some() {
+            event.overrides.push(comp);
+        } else if event.master.is_some() {
+            problems.push(Problem::new(source, "a second VEVENT without RECURRENCE-ID for the same UID; ignored").with_uid(Some(&uid)).with_line(comp.line));
+        } else {
+            event.master = Some(comp);
+        }
+    }
+    Parsed { events, zones, problems }
+}
+
+fn read_timezones(chunks: &[Chunk<'_>], doc: &Unfolded, source: &str, problems: &mut Vec<Problem>) -> ZoneResolver {
+    let mut custom = HashMap::new();
+    for chunk in chunks {
+        let CalEntry::ICalendar(ical) = Parser::new(chunk.text).entry() else { continue };
+        let Some(tz) = ical.components.iter().find(|c| c.component_type == ICalendarComponentType::VTimezone) else { continue };
+        let tzid = tzid_of(tz);
+        if zone_by_name(&tzid).is_some() || custom.contains_key(&tzid) {
+            continue;
+        }
+        let zone = lic_location(tz).or_else(|| match CustomZone::from_component(&ical, tz) {
+            Ok(z) => Some(Zone::Custom(Arc::new(z))),
+            Err(e) => {
+                problems.push(Problem::new(source, e.to_string()).with_line(doc.original_line(chunk.offset)));
+                None
+            }
+        });
+        if let Some(zone) = zone {
+            custom.insert(tzid, zone);
+        }
+    }
+    ZoneResolver::new(custom)
+}
+
+fn lic_location(tz: &ICalendarComponent) -> Option<Zone> {
+    tz.entries.iter().find_map(|e| match (&e.name, e.values.first()) {
+        (ICalendarProperty::Other(n), Some(v)) if n.eq_ignore_ascii_case("X-LIC-LOCATION") => zone_by_name(v.as_text()?),
+        _ => None,
+    })
+}
+
+/// Parses one VEVENT block. Returns the UID (when readable) and the component, or a
+/// message saying why it was dropped.
+pub fn parse_component(text: &str, line: usize) -> (Option<String>, Result<Component, String>) {
+    let ical = match Parser::new(text).entry() {
+        CalEntry::ICalendar(ical) => ical,
+        other => return (None, Err(format!("line {line}: VEVENT could not be read ({})", describe(&other)))),
+    };
+    let Some(vevent) = ical.components.iter().find(|c| c.component_type == ICalendarComponentType::VEvent) else {
+        return (None, Err(format!("line {line}: no VEVENT found")));
+    };
+    let uid = vevent.uid().map(str::to_string);
+    (uid, read_component(&ical, vevent, line))
+}
+
+fn describe(entry: &CalEntry) -> String {
+    match entry {
+        CalEntry::InvalidLine(l) => format!("invalid line `{}`", l.chars().take(60).collect::<String>()),
+        CalEntry::UnterminatedComponent(c) => format!("{c} not terminated"),
+        CalEntry::UnexpectedComponentEnd { found, .. } => format!("unexpected END:{}", found.as_str()),
+        CalEntry::TooManyComponents => "too many components".into(),
+        _ => "unexpected content".into(),
+    }
+}
+
+fn read_component(_ical: &ICalendar, c: &ICalendarComponent, line: usize) -> Result<Component, String> {
+    let mut comp = Component {
+        line,
+        start: None,
+        end: None,
+        duration: None,
+        rrules: Vec::new(),
+        rdates: Vec::new(),
+        exdates: Vec::new(),
+        recurrence_id: None,
+        this_and_future: false,
+        sequence: 0,
+        cancelled: false,
+        info: Arc::default(),
+    };
+    let mut info = EventInfo::default();
+    let mut class_confidential = false;
+    let mut has_dtstamp = false;
+    for e in &c.entries {
+        match &e.name {
+            ICalendarProperty::Dtstart => {
+                comp.start = Some(moment(e).ok_or_else(|| format!("line {line}: DTSTART is not a valid date or date-time"))?)
+            }
+            ICalendarProperty::Dtend => comp.end = moment(e),
+            ICalendarProperty::Duration => {
+                comp.duration = e.values.iter().find_map(|v| match v {
+                    ICalendarValue::Duration(d) => Some(d.clone()),
+                    _ => None,
+                })
+            }
+            ICalendarProperty::Rrule => {
+                for v in &e.values {
+                    if let ICalendarValue::RecurrenceRule(r) = v {
+                        comp.rrules.push(r.as_ref().clone());
+                    }
+                }
+            }
+            ICalendarProperty::Rdate => read_rdates(e, &mut comp.rdates),
+            ICalendarProperty::Exdate => comp.exdates.extend(moments(e)),
+            ICalendarProperty::RecurrenceId => {
+                comp.recurrence_id = moment(e);
+                comp.this_and_future = e.params.iter().any(|p| {
+                    p.name == ICalendarParameterName::Range && p.value == ICalendarParameterValue::Bool(true)
+                });
+            }
+            ICalendarProperty::Sequence => comp.sequence = e.values.first().and_then(|v| v.as_integer()).unwrap_or(0),
+            ICalendarProperty::Status => {
+                comp.cancelled = matches!(e.values.first(), Some(ICalendarValue::Status(ICalendarStatus::Cancelled)))
+            }
+            ICalendarProperty::Summary => info.summary = joined_text(e),
+            ICalendarProperty::Description => info.description = joined_text(e),
+            ICalendarProperty::Categories => {
+                info.categories.extend(e.values.iter().filter_map(|v| v.as_text()).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string))
+            }
+            ICalendarProperty::Organizer => info.organizer = Some(participant(e)),
+            ICalendarProperty::Attendee => info.attendees.push(participant(e)),
+            ICalendarProperty::Class => {
+                class_confidential = matches!(e.values.first(), Some(ICalendarValue::Classification(ICalendarClassification::Confidential)))
+            }
+            ICalendarProperty::Dtstamp => has_dtstamp = true,
+            _ => {}
+        }
+    }
+    if comp.start.is_none() && comp.recurrence_id.is_none() {
+        return Err(format!("line {line}: VEVENT has no DTSTART; ignored"));
+    }
+    info.confidential_stub = class_confidential && !has_dtstamp && info.categories.is_empty() && info.description.is_empty();
+    comp.info = Arc::new(info);
+    Ok(comp)
+}
+
+fn joined_text(e: &ICalendarEntry) -> String {
+    let parts: Vec<&str> = e.values.iter().filter_map(|v| v.as_text()).collect();
+    parts.join(",")
+}
+
+fn participant(e: &ICalendarEntry) -> Participant {
+    let address = e.values.first().and_then(|v| v.as_text()).unwrap_or_default();
+    let email = calcard::icalendar::utils::strip_mailto_scheme(address).trim();
+    let param_text = |name: ICalendarParameterName| {
+        e.params.iter().find(|p| p.name == name).and_then(|p| match &p.value {
+            ICalendarParameterValue::Text(t) => Some(t.clone()),
+            _ => None,
+        })
+    };
+    Participant {
+        email: (!email.is_empty() && email.contains('@')).then(|| email.to_lowercase()),
+        name: param_text(ICalendarParameterName::Cn).filter(|n| !n.trim().is_empty()),
+        declined: e.params.iter().any(|p| {
+            p.name == ICalendarParameterName::Partstat
+                && p.value == ICalendarParameterValue::Partstat(ICalendarParticipationStatus::Declined)
+        }),
+    }
+}
+
+fn moment(e: &ICalendarEntry) -> Option<Moment> {
+    moments(e).next()
+}
+
+fn moments(e: &ICalendarEntry) -> impl Iterator<Item = Moment> + '_ {
+    let tzid = e.tz_id();
+    e.values.iter().filter_map(move |v| to_moment(v.as_partial_date_time()?, tzid))
+}
+
+fn to_moment(p: &calcard::common::PartialDateTime, tzid: Option<&str>) -> Option<Moment> {
+    let dt = p.to_date_time()?;
+    if p.hour.is_none() {
+        return Some(Moment::Date(dt.date_time.date()));
+    }
+    if let Some(off) = dt.offset {
+        return Some(Moment::Utc(dt.date_time - TimeDelta::seconds(off.local_minus_utc().into())));
+    }
+    Some(match tzid {
+        Some(t) => Moment::Zoned(dt.date_time, t.to_string()),
+        None => Moment::Floating(dt.date_time),
+    })
+}
+
+fn read_rdates(e: &ICalendarEntry, out: &mut Vec<RDate>) {
+    let tzid = e.tz_id();
+    for v in &e.values {
+        match v {
+            ICalendarValue::PartialDateTime(p) => {
+                if let Some(start) = to_moment(p, tzid) {
+                    out.push(RDate { start, end: None });
+                }
+            }
+            ICalendarValue::Period(ICalendarPeriod::Range { start, end }) => {
+                if let (Some(s), Some(e)) = (to_moment(start, tzid), to_moment(end, tzid)) {
+                    out.push(RDate { start: s, end: Some(PeriodEnd::End(e)) });
+                }
+            }
+            ICalendarValue::Period(ICalendarPeriod::Duration { start, duration }) => {
+                if let Some(s) = to_moment(start, tzid) {
+                    out.push(RDate { start: s, end: Some(PeriodEnd::Duration(duration.clone())) });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Unescapes RFC 5545 TEXT (`\,` `\;` `\n` `\\`).
+pub fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n' | 'N') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}

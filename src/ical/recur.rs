@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Expansion of events into occurrences over a window (RFC 5545 §3.8.5, §3.8.4.4).
+//!
+//! Owns: RRULE (via [`super::rule`]), RDATE (PERIOD included), EXDATE (DATE-valued and in
+//! other zones), the merge of RECURRENCE-ID overrides keyed by the UTC instant of the
+//! original start whatever their SEQUENCE, RANGE=THISANDFUTURE, cancelled overrides, and
+//! the end of each occurrence (DTEND, else DURATION, else the RFC default).
+//!
+//! Recurrences run on the wall clock of DTSTART's zone, then each local time becomes an
+//! instant ([`Zone::to_utc`]). A DTEND in the same zone keeps the wall-clock length on
+//! every occurrence, so a 22:00–02:00 series is 22:00–02:00 on the DST night too, and
+//! lasts what really elapsed. Expansion is bounded by the window and a per-event cap, and
+//! a panic in one event becomes a warning for its UID.
+
+use std::collections::HashSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use calcard::icalendar::ICalendarDuration;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
+use rayon::prelude::*;
+
+use super::parse::{Component, Event, Moment, Parsed, PeriodEnd};
+use super::rule::{self, RuleError};
+use super::tz::{Zone, ZoneResolver};
+use crate::model::{AllDay, Occurrence, Problem};
+
+/// Default cap on the instances generated for one event.
+pub const DEFAULT_MAX_INSTANCES: usize = 100_000;
+
+/// What an expansion needs besides the events.
+#[derive(Debug, Clone)]
+pub struct Expansion {
+    /// Zone for floating times, dates and unknown TZIDs.
+    pub report_zone: Zone,
+    /// Occurrences must overlap `[from, to)`.
+    pub from: DateTime<Utc>,
+    /// End of the window.
+    pub to: DateTime<Utc>,
+    /// Cap on instances generated per event.
+    pub max_instances: usize,
+}
+
+impl Expansion {
+    /// The window of a period of local dates in the report zone.
+    pub fn for_dates(report_zone: Zone, from: NaiveDate, to: NaiveDate) -> Self {
+        Self {
+            from: report_zone.to_utc(from.and_time(NaiveTime::MIN)),
+            to: report_zone.to_utc(to.and_time(NaiveTime::MIN)),
+            report_zone,
+            max_instances: DEFAULT_MAX_INSTANCES,
+        }
+    }
+}
+
+/// Expands every event of a parsed file, in parallel.
+pub fn expand_occurrences(parsed: &Parsed, x: &Expansion, source: &str) -> (Vec<Occurrence>, Vec<Problem>) {
+    let results: Vec<(Vec<Occurrence>, Vec<Problem>)> = parsed
+        .events
+        .par_iter()
+        .map(|event| {
+            let mut problems = Vec::new();
+            let run = catch_unwind(AssertUnwindSafe(|| {
+                let mut p = Vec::new();
+                let occ = expand_event(event, &parsed.zones, x, source, &mut p);
+                (occ, p)
+            }));
+            match run {
+                Ok((occ, p)) => (occ, p),
+                Err(_) => {
+                    problems.push(Problem::new(source, "internal error while expanding this event; skipped").with_uid(Some(&event.uid)));
+                    (Vec::new(), problems)
+                }
+            }
+        })
+        .collect();
+    let mut occurrences = Vec::new();
+    let mut problems = Vec::new();
+    for (o, p) in results {
+        occurrences.extend(o);
+        problems.extend(p);
+    }
+    (occurrences, problems)
+}
+
+/// How long an occurrence lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    /// Same wall-clock length (DTEND in DTSTART's zone).
+    Wall(TimeDelta),
+    /// Same elapsed time (DTEND in another zone, or UTC).
+    Exact(TimeDelta),
+    /// DURATION: days on the wall clock, then exact time.
+    Nominal { days: i64, exact: TimeDelta },
+}
+
+struct Ctx<'a> {
+    zones: &'a ZoneResolver,
+    x: &'a Expansion,
+    source: &'a str,
+    uid: &'a str,
+    unknown: HashSet<String>,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Ctx<'_> {
+    fn warn(&mut self, msg: impl Into<String>) {
+        self.problems.push(Problem::new(self.source, msg).with_uid(Some(self.uid)));
+    }
+
+    fn zone_of(&mut self, m: &Moment) -> Zone {
+        match m {
+            Moment::Utc(_) => Zone::Utc,
+            Moment::Date(_) | Moment::Floating(_) => self.x.report_zone.clone(),
+            Moment::Zoned(_, tzid) => match self.zones.resolve(tzid) {
+                Some(z) => z,
+                None => {
+                    if self.unknown.insert(tzid.clone()) {
+                        let msg = format!("unknown TZID `{tzid}`; read in the report time zone");
+                        self.warn(msg);
+                    }
+                    self.x.report_zone.clone()
+                }
+            },
+        }
+    }
+
+    fn instant(&mut self, m: &Moment) -> DateTime<Utc> {
+        self.zone_of(m).to_utc(m.wall())
+    }
+
+    fn span(&mut self, c: &Component) -> Option<Span> {
+        let start = c.start.as_ref()?;
+        Some(match (&c.end, &c.duration) {
+            (Some(end), _) if same_clock(start, end) => Span::Wall(end.wall() - start.wall()),
+            (Some(end), _) => Span::Exact(self.instant(end) - self.instant(start)),
+            (None, Some(d)) => nominal(d),
+            (None, None) if start.is_date() => Span::Wall(TimeDelta::days(1)),
+            (None, None) => Span::Exact(TimeDelta::zero()),
+        })
+    }
+}
+
+fn same_clock(a: &Moment, b: &Moment) -> bool {
+    match (a, b) {
+        (Moment::Date(_), Moment::Date(_)) | (Moment::Floating(_), Moment::Floating(_)) | (Moment::Utc(_), Moment::Utc(_)) => true,
+        (Moment::Zoned(_, x), Moment::Zoned(_, y)) => x == y,
+        _ => false,
+    }
+}
+
+fn nominal(d: &ICalendarDuration) -> Span {
+    let sign = if d.neg { -1 } else { 1 };
+    Span::Nominal {
+        days: sign * (i64::from(d.weeks) * 7 + i64::from(d.days)),
+        exact: TimeDelta::seconds(sign * (i64::from(d.hours) * 3600 + i64::from(d.minutes) * 60 + i64::from(d.seconds))),
+    }
+}
+
+/// One instance before its end is known.
+struct Inst<'e> {
+    /// Instant of the original start (the RECURRENCE-ID key).
+    key: DateTime<Utc>,
+    start: DateTime<Utc>,
+    wall: NaiveDateTime,
+    zone: Zone,
+    span: Span,
+    date: bool,
+    comp: &'e Component,
+}
+
+impl Inst<'_> {
+    fn end(&self) -> DateTime<Utc> {
+        match self.span {
+            Span::Wall(d) => self.zone.to_utc(self.wall + d),
+            Span::Exact(d) => self.start + d,
+            Span::Nominal { days, exact } => self.zone.to_utc(self.wall + TimeDelta::days(days)) + exact,
+        }
+    }
+}
+
+/// Expands one event over the window.
+pub fn expand_event(event: &Event, zones: &ZoneResolver, x: &Expansion, source: &str, problems: &mut Vec<Problem>) -> Vec<Occurrence> {
+    let mut ctx = Ctx { zones, x, source, uid: &event.uid, unknown: HashSet::new(), problems };
+    let mut insts: Vec<Inst<'_>> = Vec::new();
+    let mut recurring = false;
+    let mut excluded: HashSet<DateTime<Utc>> = HashSet::new();
+    let mut excluded_dates: HashSet<NaiveDate> = HashSet::new();
+    if let Some(master) = event.master.as_ref().filter(|m| m.start.is_some()) {
+        recurring = !master.rrules.is_empty() || !master.rdates.is_empty();
+        expand_master(&mut ctx, master, &event.overrides, &mut insts);
+        for ex in &master.exdates {
+            match ex {
+                Moment::Date(d) => {
+                    excluded_dates.insert(*d);
+                }
+                other => {
+                    excluded.insert(ctx.instant(other));
+                }
+            }
+        }
+        insts.retain(|i| !excluded.contains(&i.key) && !excluded_dates.contains(&i.wall.date()));
+    }
+    apply_overrides(&mut ctx, &event.overrides, &mut insts, &excluded);
+    recurring |= !event.overrides.is_empty();
+    finish(&mut ctx, event, insts, recurring)
+}
+
+fn expand_master<'e>(ctx: &mut Ctx<'_>, master: &'e Component, overrides: &[Component], insts: &mut Vec<Inst<'e>>) {
+    let Some(start) = master.start.as_ref() else { return };
+    let zone = ctx.zone_of(start);
+    let span = ctx.span(master).unwrap_or(Span::Exact(TimeDelta::zero()));
+    let date = start.is_date();
+    let wall0 = start.wall();
+    let mut walls = vec![wall0];
+    if !master.rrules.is_empty() {
+        let shift = overrides
+            .iter()
+            .filter(|o| o.this_and_future)
+            .filter_map(|o| Some((o.start.as_ref()?.wall() - o.recurrence_id.as_ref()?.wall()).abs()))
+            .max()
+            .unwrap_or_default();
+        let horizon = ctx.x.to.naive_utc() + TimeDelta::days(2) + shift;
+        walls.extend(rule_walls(ctx, master, &zone, wall0, horizon));
+    }
+    walls.sort_unstable();
+    walls.dedup();
+    for wall in walls {
+        let key = zone.to_utc(wall);
+        insts.push(Inst { key, start: key, wall, zone: zone.clone(), span, date, comp: master });
+    }
+    for rdate in &master.rdates {
+        let rzone = ctx.zone_of(&rdate.start);
+        let rstart = rzone.to_utc(rdate.start.wall());
+        let rspan = match &rdate.end {
+            Some(PeriodEnd::End(end)) => Span::Exact(ctx.instant(end) - rstart),
+            Some(PeriodEnd::Duration(d)) => nominal(d),
+            None => span,
+        };
+        if insts.iter().any(|i| i.key == rstart) {
+            continue;
+        }
+        let wall = zone.to_local(rstart);
+        insts.push(Inst { key: rstart, start: rstart, wall: if rdate.start.is_date() { rdate.start.wall() } else { wall }, zone: zone.clone(), span: rspan, date: rdate.start.is_date(), comp: master });
+    }
+}
+
+fn rule_walls(ctx: &mut Ctx<'_>, master: &Component, zone: &Zone, wall0: NaiveDateTime, horizon: NaiveDateTime) -> Vec<NaiveDateTime> {
+    let mut rules = Vec::new();
+    for r in &master.rrules {
+        let until = r.until.as_ref().and_then(|u| u.to_date_time()).map(|u| {
+            if let Some(off) = u.offset {
+                let utc = (u.date_time - TimeDelta::seconds(off.local_minus_utc().into())).and_utc();
+                zone.to_local(utc)
+            } else if r.until.as_ref().is_some_and(|p| p.hour.is_none()) {
+                u.date_time.date().and_hms_opt(23, 59, 59).unwrap_or(u.date_time)
+            } else {
+                u.date_time
+            }
+        });
+        match rule::to_rrule(r, wall0, until) {
+            Ok(rule) => rules.push(rule),
+            Err(RuleError::UntilBeforeStart) => {}
+            Err(e) => ctx.warn(format!("{e}; only DTSTART and RDATEs are used")),
+        }
+    }
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let set = rule::set_of(rules, wall0);
+    let cap = ctx.x.max_instances;
+    let mut walls = Vec::new();
+    let mut iter = (&set).into_iter();
+    for _ in 0..cap {
+        match iter.next() {
+            Some(dt) if dt.naive_utc() > horizon => return walls,
+            Some(dt) => walls.push(dt.naive_utc()),
+            None => return walls,
+        }
+    }
+    ctx.warn(format!("recurrence stopped after {cap} occurrences (cap reached before the end of the period)"));
+    walls
+}
+
+fn apply_overrides<'e>(ctx: &mut Ctx<'_>, overrides: &'e [Component], insts: &mut Vec<Inst<'e>>, excluded: &HashSet<DateTime<Utc>>) {
+    let master_span = insts.first().map(|i| i.span);
+    let mut keyed: Vec<(DateTime<Utc>, &'e Component)> = overrides
+        .iter()
+        .filter_map(|o| Some((ctx.instant(o.recurrence_id.as_ref()?), o)))
+        .collect();
+    // Highest SEQUENCE wins for one RECURRENCE-ID; later in the file breaks ties.
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.sequence.cmp(&b.1.sequence)));
+    let mut chosen: Vec<(DateTime<Utc>, &'e Component)> = Vec::new();
+    for (key, o) in keyed {
+        match chosen.last_mut() {
+            Some(last) if last.0 == key => *last = (key, o),
+            _ => chosen.push((key, o)),
+        }
+    }
+    for (key, o) in chosen.iter().filter(|(_, o)| o.this_and_future) {
+        let Some(start) = o.start.as_ref() else { continue };
+        let delta = ctx.instant(start) - *key;
+        let span = ctx.span(o).or(master_span);
+        for inst in insts.iter_mut().filter(|i| i.key >= *key) {
+            inst.start += delta;
+            inst.wall = inst.zone.to_local(inst.start);
+            if let Some(span) = span {
+                inst.span = span;
+            }
+            inst.comp = o;
+        }
+    }
+    for (key, o) in chosen {
+        let start_moment = o.start.as_ref().or(o.recurrence_id.as_ref());
+        let Some(start_moment) = start_moment else { continue };
+        let zone = ctx.zone_of(start_moment);
+        let start = zone.to_utc(start_moment.wall());
+        let span = if o.end.is_some() || o.duration.is_some() { ctx.span(o) } else { None }
+            .or(master_span)
+            .unwrap_or(Span::Exact(TimeDelta::zero()));
+        let inst = Inst { key, start, wall: start_moment.wall(), zone, span, date: start_moment.is_date(), comp: o };
+        if let Some(slot) = insts.iter_mut().find(|i| i.key == key) {
+            *slot = inst;
+        } else if !excluded.contains(&key) {
+            insts.push(inst);
+        }
+    }
+}
+
+fn finish(ctx: &mut Ctx<'_>, event: &Event, insts: Vec<Inst<'_>>, recurring: bool) -> Vec<Occurrence> {
+    let (from, to) = (ctx.x.from, ctx.x.to);
+    let mut out = Vec::new();
+    let mut warned_negative = false;
+    for inst in insts {
+        if inst.comp.cancelled {
+            continue;
+        }
+        let mut end = inst.end();
+        if end < inst.start {
+            if !warned_negative {
+                ctx.warn("the event ends before it starts; counted as 0 minutes");
+                warned_negative = true;
+            }
+            end = inst.start;
+        }
+        let (start, end, all_day) = if inst.date {
+            let first = inst.wall.date();
+            let last = inst.zone.to_local(end).date().max(first);
+            let rz = &ctx.x.report_zone;
+            (rz.to_utc(first.and_time(NaiveTime::MIN)), rz.to_utc(last.and_time(NaiveTime::MIN)), Some(AllDay { first, end: last }))
+        } else {
+            (inst.start, end, None)
+        };
+        let overlaps = start < to && (end > from || (end == start && start >= from));
+        if !overlaps {
+            continue;
+        }
+        out.push(Occurrence {
+            uid: event.uid.clone(),
+            calendar: event.calendar.clone(),
+            start,
+            end,
+            recurrence_id: recurring.then_some(inst.key),
+            all_day,
+            info: Arc::clone(&inst.comp.info),
+        });
+    }
+    out
+}

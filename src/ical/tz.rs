@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Time zones: turning a TZID into a [`Zone`], and a local wall-clock time into an instant.
+//!
+//! Owns: the TZID resolution order and the RFC 5545 §3.3.5 rules for local times.
+//! 1. An IANA name is taken from the tz database (chrono-tz), never from the file's
+//!    VTIMEZONE, because clients write truncated or wrong VTIMEZONE blocks.
+//! 2. Windows (`Romance Standard Time`) and libical (`/freeassociation.sourceforge.net/…`)
+//!    names are mapped to IANA by calcard.
+//! 3. A TZID known only by its VTIMEZONE is evaluated from that block ([`super::vtimezone`]).
+//! 4. Anything else is unknown: the caller reads it in the report zone and warns.
+//!
+//! A local time in a DST gap is read with the offset in force before the gap (so it moves
+//! forward); an ambiguous local time takes the first of its two instants.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
+
+use super::vtimezone::CustomZone;
+
+/// A resolved time zone.
+#[derive(Debug, Clone)]
+pub enum Zone {
+    /// UTC.
+    Utc,
+    /// A zone of the tz database.
+    Iana(chrono_tz::Tz),
+    /// A fixed offset (e.g. `(UTC+01:00) …` names).
+    Fixed(FixedOffset),
+    /// A zone known only by its VTIMEZONE rules.
+    Custom(Arc<CustomZone>),
+}
+
+impl Zone {
+    /// Offset from UTC, in seconds, in force at the UTC instant `utc`.
+    pub fn offset_at(&self, utc: NaiveDateTime) -> i32 {
+        match self {
+            Zone::Utc => 0,
+            Zone::Iana(tz) => tz.offset_from_utc_datetime(&utc).fix().local_minus_utc(),
+            Zone::Fixed(off) => off.local_minus_utc(),
+            Zone::Custom(zone) => zone.offset_at(utc),
+        }
+    }
+
+    /// The instant of the local wall-clock time `local` in this zone.
+    ///
+    /// A time in a DST gap uses the offset before the gap; an ambiguous time takes the
+    /// earlier instant (RFC 5545 §3.3.5).
+    pub fn to_utc(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        match self {
+            Zone::Utc => local.and_utc(),
+            Zone::Fixed(off) => (local - TimeDelta::seconds(off.local_minus_utc().into())).and_utc(),
+            _ => self.resolve_local(local),
+        }
+    }
+
+    fn resolve_local(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        // Offsets on either side of any transition near `local` (transitions are never
+        // closer than a day apart in practice).
+        let day = TimeDelta::days(1);
+        let before = self.offset_at(local - day);
+        let after = self.offset_at(local + day);
+        let mut best: Option<NaiveDateTime> = None;
+        for off in [before, after] {
+            let utc = local - TimeDelta::seconds(off.into());
+            if self.offset_at(utc) == off && best.is_none_or(|b| utc < b) {
+                best = Some(utc);
+            }
+        }
+        best.unwrap_or(local - TimeDelta::seconds(before.into()))
+            .and_utc()
+    }
+
+    /// The local wall-clock time of `utc` in this zone.
+    pub fn to_local(&self, utc: DateTime<Utc>) -> NaiveDateTime {
+        let naive = utc.naive_utc();
+        naive + TimeDelta::seconds(self.offset_at(naive).into())
+    }
+
+    /// The instant with its offset in this zone, for display.
+    pub fn fixed(&self, utc: DateTime<Utc>) -> DateTime<FixedOffset> {
+        let off = FixedOffset::east_opt(self.offset_at(utc.naive_utc()))
+            .unwrap_or(FixedOffset::east_opt(0).expect("zero is a valid offset"));
+        utc.with_timezone(&off)
+    }
+}
+
+/// Maps a TZID to a zone by name alone: IANA, then Windows, libical and `(UTC±hh:mm)`
+/// names through calcard.
+pub fn zone_by_name(tzid: &str) -> Option<Zone> {
+    let tzid = tzid.trim().trim_matches('"');
+    if let Ok(tz) = chrono_tz::Tz::from_str(tzid) {
+        return Some(iana(tz));
+    }
+    match calcard::common::timezone::Tz::from_str(tzid).ok()? {
+        calcard::common::timezone::Tz::Tz(tz) => Some(iana(tz)),
+        calcard::common::timezone::Tz::Fixed(off) => Some(Zone::Fixed(off)),
+        calcard::common::timezone::Tz::Floating => None,
+    }
+}
+
+fn iana(tz: chrono_tz::Tz) -> Zone {
+    match tz {
+        chrono_tz::UTC | chrono_tz::Tz::Etc__UTC | chrono_tz::Tz::Etc__GMT => Zone::Utc,
+        tz => Zone::Iana(tz),
+    }
+}
+
+/// Resolves the TZIDs of one file: names first, then the file's own VTIMEZONE blocks.
+#[derive(Debug, Default, Clone)]
+pub struct ZoneResolver {
+    custom: HashMap<String, Zone>,
+}
+
+impl ZoneResolver {
+    /// A resolver that knows the given VTIMEZONE-only zones.
+    pub fn new(custom: HashMap<String, Zone>) -> Self {
+        Self { custom }
+    }
+
+    /// The zone for `tzid`, or `None` if nothing knows it.
+    pub fn resolve(&self, tzid: &str) -> Option<Zone> {
+        zone_by_name(tzid).or_else(|| self.custom.get(tzid).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn local(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, mo, d).unwrap().and_hms_opt(h, mi, 0).unwrap()
+    }
+
+    #[test]
+    fn gap_moves_forward_and_ambiguous_takes_first() {
+        let z = zone_by_name("Europe/Brussels").unwrap();
+        assert_eq!(z.to_utc(local(2026, 3, 29, 2, 30)).naive_utc(), local(2026, 3, 29, 1, 30));
+        assert_eq!(z.to_utc(local(2026, 10, 25, 2, 30)).naive_utc(), local(2026, 10, 25, 0, 30));
+        assert_eq!(z.to_utc(local(2026, 7, 1, 12, 0)).naive_utc(), local(2026, 7, 1, 10, 0));
+    }
+
+    #[test]
+    fn windows_and_libical_names_map_to_iana() {
+        for name in [
+            "Romance Standard Time",
+            "W. Europe Standard Time",
+            "/freeassociation.sourceforge.net/Tzfile/Europe/Paris",
+        ] {
+            let z = zone_by_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(z.offset_at(local(2026, 1, 10, 12, 0)), 3600, "{name}");
+        }
+        assert!(zone_by_name("Nowhere/Land").is_none());
+    }
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Reading calendar sources given directly: a local `.ics` file, a directory of `.ics`
+//! files (one object per file, as vdirsyncer writes them), or an `http(s)://` or
+//! `webcal://` URL such as a Nextcloud public link with `?export`.
+//!
+//! Owns: the bytes and the names used in warnings and in the `calendar` column. Knows
+//! nothing of iCalendar.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// One file's bytes and where they came from.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Path or URL, for warnings.
+    pub source: String,
+    /// Calendar name when the data has no X-WR-CALNAME.
+    pub calendar: String,
+    /// Raw bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Why a source could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// A local path could not be read.
+    #[error("cannot read {path}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A URL could not be fetched.
+    #[error("cannot fetch {url}: {message}")]
+    Http {
+        /// The URL, without credentials.
+        url: String,
+        /// Why.
+        message: String,
+    },
+    /// A directory holds no `.ics` file.
+    #[error("{0} holds no .ics file")]
+    EmptyDirectory(PathBuf),
+}
+
+/// Reads a path or URL. A directory yields one input per `.ics` file, sorted by name.
+pub fn read_source(spec: &str, name: Option<&str>) -> Result<Vec<Input>, InputError> {
+    if let Some(url) = http_url(spec) {
+        return Ok(vec![fetch(&url, name)?]);
+    }
+    let path = Path::new(spec);
+    if path.is_dir() {
+        let calendar = name.map(str::to_string).unwrap_or_else(|| stem(path));
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("ics")))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(InputError::EmptyDirectory(path.to_path_buf()));
+        }
+        return files
+            .into_iter()
+            .map(|p| {
+                let bytes = std::fs::read(&p).map_err(|source| InputError::Io { path: p.clone(), source })?;
+                Ok(Input { source: p.display().to_string(), calendar: calendar.clone(), bytes })
+            })
+            .collect();
+    }
+    let bytes = std::fs::read(path).map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+    Ok(vec![Input { source: spec.to_string(), calendar: name.map(str::to_string).unwrap_or_else(|| stem(path)), bytes }])
+}
+
+fn stem(path: &Path) -> String {
+    let trimmed = path.components().next_back().map(|c| c.as_os_str().to_string_lossy().to_string()).unwrap_or_default();
+    trimmed.strip_suffix(".ics").map(str::to_string).unwrap_or(trimmed)
+}
+
+/// The `http(s)` URL of a spec, if it is one (`webcal://` becomes `https://`).
+pub fn http_url(spec: &str) -> Option<String> {
+    let lower = spec.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        Some(spec.to_string())
+    } else if lower.starts_with("webcal://") {
+        Some(format!("https://{}", &spec["webcal://".len()..]))
+    } else {
+        None
+    }
+}
+
+fn fetch(url: &str, name: Option<&str>) -> Result<Input, InputError> {
+    let shown = redact(url);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(15)))
+        .timeout_global(Some(Duration::from_secs(120)))
+        .user_agent(concat!("caltally/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let err = |message: String| InputError::Http { url: shown.clone(), message };
+    let mut response = agent.get(url).call().map_err(|e| err(e.to_string()))?;
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(512 * 1024 * 1024)
+        .read_to_vec()
+        .map_err(|e| err(e.to_string()))?;
+    let calendar = name.map(str::to_string).unwrap_or_else(|| {
+        let path = shown.split(['?', '#']).next().unwrap_or_default();
+        path.trim_end_matches('/').rsplit('/').next().unwrap_or("calendar").trim_end_matches(".ics").to_string()
+    });
+    Ok(Input { source: shown, calendar, bytes })
+}
+
+/// A URL with any `user:password@` removed.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme && !url[scheme + 3..at].contains('/') => format!("{}{}", &url[..scheme + 3], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_recognised_and_redacted() {
+        assert_eq!(http_url("webcal://h/x.ics").as_deref(), Some("https://h/x.ics"));
+        assert_eq!(http_url("./x.ics"), None);
+        assert_eq!(redact("https://bob:secret@h/cal?export"), "https://h/cal?export");
+        assert_eq!(redact("https://h/a@b.ics"), "https://h/a@b.ics");
+    }
+}

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The `caltally` binary: parses the command line, runs the command, prints the error
+//! chain and maps it to the documented exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = caltally::cli::Cli::parse();
+    caltally::app::init_logging(cli.verbose, cli.quiet);
+    match caltally::app::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("caltally: error: {err:#}");
+            ExitCode::from(caltally::app::exit_code_for(&err))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Atomic output: a set of files is written into a temporary directory beside the target,
+//! then moved into place with renames, so a crash never leaves a half-written report.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// A directory being written; nothing is visible at the target until [`Staged::commit`].
+pub struct Staged {
+    target: PathBuf,
+    temp: PathBuf,
+    files: Vec<String>,
+}
+
+impl Staged {
+    /// Starts writing the directory `target`.
+    pub fn new(target: &Path) -> io::Result<Self> {
+        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        fs::create_dir_all(parent)?;
+        let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+        let temp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if temp.exists() {
+            fs::remove_dir_all(&temp)?;
+        }
+        fs::create_dir_all(&temp)?;
+        Ok(Self { target: target.to_path_buf(), temp, files: Vec::new() })
+    }
+
+    /// Writes one file with `write`.
+    pub fn write<E>(&mut self, name: &str, write: impl FnOnce(&mut dyn Write) -> Result<(), E>) -> Result<(), E>
+    where
+        E: From<io::Error>,
+    {
+        let file = fs::File::create(self.temp.join(name))?;
+        let mut w = io::BufWriter::new(file);
+        write(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        self.files.push(name.to_string());
+        Ok(())
+    }
+
+    /// Moves the files into place: the old directory (if any) is replaced as a whole.
+    pub fn commit(mut self) -> io::Result<Vec<String>> {
+        let old = self.temp.with_extension("old");
+        let had_old = self.target.exists();
+        if had_old {
+            if old.exists() {
+                fs::remove_dir_all(&old)?;
+            }
+            fs::rename(&self.target, &old)?;
+        }
+        if let Err(e) = fs::rename(&self.temp, &self.target) {
+            if had_old {
+                let _ = fs::rename(&old, &self.target);
+            }
+            return Err(e);
+        }
+        if had_old {
+            fs::remove_dir_all(&old)?;
+        }
+        Ok(std::mem::take(&mut self.files))
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if self.temp.exists() {
+            let _ = fs::remove_dir_all(&self.temp);
+        }
+    }
+}
+
+/// A file name for an association key: letters, digits, `-` and `_` kept, others `-`.
+pub fn file_stem(key: &str) -> String {
+    let s: String = key.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    if s.is_empty() || s.starts_with('.') { format!("_{s}") } else { s }
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! CSV renderers: `entries.csv` (one row per entry, the columns of DESIGN.md) and
+//! `summary.csv` (totals per association and per person).
+//!
+//! RFC 4180, UTF-8 without BOM. Text cells that a spreadsheet would read as a formula
+//! (starting with `=`, `+`, `-`, `@`, tab or carriage return) are prefixed with `'`.
+
+use std::io::Write;
+
+use chrono::SecondsFormat;
+
+use super::{Report, Totals};
+
+/// The header of `entries.csv`, exactly.
+pub const ENTRIES_HEADER: [&str; 14] = [
+    "date", "start", "end", "minutes", "hours", "association", "kind", "people", "summary", "tags", "calendar", "uid", "recurrence_id", "all_day",
+];
+
+/// Writes `entries.csv`.
+pub fn write_entries(w: impl Write, report: &Report) -> csv::Result<()> {
+    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(w);
+    out.write_record(ENTRIES_HEADER)?;
+    for e in &report.entries {
+        out.write_record([
+            e.date.to_string(),
+            e.start.to_rfc3339_opts(SecondsFormat::Secs, false),
+            e.end.to_rfc3339_opts(SecondsFormat::Secs, false),
+            e.minutes.to_string(),
+            hours(e.minutes),
+            safe(e.association.as_deref().unwrap_or_default()),
+            e.kind.as_str().to_string(),
+            safe(&e.people.join(";")),
+            safe(&e.summary),
+            safe(&e.tags.join(";")),
+            safe(&e.calendar),
+            safe(&e.uid),
+            e.recurrence_id.map(|r| r.to_rfc3339_opts(SecondsFormat::Secs, false)).unwrap_or_default(),
+            e.all_day.to_string(),
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes `summary.csv`: `scope,key,name` then minutes per kind, total and hours.
+/// Scopes: `association`, `unassigned`, `total`, `person`.
+pub fn write_summary(w: impl Write, report: &Report) -> csv::Result<()> {
+    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(w);
+    out.write_record(["scope", "key", "name", "volunteer_minutes", "paid_minutes", "unspecified_minutes", "total_minutes", "total_hours", "person_hours"])?;
+    let mut row = |scope: &str, key: &str, name: &str, t: &Totals, person_minutes: Option<i64>| {
+        out.write_record([
+            scope.to_string(),
+            safe(key),
+            safe(name),
+            t.volunteer.to_string(),
+            t.paid.to_string(),
+            t.unspecified.to_string(),
+            t.total().to_string(),
+            hours(t.total()),
+            person_minutes.map(hours).unwrap_or_default(),
+        ])
+    };
+    for a in &report.associations {
+        row("association", &a.key, &a.name, &a.totals, Some(a.person_minutes))?;
+    }
+    if report.unassigned.total() > 0 || report.entries.iter().any(|e| e.association.is_none()) {
+        row("unassigned", "", "", &report.unassigned, None)?;
+    }
+    row("total", "", "", &report.totals, Some(report.person_minutes))?;
+    for p in &report.people {
+        row("person", &p.key, &p.name, &p.totals, None)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Minutes as decimal hours with two places.
+pub fn hours(minutes: i64) -> String {
+    let hundredths = (minutes * 100 + 30) / 60;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// Neutralises a cell a spreadsheet would evaluate.
+pub fn safe(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(safe("-1+1"), "'-1+1");
+        assert_eq!(safe("Réunion"), "Réunion");
+    }
+
+    #[test]
+    fn hours_have_two_places() {
+        assert_eq!(hours(90), "1.50");
+        assert_eq!(hours(20), "0.33");
+        assert_eq!(hours(0), "0.00");
+        assert_eq!(hours(599), "9.98");
+    }
+}
