@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `make check` is the single gate: format, lints, tests (with the Python oracle) and docs.
+
+VENV ?= .venv
+PYTHON ?= python3
+export CALTALLY_PYTHON ?= $(abspath $(VENV))/bin/python
+
+.PHONY: check fmt lint test doc venv bench demo clean
+
+check: fmt lint test doc
+
+fmt:
+	cargo fmt --all -- --check
+
+lint:
+	cargo clippy --all-targets --locked -- -D warnings
+
+test: venv
+	cargo test --locked
+
+doc:
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked
+
+# Test-only Python tools: the independent oracle (icalendar + recurring_ical_events).
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: tests/oracle/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/oracle/requirements.txt
+	touch $@
+
+bench: venv
+	bash bench/run.sh
+
+demo:
+	cargo run --release -- --config fixtures/demo/caltally.toml report --month 2026-10
+
+clean:
+	cargo clean
+	rm -rf $(VENV) reports
