@@ -27,7 +27,9 @@ pub struct UsageError(pub String);
 
 /// Exit code for an error: 2 for usage and config errors, else 1.
 pub fn exit_code_for(err: &anyhow::Error) -> u8 {
-    let usage = err.chain().any(|e| e.is::<UsageError>() || e.is::<ConfigError>() || e.is::<PeriodError>());
+    let usage = err
+        .chain()
+        .any(|e| e.is::<UsageError>() || e.is::<ConfigError>() || e.is::<PeriodError>());
     if usage { 2 } else { 1 }
 }
 
@@ -60,7 +62,14 @@ impl Env {
             .ok()
             .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
             .map_or_else(Utc::now, |d| d.with_timezone(&Utc));
-        Self { now, tz: std::env::var("TZ").ok(), lang: std::env::var("LC_ALL").ok().filter(|s| !s.is_empty()).or_else(|| std::env::var("LANG").ok()) }
+        Self {
+            now,
+            tz: std::env::var("TZ").ok(),
+            lang: std::env::var("LC_ALL")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .or_else(|| std::env::var("LANG").ok()),
+        }
     }
 }
 
@@ -80,14 +89,24 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<u8> {
             .join("config.toml"),
     };
     if path.exists() && !args.force {
-        return Err(UsageError(format!("{} already exists; use --force to overwrite it", path.display())).into());
+        return Err(UsageError(format!(
+            "{} already exists; use --force to overwrite it",
+            path.display()
+        ))
+        .into());
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    std::fs::write(&path, config::TEMPLATE).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, config::TEMPLATE)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     if !cli.quiet {
-        println!("wrote {}; edit it, then run: caltally --config {} report --month {}", path.display(), path.display(), Utc::now().format("%Y-%m"));
+        println!(
+            "wrote {}; edit it, then run: caltally --config {} report --month {}",
+            path.display(),
+            path.display(),
+            Utc::now().format("%Y-%m")
+        );
     }
     Ok(0)
 }
@@ -95,7 +114,11 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<u8> {
 /// The report zone: `--tz`, config, `$TZ`, the system zone, else UTC.
 fn report_zone(flag: Option<&str>, config: &Config, env: &Env) -> Result<(Zone, String)> {
     let named = |name: &str, what: &str| -> Result<(Zone, String)> {
-        let tz: chrono_tz::Tz = name.parse().map_err(|_| UsageError(format!("{what} `{name}` is not an IANA time zone (e.g. Europe/Brussels)")))?;
+        let tz: chrono_tz::Tz = name.parse().map_err(|_| {
+            UsageError(format!(
+                "{what} `{name}` is not an IANA time zone (e.g. Europe/Brussels)"
+            ))
+        })?;
         Ok((Zone::Iana(tz), tz.name().to_string()))
     };
     if let Some(name) = flag {
@@ -104,7 +127,12 @@ fn report_zone(flag: Option<&str>, config: &Config, env: &Env) -> Result<(Zone, 
     if let Some(name) = &config.timezone {
         return named(name, "timezone");
     }
-    if let Some(name) = env.tz.as_deref().map(|t| t.trim_start_matches(':')).filter(|t| !t.is_empty()) {
+    if let Some(name) = env
+        .tz
+        .as_deref()
+        .map(|t| t.trim_start_matches(':'))
+        .filter(|t| !t.is_empty())
+    {
         return named(name, "$TZ");
     }
     if let Some(name) = system_zone() {
@@ -140,10 +168,16 @@ fn read_inputs(args: &ReportArgs, config: &Config) -> Result<Vec<Input>> {
         config
             .sources
             .iter()
-            .filter_map(|s| s.ics.as_ref().map(|ics| {
-                let spec = if input::http_url(ics).is_some() { ics.clone() } else { config.resolve(ics).display().to_string() };
-                (spec, s.name.clone())
-            }))
+            .filter_map(|s| {
+                s.ics.as_ref().map(|ics| {
+                    let spec = if input::http_url(ics).is_some() {
+                        ics.clone()
+                    } else {
+                        config.resolve(ics).display().to_string()
+                    };
+                    (spec, s.name.clone())
+                })
+            })
             .collect()
     };
     if specs.is_empty() {
@@ -161,13 +195,17 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     let today = zone.to_local(env.now).date();
     let period = period_of(args, today)?;
     let lang = match args.lang.as_deref().or(config.lang.as_deref()) {
-        Some(l) => Lang::parse(l).ok_or_else(|| UsageError(format!("--lang `{l}` is not supported (use fr or en)")))?,
+        Some(l) => Lang::parse(l)
+            .ok_or_else(|| UsageError(format!("--lang `{l}` is not supported (use fr or en)")))?,
         None => Lang::from_env(env.lang.as_deref()),
     };
     let rules = config.rules();
     if let Some(key) = &args.association {
         if !rules.associations.is_empty() && !rules.associations.iter().any(|a| &a.key == key) {
-            return Err(UsageError(format!("--association `{key}` is not a configured association")).into());
+            return Err(UsageError(format!(
+                "--association `{key}` is not a configured association"
+            ))
+            .into());
         }
     }
     let settings = Settings {
@@ -177,17 +215,33 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         all_day: config.all_day_policy().unwrap_or(AllDayPolicy::Skip),
         lang,
         rates: config.rates().unwrap_or_default(),
-        currency: config.valuation.as_ref().map_or_else(|| "EUR".into(), |v| v.currency.clone()),
+        currency: config
+            .valuation
+            .as_ref()
+            .map_or_else(|| "EUR".into(), |v| v.currency.clone()),
     };
     let inputs = read_inputs(args, config)?;
     let previous = period.previous();
     let expansion = Expansion::for_dates(zone.clone(), previous.from.min(period.from), period.to);
     let (occurrences, problems) = expand_inputs(&inputs, &expansion);
-    let keep = |e: &crate::model::Entry| args.association.as_ref().is_none_or(|k| e.association.as_ref() == Some(k));
-    let entries: Vec<_> = report::build_entries(&occurrences, &rules, &settings).into_iter().filter(keep).collect();
-    let prev_settings = Settings { period: previous, ..settings.clone() };
+    let keep = |e: &crate::model::Entry| {
+        args.association
+            .as_ref()
+            .is_none_or(|k| e.association.as_ref() == Some(k))
+    };
+    let entries: Vec<_> = report::build_entries(&occurrences, &rules, &settings)
+        .into_iter()
+        .filter(keep)
+        .collect();
+    let prev_settings = Settings {
+        period: previous,
+        ..settings.clone()
+    };
     let mut prev_totals = Totals::default();
-    for e in report::build_entries(&occurrences, &rules, &prev_settings).into_iter().filter(keep) {
+    for e in report::build_entries(&occurrences, &rules, &prev_settings)
+        .into_iter()
+        .filter(keep)
+    {
         prev_totals.add(e.kind, e.minutes);
     }
     for p in &problems {
@@ -196,7 +250,10 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     let warned = !problems.is_empty();
     let report = report::build_report(entries, &rules, &settings, Some(prev_totals), problems);
     let out = args.out.clone().unwrap_or_else(|| {
-        let base = config.output.as_ref().map_or_else(|| PathBuf::from("reports"), |o| config.resolve(&o.display().to_string()));
+        let base = config.output.as_ref().map_or_else(
+            || PathBuf::from("reports"),
+            |o| config.resolve(&o.display().to_string()),
+        );
         base.join(period.label())
     });
     let files = write_report(&report, &out, &args.format)?;
@@ -216,7 +273,10 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
 }
 
 fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
-    let results: Vec<_> = inputs.par_iter().map(|i| ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x)).collect();
+    let results: Vec<_> = inputs
+        .par_iter()
+        .map(|i| ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x))
+        .collect();
     let mut occurrences = Vec::new();
     let mut problems = Vec::new();
     for (o, p) in results {
@@ -227,22 +287,33 @@ fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Probl
 }
 
 fn write_report(r: &report::Report, out: &Path, formats: &[Format]) -> Result<Vec<String>> {
-    let mut staged = Staged::new(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut staged =
+        Staged::new(out).with_context(|| format!("cannot create {}", out.display()))?;
     if formats.contains(&Format::Csv) {
-        staged.write("entries.csv", |w| report::csv::write_entries(w, r).map_err(anyhow::Error::from))?;
-        staged.write("summary.csv", |w| report::csv::write_summary(w, r).map_err(anyhow::Error::from))?;
+        staged.write("entries.csv", |w| {
+            report::csv::write_entries(w, r).map_err(anyhow::Error::from)
+        })?;
+        staged.write("summary.csv", |w| {
+            report::csv::write_summary(w, r).map_err(anyhow::Error::from)
+        })?;
     }
     if formats.contains(&Format::Md) {
-        staged.write("summary.md", |w| report::markdown::write_summary(w, r).map_err(anyhow::Error::from))?;
+        staged.write("summary.md", |w| {
+            report::markdown::write_summary(w, r).map_err(anyhow::Error::from)
+        })?;
         for a in &r.associations {
             let mut stem = file_stem(&a.key);
             if stem == "summary" || stem == "entries" {
                 stem.push_str("-association");
             }
-            staged.write(&format!("{stem}.md"), |w| report::markdown::write_association(w, r, a).map_err(anyhow::Error::from))?;
+            staged.write(&format!("{stem}.md"), |w| {
+                report::markdown::write_association(w, r, a).map_err(anyhow::Error::from)
+            })?;
         }
     }
-    staged.commit().with_context(|| format!("cannot move the report into {}", out.display()))
+    staged
+        .commit()
+        .with_context(|| format!("cannot move the report into {}", out.display()))
 }
 
 /// A minimal stderr logger: warnings always, info with `-v`, debug with `-vv`.
@@ -254,7 +325,11 @@ pub fn init_logging(verbose: u8, quiet: bool) {
         }
         fn log(&self, r: &log::Record<'_>) {
             if self.enabled(r.metadata()) && r.target().starts_with("caltally") {
-                eprintln!("caltally: {}: {}", r.level().as_str().to_lowercase(), r.args());
+                eprintln!(
+                    "caltally: {}: {}",
+                    r.level().as_str().to_lowercase(),
+                    r.args()
+                );
             }
         }
         fn flush(&self) {}

@@ -96,7 +96,10 @@ impl Rules {
     /// Classifies one occurrence's descriptive data, from calendar `calendar`.
     pub fn classify(&self, info: &EventInfo, calendar: &str) -> Classified {
         let tags = tags_of(info, self.calendar_tag.then_some(calendar));
-        let mut out = Classified { people: self.people_of(info), ..Classified::default() };
+        let mut out = Classified {
+            people: self.people_of(info),
+            ..Classified::default()
+        };
         let mut associations: Vec<String> = Vec::new();
         let (mut volunteer, mut paid) = (false, false);
         for tag in &tags {
@@ -116,7 +119,11 @@ impl Rules {
         }
         out.tags = tags;
         let association_default = match associations.as_slice() {
-            [one] => self.associations.iter().find(|a| &a.key == one).and_then(|a| a.default_kind),
+            [one] => self
+                .associations
+                .iter()
+                .find(|a| &a.key == one)
+                .and_then(|a| a.default_kind),
             _ => None,
         };
         out.kind = match (volunteer, paid) {
@@ -125,7 +132,9 @@ impl Rules {
             _ => association_default.unwrap_or(self.default_kind),
         };
         out.review = match associations.len() {
-            _ if info.confidential_stub && associations.is_empty() => Some(Review::ConfidentialStub),
+            _ if info.confidential_stub && associations.is_empty() => {
+                Some(Review::ConfidentialStub)
+            }
             0 => Some(Review::Unclassified),
             1 if volunteer && paid => Some(Review::ConflictingKinds),
             1 => None,
@@ -141,11 +150,16 @@ impl Rules {
         if self.associations.is_empty() {
             return Some(tag.to_string());
         }
-        self.associations.iter().find(|a| a.tags.iter().any(|t| t == tag)).map(|a| a.key.clone())
+        self.associations
+            .iter()
+            .find(|a| a.tags.iter().any(|t| t == tag))
+            .map(|a| a.key.clone())
     }
 
     fn is_person(&self, tag: &str) -> bool {
-        self.people.iter().any(|p| normalise(&p.key) == tag || normalise(&p.name) == tag)
+        self.people
+            .iter()
+            .any(|p| normalise(&p.key) == tag || normalise(&p.name) == tag)
     }
 
     fn people_of(&self, info: &EventInfo) -> Vec<String> {
@@ -155,16 +169,31 @@ impl Rules {
                 people.push(p);
             }
         };
-        for part in info.organizer.iter().chain(info.attendees.iter()).filter(|p| !p.declined) {
-            let known = part.email.as_ref().and_then(|e| self.people.iter().find(|p| p.emails.contains(e)));
+        for part in info
+            .organizer
+            .iter()
+            .chain(info.attendees.iter())
+            .filter(|p| !p.declined)
+        {
+            let known = part
+                .email
+                .as_ref()
+                .and_then(|e| self.people.iter().find(|p| p.emails.contains(e)));
             match known {
                 Some(p) => add(p.key.clone()),
-                None => add(part.name.clone().or_else(|| part.email.clone()).unwrap_or_default()),
+                None => add(part
+                    .name
+                    .clone()
+                    .or_else(|| part.email.clone())
+                    .unwrap_or_default()),
             }
         }
         for mention in mentions(&info.summary).chain(mentions(&info.description)) {
             let norm = normalise(&mention);
-            let known = self.people.iter().find(|p| normalise(&p.key) == norm || normalise(&p.name) == norm);
+            let known = self
+                .people
+                .iter()
+                .find(|p| normalise(&p.key) == norm || normalise(&p.name) == norm);
             add(known.map_or(mention, |p| p.key.clone()));
         }
         people
@@ -172,18 +201,29 @@ impl Rules {
 
     /// Display name of an association key.
     pub fn association_name(&self, key: &str) -> String {
-        self.associations.iter().find(|a| a.key == key).map_or_else(|| key.to_string(), |a| a.name.clone())
+        self.associations
+            .iter()
+            .find(|a| a.key == key)
+            .map_or_else(|| key.to_string(), |a| a.name.clone())
     }
 
     /// Display name of a person key.
     pub fn person_name(&self, key: &str) -> String {
-        self.people.iter().find(|p| p.key == key).map_or_else(|| key.to_string(), |p| p.name.clone())
+        self.people
+            .iter()
+            .find(|p| p.key == key)
+            .map_or_else(|| key.to_string(), |p| p.name.clone())
     }
 }
 
 /// Normalises a tag: NFKD, combining marks dropped, lowercase, spaces to `-`.
 pub fn normalise(text: &str) -> String {
-    let folded: String = text.trim().nfkd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect();
+    let folded: String = text
+        .trim()
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
     folded.split_whitespace().collect::<Vec<_>>().join("-")
 }
 
@@ -279,12 +319,18 @@ mod tests {
     use crate::model::Participant;
 
     fn info(summary: &str, categories: &[&str]) -> EventInfo {
-        EventInfo { summary: summary.into(), categories: categories.iter().map(|c| c.to_string()).collect(), ..EventInfo::default() }
+        EventInfo {
+            summary: summary.into(),
+            categories: categories.iter().map(|c| c.to_string()).collect(),
+            ..EventInfo::default()
+        }
     }
 
     #[test]
     fn hashtags_skip_urls_and_words() {
-        let found: Vec<String> = hashtags("Mise à jour #YunoHost (#amis) voir https://ex.org/p#section a#b #-").collect();
+        let found: Vec<String> =
+            hashtags("Mise à jour #YunoHost (#amis) voir https://ex.org/p#section a#b #-")
+                .collect();
         assert_eq!(found, ["YunoHost", "amis"]);
     }
 
@@ -312,14 +358,22 @@ mod tests {
     fn two_associations_are_ambiguous_not_guessed() {
         let c = Rules::default().classify(&info("#amis #radio #paye", &[]), "cal");
         assert_eq!(c.association, None);
-        assert_eq!(c.review, Some(Review::Ambiguous(vec!["amis".into(), "radio".into()])));
+        assert_eq!(
+            c.review,
+            Some(Review::Ambiguous(vec!["amis".into(), "radio".into()]))
+        );
         assert_eq!(c.kind, Kind::Paid);
     }
 
     #[test]
     fn configured_mode_uses_aliases_and_default_kind() {
         let rules = Rules {
-            associations: vec![AssociationRule { key: "amis".into(), name: "Les Amis".into(), tags: vec!["amis".into(), "les-amis".into()], default_kind: Some(Kind::Paid) }],
+            associations: vec![AssociationRule {
+                key: "amis".into(),
+                name: "Les Amis".into(),
+                tags: vec!["amis".into(), "les-amis".into()],
+                default_kind: Some(Kind::Paid),
+            }],
             ..Rules::default()
         };
         let c = rules.classify(&info("Permanence", &["Les Amis", "inconnu"]), "cal");
@@ -331,12 +385,24 @@ mod tests {
     #[test]
     fn people_from_participants_and_mentions() {
         let rules = Rules {
-            people: vec![PersonRule { key: "alice".into(), name: "Alice".into(), emails: vec!["alice@ex.org".into()] }],
+            people: vec![PersonRule {
+                key: "alice".into(),
+                name: "Alice".into(),
+                emails: vec!["alice@ex.org".into()],
+            }],
             ..Rules::default()
         };
         let mut i = info("Install @bob, with mail bob@ex.org", &[]);
-        i.organizer = Some(Participant { email: Some("alice@ex.org".into()), name: None, declined: false });
-        i.attendees.push(Participant { email: Some("carol@ex.org".into()), name: Some("Carol".into()), declined: true });
+        i.organizer = Some(Participant {
+            email: Some("alice@ex.org".into()),
+            name: None,
+            declined: false,
+        });
+        i.attendees.push(Participant {
+            email: Some("carol@ex.org".into()),
+            name: Some("Carol".into()),
+            declined: true,
+        });
         assert_eq!(rules.classify(&i, "cal").people, ["alice", "bob"]);
     }
 }

@@ -41,7 +41,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a commented config template.
-    #[command(after_help = "Examples:\n  caltally init\n  caltally --config ./caltally.toml init --force")]
+    #[command(
+        after_help = "Examples:\n  caltally init\n  caltally --config ./caltally.toml init --force"
+    )]
     Init(InitArgs),
     /// Write reports (CSV and Markdown) for a period.
     #[command(after_help = REPORT_HELP)]
@@ -93,7 +95,12 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Formats to write, comma-separated.
-    #[arg(long, value_name = "LIST", default_value = "csv,md", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "csv,md",
+        value_delimiter = ','
+    )]
     pub format: Vec<Format>,
     /// Only this association (its key).
     #[arg(long, value_name = "KEY")]

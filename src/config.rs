@@ -128,10 +128,16 @@ impl Default for ClassifyConfig {
 }
 
 fn default_volunteer() -> Vec<String> {
-    classify::DEFAULT_VOLUNTEER.iter().map(|s| s.to_string()).collect()
+    classify::DEFAULT_VOLUNTEER
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 fn default_paid() -> Vec<String> {
-    classify::DEFAULT_PAID.iter().map(|s| s.to_string()).collect()
+    classify::DEFAULT_PAID
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 fn default_kind() -> String {
     "unspecified".into()
@@ -233,7 +239,10 @@ pub fn config_home() -> Option<PathBuf> {
 impl Config {
     /// Reads and validates the file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::parse(&text, path)
     }
 
@@ -259,28 +268,43 @@ impl Config {
         };
         if let Some(tz) = &self.timezone {
             if tz.parse::<chrono_tz::Tz>().is_err() {
-                return Err(invalid("timezone", format!("`{tz}` is not an IANA time zone (e.g. \"Europe/Brussels\")")));
+                return Err(invalid(
+                    "timezone",
+                    format!("`{tz}` is not an IANA time zone (e.g. \"Europe/Brussels\")"),
+                ));
             }
         }
         if let Some(lang) = &self.lang {
             if crate::report::i18n::Lang::parse(lang).is_none() {
-                return Err(invalid("lang", format!("`{lang}` is not supported (use \"fr\" or \"en\")")));
+                return Err(invalid(
+                    "lang",
+                    format!("`{lang}` is not supported (use \"fr\" or \"en\")"),
+                ));
             }
         }
         if Kind::parse(&self.classify.default_kind).is_none() {
-            return Err(invalid("default_kind", "expected \"volunteer\", \"paid\" or \"unspecified\"".into()));
+            return Err(invalid(
+                "default_kind",
+                "expected \"volunteer\", \"paid\" or \"unspecified\"".into(),
+            ));
         }
         self.all_day_policy().map_err(|m| invalid("all_day", m))?;
         for (key, a) in &self.associations {
             if let Some(k) = &a.default_kind {
                 if Kind::parse(k).is_none() {
-                    return Err(invalid(&format!("associations.{key}.default_kind"), "expected \"volunteer\", \"paid\" or \"unspecified\"".into()));
+                    return Err(invalid(
+                        &format!("associations.{key}.default_kind"),
+                        "expected \"volunteer\", \"paid\" or \"unspecified\"".into(),
+                    ));
                 }
             }
         }
         for (i, s) in self.sources.iter().enumerate() {
             if s.ics.is_none() {
-                return Err(invalid("source", format!("source #{} needs `ics = \"PATH\"`", i + 1)));
+                return Err(invalid(
+                    "source",
+                    format!("source #{} needs `ics = \"PATH\"`", i + 1),
+                ));
             }
         }
         self.rates().map_err(|m| invalid("rates", m))?;
@@ -293,13 +317,17 @@ impl Config {
             toml::Value::String(s) if s == "skip" => Ok(AllDayPolicy::Skip),
             toml::Value::Integer(h) if (0..=24).contains(h) => Ok(AllDayPolicy::Hours(*h as f64)),
             toml::Value::Float(h) if (0.0..=24.0).contains(h) => Ok(AllDayPolicy::Hours(*h)),
-            other => Err(format!("expected \"skip\" or a number of hours between 0 and 24, found {other}")),
+            other => Err(format!(
+                "expected \"skip\" or a number of hours between 0 and 24, found {other}"
+            )),
         }
     }
 
     /// The dated valuation rates, sorted.
     pub fn rates(&self) -> Result<Vec<Rate>, String> {
-        let Some(v) = &self.valuation else { return Ok(Vec::new()) };
+        let Some(v) = &self.valuation else {
+            return Ok(Vec::new());
+        };
         let mut rates = Vec::new();
         for r in &v.rates {
             let text = match &r.from {
@@ -307,11 +335,18 @@ impl Config {
                 toml::Value::Datetime(d) => d.to_string(),
                 other => other.to_string(),
             };
-            let from = NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| format!("`from = {}` must be a date YYYY-MM-DD", r.from))?;
+            let from = NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .map_err(|_| format!("`from = {}` must be a date YYYY-MM-DD", r.from))?;
             if !(r.per_hour.is_finite() && r.per_hour >= 0.0) {
-                return Err(format!("`per_hour = {}` must be a positive number", r.per_hour));
+                return Err(format!(
+                    "`per_hour = {}` must be a positive number",
+                    r.per_hour
+                ));
             }
-            rates.push(Rate { from, per_hour: r.per_hour });
+            rates.push(Rate {
+                from,
+                per_hour: r.per_hour,
+            });
         }
         rates.sort_by_key(|r| r.from);
         Ok(rates)
@@ -330,7 +365,9 @@ impl Config {
                 .map(|(key, a)| AssociationRule {
                     key: key.clone(),
                     name: a.name.clone().unwrap_or_else(|| key.clone()),
-                    tags: std::iter::once(classify::normalise(key)).chain(a.tags.iter().map(|t| classify::normalise(t))).collect(),
+                    tags: std::iter::once(classify::normalise(key))
+                        .chain(a.tags.iter().map(|t| classify::normalise(t)))
+                        .collect(),
                     default_kind: a.default_kind.as_deref().and_then(Kind::parse),
                 })
                 .collect(),
@@ -350,12 +387,20 @@ impl Config {
     /// Resolves a path written in the config relative to the config file's directory.
     pub fn resolve(&self, path: &str) -> PathBuf {
         let p = PathBuf::from(path);
-        if p.is_absolute() { p } else { self.base_dir.join(p) }
+        if p.is_absolute() {
+            p
+        } else {
+            self.base_dir.join(p)
+        }
     }
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 fn line_of_key(text: &str, key: &str) -> usize {
@@ -363,7 +408,8 @@ fn line_of_key(text: &str, key: &str) -> usize {
     text.lines()
         .position(|l| {
             let l = l.trim_start();
-            l.strip_prefix(last).is_some_and(|rest| rest.trim_start().starts_with('='))
+            l.strip_prefix(last)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
         })
         .map_or(1, |i| i + 1)
 }
@@ -384,11 +430,25 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_key() {
-        let err = Config::parse("lang = \"fr\"\ntimezone = \"Mars/Olympus\"\n", Path::new("c.toml")).unwrap_err();
-        assert_eq!(err.to_string(), "c.toml:2: key `timezone`: `Mars/Olympus` is not an IANA time zone (e.g. \"Europe/Brussels\")");
-        let err = Config::parse("[classify]\nvolunter = []\n", Path::new("c.toml")).unwrap_err().to_string();
-        assert!(err.starts_with("c.toml:2: unknown field `volunter`"), "{err}");
-        let err = Config::parse("[classify]\nall_day = \"yes\"\n", Path::new("c.toml")).unwrap_err().to_string();
+        let err = Config::parse(
+            "lang = \"fr\"\ntimezone = \"Mars/Olympus\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.toml:2: key `timezone`: `Mars/Olympus` is not an IANA time zone (e.g. \"Europe/Brussels\")"
+        );
+        let err = Config::parse("[classify]\nvolunter = []\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("c.toml:2: unknown field `volunter`"),
+            "{err}"
+        );
+        let err = Config::parse("[classify]\nall_day = \"yes\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("c.toml:2: key `all_day`"), "{err}");
     }
 }

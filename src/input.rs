@@ -53,7 +53,10 @@ pub fn read_source(spec: &str, name: Option<&str>) -> Result<Vec<Input>, InputEr
     if path.is_dir() {
         let calendar = name.map(str::to_string).unwrap_or_else(|| stem(path));
         let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?
+            .map_err(|source| InputError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("ics")))
             .collect();
@@ -64,18 +67,39 @@ pub fn read_source(spec: &str, name: Option<&str>) -> Result<Vec<Input>, InputEr
         return files
             .into_iter()
             .map(|p| {
-                let bytes = std::fs::read(&p).map_err(|source| InputError::Io { path: p.clone(), source })?;
-                Ok(Input { source: p.display().to_string(), calendar: calendar.clone(), bytes })
+                let bytes = std::fs::read(&p).map_err(|source| InputError::Io {
+                    path: p.clone(),
+                    source,
+                })?;
+                Ok(Input {
+                    source: p.display().to_string(),
+                    calendar: calendar.clone(),
+                    bytes,
+                })
             })
             .collect();
     }
-    let bytes = std::fs::read(path).map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
-    Ok(vec![Input { source: spec.to_string(), calendar: name.map(str::to_string).unwrap_or_else(|| stem(path)), bytes }])
+    let bytes = std::fs::read(path).map_err(|source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(vec![Input {
+        source: spec.to_string(),
+        calendar: name.map(str::to_string).unwrap_or_else(|| stem(path)),
+        bytes,
+    }])
 }
 
 fn stem(path: &Path) -> String {
-    let trimmed = path.components().next_back().map(|c| c.as_os_str().to_string_lossy().to_string()).unwrap_or_default();
-    trimmed.strip_suffix(".ics").map(str::to_string).unwrap_or(trimmed)
+    let trimmed = path
+        .components()
+        .next_back()
+        .map(|c| c.as_os_str().to_string_lossy().to_string())
+        .unwrap_or_default();
+    trimmed
+        .strip_suffix(".ics")
+        .map(str::to_string)
+        .unwrap_or(trimmed)
 }
 
 /// The `http(s)` URL of a spec, if it is one (`webcal://` becomes `https://`).
@@ -98,7 +122,10 @@ fn fetch(url: &str, name: Option<&str>) -> Result<Input, InputError> {
         .user_agent(concat!("caltally/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
-    let err = |message: String| InputError::Http { url: shown.clone(), message };
+    let err = |message: String| InputError::Http {
+        url: shown.clone(),
+        message,
+    };
     let mut response = agent.get(url).call().map_err(|e| err(e.to_string()))?;
     let bytes = response
         .body_mut()
@@ -108,15 +135,26 @@ fn fetch(url: &str, name: Option<&str>) -> Result<Input, InputError> {
         .map_err(|e| err(e.to_string()))?;
     let calendar = name.map(str::to_string).unwrap_or_else(|| {
         let path = shown.split(['?', '#']).next().unwrap_or_default();
-        path.trim_end_matches('/').rsplit('/').next().unwrap_or("calendar").trim_end_matches(".ics").to_string()
+        path.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("calendar")
+            .trim_end_matches(".ics")
+            .to_string()
     });
-    Ok(Input { source: shown, calendar, bytes })
+    Ok(Input {
+        source: shown,
+        calendar,
+        bytes,
+    })
 }
 
 /// A URL with any `user:password@` removed.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme && !url[scheme + 3..at].contains('/') => format!("{}{}", &url[..scheme + 3], &url[at + 1..]),
+        (Some(scheme), Some(at)) if at > scheme && !url[scheme + 3..at].contains('/') => {
+            format!("{}{}", &url[..scheme + 3], &url[at + 1..])
+        }
         _ => url.to_string(),
     }
 }
@@ -127,9 +165,15 @@ mod tests {
 
     #[test]
     fn urls_are_recognised_and_redacted() {
-        assert_eq!(http_url("webcal://h/x.ics").as_deref(), Some("https://h/x.ics"));
+        assert_eq!(
+            http_url("webcal://h/x.ics").as_deref(),
+            Some("https://h/x.ics")
+        );
         assert_eq!(http_url("./x.ics"), None);
-        assert_eq!(redact("https://bob:secret@h/cal?export"), "https://h/cal?export");
+        assert_eq!(
+            redact("https://bob:secret@h/cal?export"),
+            "https://h/cal?export"
+        );
         assert_eq!(redact("https://h/a@b.ics"), "https://h/a@b.ics");
     }
 }

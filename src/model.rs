@@ -93,7 +93,9 @@ impl Period {
 
     /// True if this period is exactly one calendar year.
     pub fn is_year(&self) -> bool {
-        Self::year(self.from.year()) == Some(*self) && self.from.month() == 1 && self.from.day() == 1
+        Self::year(self.from.year()) == Some(*self)
+            && self.from.month() == 1
+            && self.from.day() == 1
     }
 
     /// A short label usable in file names: `2026-10`, `2026` or `2026-10-01_2026-11-15`.
@@ -332,7 +334,10 @@ mod tests {
         let p = Period::parse_month("2026-01").unwrap();
         assert_eq!(p.label(), "2026-01");
         assert_eq!(p.previous().label(), "2025-12");
-        assert_eq!(Period::parse_year("2026").unwrap().previous().label(), "2025");
+        assert_eq!(
+            Period::parse_year("2026").unwrap().previous().label(),
+            "2025"
+        );
         let span = Period::new(
             NaiveDate::from_ymd_opt(2026, 10, 10).unwrap(),
             NaiveDate::from_ymd_opt(2026, 10, 20).unwrap(),

@@ -16,19 +16,33 @@ pub struct Staged {
 impl Staged {
     /// Starts writing the directory `target`.
     pub fn new(target: &Path) -> io::Result<Self> {
-        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         fs::create_dir_all(parent)?;
-        let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "out".into());
         let temp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if temp.exists() {
             fs::remove_dir_all(&temp)?;
         }
         fs::create_dir_all(&temp)?;
-        Ok(Self { target: target.to_path_buf(), temp, files: Vec::new() })
+        Ok(Self {
+            target: target.to_path_buf(),
+            temp,
+            files: Vec::new(),
+        })
     }
 
     /// Writes one file with `write`.
-    pub fn write<E>(&mut self, name: &str, write: impl FnOnce(&mut dyn Write) -> Result<(), E>) -> Result<(), E>
+    pub fn write<E>(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    ) -> Result<(), E>
     where
         E: From<io::Error>,
     {
@@ -74,6 +88,19 @@ impl Drop for Staged {
 
 /// A file name for an association key: letters, digits, `-` and `_` kept, others `-`.
 pub fn file_stem(key: &str) -> String {
-    let s: String = key.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
-    if s.is_empty() || s.starts_with('.') { format!("_{s}") } else { s }
+    let s: String = key
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with('.') {
+        format!("_{s}")
+    } else {
+        s
+    }
 }

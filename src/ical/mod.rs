@@ -21,7 +21,12 @@ pub use recur::Expansion;
 
 /// Parses and expands one file's bytes over the expansion window. `source` names the file
 /// in warnings; `calendar` names the calendar when the file has no X-WR-CALNAME.
-pub fn read_occurrences(bytes: &[u8], source: &str, calendar: &str, x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
+pub fn read_occurrences(
+    bytes: &[u8],
+    source: &str,
+    calendar: &str,
+    x: &Expansion,
+) -> (Vec<Occurrence>, Vec<Problem>) {
     let margin = TimeDelta::days(2);
     let window = ((x.from - margin).date_naive(), (x.to + margin).date_naive());
     let parsed = parse::parse_calendar(bytes, source, calendar, Some(window));

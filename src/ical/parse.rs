@@ -126,7 +126,12 @@ pub struct Parsed {
 
 /// Parses one file. `calendar` names the calendar when the file has no X-WR-CALNAME.
 /// With a `window` of dates, non-recurring events certainly outside it are skipped.
-pub fn parse_calendar(bytes: &[u8], source: &str, calendar: &str, window: Option<(NaiveDate, NaiveDate)>) -> Parsed {
+pub fn parse_calendar(
+    bytes: &[u8],
+    source: &str,
+    calendar: &str,
+    window: Option<(NaiveDate, NaiveDate)>,
+) -> Parsed {
     let mut problems = Vec::new();
     let doc = text::unfold(bytes, source, &mut problems);
     let split = text::split(&doc, source, &mut problems);
@@ -163,14 +168,20 @@ pub fn parse_calendar(bytes: &[u8], source: &str, calendar: &str, window: Option
         let uid: Arc<str> = match uid {
             Some(uid) => Arc::from(uid),
             None => {
-                problems.push(Problem::new(source, "VEVENT has no UID; counted on its own").with_line(comp.line));
+                problems.push(
+                    Problem::new(source, "VEVENT has no UID; counted on its own")
+                        .with_line(comp.line),
+                );
                 Arc::from(format!("line-{}", comp.line))
             }
         };
         let at = *index.entry((cal, uid.clone())).or_insert_with(|| {
             events.push(Event {
                 uid: uid.clone(),
-                calendar: names.get(cal).cloned().unwrap_or_else(|| default_name.clone()),
+                calendar: names
+                    .get(cal)
+                    .cloned()
+                    .unwrap_or_else(|| default_name.clone()),
                 master: None,
                 overrides: Vec::new(),
             });
@@ -180,19 +191,43 @@ pub fn parse_calendar(bytes: &[u8], source: &str, calendar: &str, window: Option
         if comp.recurrence_id.is_some() {
             event.overrides.push(comp);
         } else if event.master.is_some() {
-            problems.push(Problem::new(source, "a second VEVENT without RECURRENCE-ID for the same UID; ignored").with_uid(Some(&uid)).with_line(comp.line));
+            problems.push(
+                Problem::new(
+                    source,
+                    "a second VEVENT without RECURRENCE-ID for the same UID; ignored",
+                )
+                .with_uid(Some(&uid))
+                .with_line(comp.line),
+            );
         } else {
             event.master = Some(comp);
         }
     }
-    Parsed { events, zones, problems }
+    Parsed {
+        events,
+        zones,
+        problems,
+    }
 }
 
-fn read_timezones(chunks: &[Chunk<'_>], doc: &Unfolded, source: &str, problems: &mut Vec<Problem>) -> ZoneResolver {
+fn read_timezones(
+    chunks: &[Chunk<'_>],
+    doc: &Unfolded,
+    source: &str,
+    problems: &mut Vec<Problem>,
+) -> ZoneResolver {
     let mut custom = HashMap::new();
     for chunk in chunks {
-        let CalEntry::ICalendar(ical) = Parser::new(chunk.text).entry() else { continue };
-        let Some(tz) = ical.components.iter().find(|c| c.component_type == ICalendarComponentType::VTimezone) else { continue };
+        let CalEntry::ICalendar(ical) = Parser::new(chunk.text).entry() else {
+            continue;
+        };
+        let Some(tz) = ical
+            .components
+            .iter()
+            .find(|c| c.component_type == ICalendarComponentType::VTimezone)
+        else {
+            continue;
+        };
         let tzid = tzid_of(tz);
         if zone_by_name(&tzid).is_some() || custom.contains_key(&tzid) {
             continue;
@@ -200,7 +235,9 @@ fn read_timezones(chunks: &[Chunk<'_>], doc: &Unfolded, source: &str, problems: 
         let zone = lic_location(tz).or_else(|| match CustomZone::from_component(&ical, tz) {
             Ok(z) => Some(Zone::Custom(Arc::new(z))),
             Err(e) => {
-                problems.push(Problem::new(source, e.to_string()).with_line(doc.original_line(chunk.offset)));
+                problems.push(
+                    Problem::new(source, e.to_string()).with_line(doc.original_line(chunk.offset)),
+                );
                 None
             }
         });
@@ -212,10 +249,14 @@ fn read_timezones(chunks: &[Chunk<'_>], doc: &Unfolded, source: &str, problems: 
 }
 
 fn lic_location(tz: &ICalendarComponent) -> Option<Zone> {
-    tz.entries.iter().find_map(|e| match (&e.name, e.values.first()) {
-        (ICalendarProperty::Other(n), Some(v)) if n.eq_ignore_ascii_case("X-LIC-LOCATION") => zone_by_name(v.as_text()?),
-        _ => None,
-    })
+    tz.entries
+        .iter()
+        .find_map(|e| match (&e.name, e.values.first()) {
+            (ICalendarProperty::Other(n), Some(v)) if n.eq_ignore_ascii_case("X-LIC-LOCATION") => {
+                zone_by_name(v.as_text()?)
+            }
+            _ => None,
+        })
 }
 
 /// Parses one VEVENT block. Returns the UID (when readable) and the component, or a
@@ -223,9 +264,21 @@ fn lic_location(tz: &ICalendarComponent) -> Option<Zone> {
 pub fn parse_component(text: &str, line: usize) -> (Option<String>, Result<Component, String>) {
     let ical = match Parser::new(text).entry() {
         CalEntry::ICalendar(ical) => ical,
-        other => return (None, Err(format!("line {line}: VEVENT could not be read ({})", describe(&other)))),
+        other => {
+            return (
+                None,
+                Err(format!(
+                    "line {line}: VEVENT could not be read ({})",
+                    describe(&other)
+                )),
+            );
+        }
     };
-    let Some(vevent) = ical.components.iter().find(|c| c.component_type == ICalendarComponentType::VEvent) else {
+    let Some(vevent) = ical
+        .components
+        .iter()
+        .find(|c| c.component_type == ICalendarComponentType::VEvent)
+    else {
         return (None, Err(format!("line {line}: no VEVENT found")));
     };
     let uid = vevent.uid().map(str::to_string);
@@ -234,15 +287,23 @@ pub fn parse_component(text: &str, line: usize) -> (Option<String>, Result<Compo
 
 fn describe(entry: &CalEntry) -> String {
     match entry {
-        CalEntry::InvalidLine(l) => format!("invalid line `{}`", l.chars().take(60).collect::<String>()),
+        CalEntry::InvalidLine(l) => {
+            format!("invalid line `{}`", l.chars().take(60).collect::<String>())
+        }
         CalEntry::UnterminatedComponent(c) => format!("{c} not terminated"),
-        CalEntry::UnexpectedComponentEnd { found, .. } => format!("unexpected END:{}", found.as_str()),
+        CalEntry::UnexpectedComponentEnd { found, .. } => {
+            format!("unexpected END:{}", found.as_str())
+        }
         CalEntry::TooManyComponents => "too many components".into(),
         _ => "unexpected content".into(),
     }
 }
 
-fn read_component(_ical: &ICalendar, c: &ICalendarComponent, line: usize) -> Result<Component, String> {
+fn read_component(
+    _ical: &ICalendar,
+    c: &ICalendarComponent,
+    line: usize,
+) -> Result<Component, String> {
     let mut comp = Component {
         line,
         start: None,
@@ -263,7 +324,9 @@ fn read_component(_ical: &ICalendar, c: &ICalendarComponent, line: usize) -> Res
     for e in &c.entries {
         match &e.name {
             ICalendarProperty::Dtstart => {
-                comp.start = Some(moment(e).ok_or_else(|| format!("line {line}: DTSTART is not a valid date or date-time"))?)
+                comp.start = Some(moment(e).ok_or_else(|| {
+                    format!("line {line}: DTSTART is not a valid date or date-time")
+                })?)
             }
             ICalendarProperty::Dtend => comp.end = moment(e),
             ICalendarProperty::Duration => {
@@ -284,22 +347,38 @@ fn read_component(_ical: &ICalendar, c: &ICalendarComponent, line: usize) -> Res
             ICalendarProperty::RecurrenceId => {
                 comp.recurrence_id = moment(e);
                 comp.this_and_future = e.params.iter().any(|p| {
-                    p.name == ICalendarParameterName::Range && p.value == ICalendarParameterValue::Bool(true)
+                    p.name == ICalendarParameterName::Range
+                        && p.value == ICalendarParameterValue::Bool(true)
                 });
             }
-            ICalendarProperty::Sequence => comp.sequence = e.values.first().and_then(|v| v.as_integer()).unwrap_or(0),
+            ICalendarProperty::Sequence => {
+                comp.sequence = e.values.first().and_then(|v| v.as_integer()).unwrap_or(0)
+            }
             ICalendarProperty::Status => {
-                comp.cancelled = matches!(e.values.first(), Some(ICalendarValue::Status(ICalendarStatus::Cancelled)))
+                comp.cancelled = matches!(
+                    e.values.first(),
+                    Some(ICalendarValue::Status(ICalendarStatus::Cancelled))
+                )
             }
             ICalendarProperty::Summary => info.summary = joined_text(e),
             ICalendarProperty::Description => info.description = joined_text(e),
-            ICalendarProperty::Categories => {
-                info.categories.extend(e.values.iter().filter_map(|v| v.as_text()).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string))
-            }
+            ICalendarProperty::Categories => info.categories.extend(
+                e.values
+                    .iter()
+                    .filter_map(|v| v.as_text())
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string),
+            ),
             ICalendarProperty::Organizer => info.organizer = Some(participant(e)),
             ICalendarProperty::Attendee => info.attendees.push(participant(e)),
             ICalendarProperty::Class => {
-                class_confidential = matches!(e.values.first(), Some(ICalendarValue::Classification(ICalendarClassification::Confidential)))
+                class_confidential = matches!(
+                    e.values.first(),
+                    Some(ICalendarValue::Classification(
+                        ICalendarClassification::Confidential
+                    ))
+                )
             }
             ICalendarProperty::Dtstamp => has_dtstamp = true,
             _ => {}
@@ -308,7 +387,10 @@ fn read_component(_ical: &ICalendar, c: &ICalendarComponent, line: usize) -> Res
     if comp.start.is_none() && comp.recurrence_id.is_none() {
         return Err(format!("line {line}: VEVENT has no DTSTART; ignored"));
     }
-    info.confidential_stub = class_confidential && !has_dtstamp && info.categories.is_empty() && info.description.is_empty();
+    info.confidential_stub = class_confidential
+        && !has_dtstamp
+        && info.categories.is_empty()
+        && info.description.is_empty();
     comp.info = Arc::new(info);
     Ok(comp)
 }
@@ -319,20 +401,28 @@ fn joined_text(e: &ICalendarEntry) -> String {
 }
 
 fn participant(e: &ICalendarEntry) -> Participant {
-    let address = e.values.first().and_then(|v| v.as_text()).unwrap_or_default();
+    let address = e
+        .values
+        .first()
+        .and_then(|v| v.as_text())
+        .unwrap_or_default();
     let email = calcard::icalendar::utils::strip_mailto_scheme(address).trim();
     let param_text = |name: ICalendarParameterName| {
-        e.params.iter().find(|p| p.name == name).and_then(|p| match &p.value {
-            ICalendarParameterValue::Text(t) => Some(t.clone()),
-            _ => None,
-        })
+        e.params
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| match &p.value {
+                ICalendarParameterValue::Text(t) => Some(t.clone()),
+                _ => None,
+            })
     };
     Participant {
         email: (!email.is_empty() && email.contains('@')).then(|| email.to_lowercase()),
         name: param_text(ICalendarParameterName::Cn).filter(|n| !n.trim().is_empty()),
         declined: e.params.iter().any(|p| {
             p.name == ICalendarParameterName::Partstat
-                && p.value == ICalendarParameterValue::Partstat(ICalendarParticipationStatus::Declined)
+                && p.value
+                    == ICalendarParameterValue::Partstat(ICalendarParticipationStatus::Declined)
         }),
     }
 }
@@ -343,7 +433,9 @@ fn moment(e: &ICalendarEntry) -> Option<Moment> {
 
 fn moments(e: &ICalendarEntry) -> impl Iterator<Item = Moment> + '_ {
     let tzid = e.tz_id();
-    e.values.iter().filter_map(move |v| to_moment(v.as_partial_date_time()?, tzid))
+    e.values
+        .iter()
+        .filter_map(move |v| to_moment(v.as_partial_date_time()?, tzid))
 }
 
 fn to_moment(p: &calcard::common::PartialDateTime, tzid: Option<&str>) -> Option<Moment> {
@@ -352,7 +444,9 @@ fn to_moment(p: &calcard::common::PartialDateTime, tzid: Option<&str>) -> Option
         return Some(Moment::Date(dt.date_time.date()));
     }
     if let Some(off) = dt.offset {
-        return Some(Moment::Utc(dt.date_time - TimeDelta::seconds(off.local_minus_utc().into())));
+        return Some(Moment::Utc(
+            dt.date_time - TimeDelta::seconds(off.local_minus_utc().into()),
+        ));
     }
     Some(match tzid {
         Some(t) => Moment::Zoned(dt.date_time, t.to_string()),
@@ -371,12 +465,18 @@ fn read_rdates(e: &ICalendarEntry, out: &mut Vec<RDate>) {
             }
             ICalendarValue::Period(ICalendarPeriod::Range { start, end }) => {
                 if let (Some(s), Some(e)) = (to_moment(start, tzid), to_moment(end, tzid)) {
-                    out.push(RDate { start: s, end: Some(PeriodEnd::End(e)) });
+                    out.push(RDate {
+                        start: s,
+                        end: Some(PeriodEnd::End(e)),
+                    });
                 }
             }
             ICalendarValue::Period(ICalendarPeriod::Duration { start, duration }) => {
                 if let Some(s) = to_moment(start, tzid) {
-                    out.push(RDate { start: s, end: Some(PeriodEnd::Duration(duration.clone())) });
+                    out.push(RDate {
+                        start: s,
+                        end: Some(PeriodEnd::Duration(duration.clone())),
+                    });
                 }
             }
             _ => {}

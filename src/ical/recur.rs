@@ -54,7 +54,11 @@ impl Expansion {
 }
 
 /// Expands every event of a parsed file, in parallel.
-pub fn expand_occurrences(parsed: &Parsed, x: &Expansion, source: &str) -> (Vec<Occurrence>, Vec<Problem>) {
+pub fn expand_occurrences(
+    parsed: &Parsed,
+    x: &Expansion,
+    source: &str,
+) -> (Vec<Occurrence>, Vec<Problem>) {
     let results: Vec<(Vec<Occurrence>, Vec<Problem>)> = parsed
         .events
         .par_iter()
@@ -68,7 +72,10 @@ pub fn expand_occurrences(parsed: &Parsed, x: &Expansion, source: &str) -> (Vec<
             match run {
                 Ok((occ, p)) => (occ, p),
                 Err(_) => {
-                    problems.push(Problem::new(source, "internal error while expanding this event; skipped").with_uid(Some(&event.uid)));
+                    problems.push(
+                        Problem::new(source, "internal error while expanding this event; skipped")
+                            .with_uid(Some(&event.uid)),
+                    );
                     (Vec::new(), problems)
                 }
             }
@@ -105,7 +112,8 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn warn(&mut self, msg: impl Into<String>) {
-        self.problems.push(Problem::new(self.source, msg).with_uid(Some(self.uid)));
+        self.problems
+            .push(Problem::new(self.source, msg).with_uid(Some(self.uid)));
     }
 
     fn zone_of(&mut self, m: &Moment) -> Zone {
@@ -143,7 +151,9 @@ impl Ctx<'_> {
 
 fn same_clock(a: &Moment, b: &Moment) -> bool {
     match (a, b) {
-        (Moment::Date(_), Moment::Date(_)) | (Moment::Floating(_), Moment::Floating(_)) | (Moment::Utc(_), Moment::Utc(_)) => true,
+        (Moment::Date(_), Moment::Date(_))
+        | (Moment::Floating(_), Moment::Floating(_))
+        | (Moment::Utc(_), Moment::Utc(_)) => true,
         (Moment::Zoned(_, x), Moment::Zoned(_, y)) => x == y,
         _ => false,
     }
@@ -153,7 +163,9 @@ fn nominal(d: &ICalendarDuration) -> Span {
     let sign = if d.neg { -1 } else { 1 };
     Span::Nominal {
         days: sign * (i64::from(d.weeks) * 7 + i64::from(d.days)),
-        exact: TimeDelta::seconds(sign * (i64::from(d.hours) * 3600 + i64::from(d.minutes) * 60 + i64::from(d.seconds))),
+        exact: TimeDelta::seconds(
+            sign * (i64::from(d.hours) * 3600 + i64::from(d.minutes) * 60 + i64::from(d.seconds)),
+        ),
     }
 }
 
@@ -174,14 +186,29 @@ impl Inst<'_> {
         match self.span {
             Span::Wall(d) => self.zone.to_utc(self.wall + d),
             Span::Exact(d) => self.start + d,
-            Span::Nominal { days, exact } => self.zone.to_utc(self.wall + TimeDelta::days(days)) + exact,
+            Span::Nominal { days, exact } => {
+                self.zone.to_utc(self.wall + TimeDelta::days(days)) + exact
+            }
         }
     }
 }
 
 /// Expands one event over the window.
-pub fn expand_event(event: &Event, zones: &ZoneResolver, x: &Expansion, source: &str, problems: &mut Vec<Problem>) -> Vec<Occurrence> {
-    let mut ctx = Ctx { zones, x, source, uid: &event.uid, unknown: HashSet::new(), problems };
+pub fn expand_event(
+    event: &Event,
+    zones: &ZoneResolver,
+    x: &Expansion,
+    source: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<Occurrence> {
+    let mut ctx = Ctx {
+        zones,
+        x,
+        source,
+        uid: &event.uid,
+        unknown: HashSet::new(),
+        problems,
+    };
     let mut insts: Vec<Inst<'_>> = Vec::new();
     let mut recurring = false;
     let mut excluded: HashSet<DateTime<Utc>> = HashSet::new();
@@ -206,8 +233,15 @@ pub fn expand_event(event: &Event, zones: &ZoneResolver, x: &Expansion, source: 
     finish(&mut ctx, event, insts, recurring)
 }
 
-fn expand_master<'e>(ctx: &mut Ctx<'_>, master: &'e Component, overrides: &[Component], insts: &mut Vec<Inst<'e>>) {
-    let Some(start) = master.start.as_ref() else { return };
+fn expand_master<'e>(
+    ctx: &mut Ctx<'_>,
+    master: &'e Component,
+    overrides: &[Component],
+    insts: &mut Vec<Inst<'e>>,
+) {
+    let Some(start) = master.start.as_ref() else {
+        return;
+    };
     let zone = ctx.zone_of(start);
     let span = ctx.span(master).unwrap_or(Span::Exact(TimeDelta::zero()));
     let date = start.is_date();
@@ -217,7 +251,9 @@ fn expand_master<'e>(ctx: &mut Ctx<'_>, master: &'e Component, overrides: &[Comp
         let shift = overrides
             .iter()
             .filter(|o| o.this_and_future)
-            .filter_map(|o| Some((o.start.as_ref()?.wall() - o.recurrence_id.as_ref()?.wall()).abs()))
+            .filter_map(|o| {
+                Some((o.start.as_ref()?.wall() - o.recurrence_id.as_ref()?.wall()).abs())
+            })
             .max()
             .unwrap_or_default();
         let horizon = ctx.x.to.naive_utc() + TimeDelta::days(2) + shift;
@@ -227,7 +263,15 @@ fn expand_master<'e>(ctx: &mut Ctx<'_>, master: &'e Component, overrides: &[Comp
     walls.dedup();
     for wall in walls {
         let key = zone.to_utc(wall);
-        insts.push(Inst { key, start: key, wall, zone: zone.clone(), span, date, comp: master });
+        insts.push(Inst {
+            key,
+            start: key,
+            wall,
+            zone: zone.clone(),
+            span,
+            date,
+            comp: master,
+        });
     }
     for rdate in &master.rdates {
         let rzone = ctx.zone_of(&rdate.start);
@@ -241,19 +285,41 @@ fn expand_master<'e>(ctx: &mut Ctx<'_>, master: &'e Component, overrides: &[Comp
             continue;
         }
         let wall = zone.to_local(rstart);
-        insts.push(Inst { key: rstart, start: rstart, wall: if rdate.start.is_date() { rdate.start.wall() } else { wall }, zone: zone.clone(), span: rspan, date: rdate.start.is_date(), comp: master });
+        insts.push(Inst {
+            key: rstart,
+            start: rstart,
+            wall: if rdate.start.is_date() {
+                rdate.start.wall()
+            } else {
+                wall
+            },
+            zone: zone.clone(),
+            span: rspan,
+            date: rdate.start.is_date(),
+            comp: master,
+        });
     }
 }
 
-fn rule_walls(ctx: &mut Ctx<'_>, master: &Component, zone: &Zone, wall0: NaiveDateTime, horizon: NaiveDateTime) -> Vec<NaiveDateTime> {
+fn rule_walls(
+    ctx: &mut Ctx<'_>,
+    master: &Component,
+    zone: &Zone,
+    wall0: NaiveDateTime,
+    horizon: NaiveDateTime,
+) -> Vec<NaiveDateTime> {
     let mut rules = Vec::new();
     for r in &master.rrules {
         let until = r.until.as_ref().and_then(|u| u.to_date_time()).map(|u| {
             if let Some(off) = u.offset {
-                let utc = (u.date_time - TimeDelta::seconds(off.local_minus_utc().into())).and_utc();
+                let utc =
+                    (u.date_time - TimeDelta::seconds(off.local_minus_utc().into())).and_utc();
                 zone.to_local(utc)
             } else if r.until.as_ref().is_some_and(|p| p.hour.is_none()) {
-                u.date_time.date().and_hms_opt(23, 59, 59).unwrap_or(u.date_time)
+                u.date_time
+                    .date()
+                    .and_hms_opt(23, 59, 59)
+                    .unwrap_or(u.date_time)
             } else {
                 u.date_time
             }
@@ -278,11 +344,18 @@ fn rule_walls(ctx: &mut Ctx<'_>, master: &Component, zone: &Zone, wall0: NaiveDa
             None => return walls,
         }
     }
-    ctx.warn(format!("recurrence stopped after {cap} occurrences (cap reached before the end of the period)"));
+    ctx.warn(format!(
+        "recurrence stopped after {cap} occurrences (cap reached before the end of the period)"
+    ));
     walls
 }
 
-fn apply_overrides<'e>(ctx: &mut Ctx<'_>, overrides: &'e [Component], insts: &mut Vec<Inst<'e>>, excluded: &HashSet<DateTime<Utc>>) {
+fn apply_overrides<'e>(
+    ctx: &mut Ctx<'_>,
+    overrides: &'e [Component],
+    insts: &mut Vec<Inst<'e>>,
+    excluded: &HashSet<DateTime<Utc>>,
+) {
     let master_span = insts.first().map(|i| i.span);
     let mut keyed: Vec<(DateTime<Utc>, &'e Component)> = overrides
         .iter()
@@ -298,7 +371,9 @@ fn apply_overrides<'e>(ctx: &mut Ctx<'_>, overrides: &'e [Component], insts: &mu
         }
     }
     for (key, o) in chosen.iter().filter(|(_, o)| o.this_and_future) {
-        let Some(start) = o.start.as_ref() else { continue };
+        let Some(start) = o.start.as_ref() else {
+            continue;
+        };
         let delta = ctx.instant(start) - *key;
         let span = ctx.span(o).or(master_span);
         for inst in insts.iter_mut().filter(|i| i.key >= *key) {
@@ -312,13 +387,27 @@ fn apply_overrides<'e>(ctx: &mut Ctx<'_>, overrides: &'e [Component], insts: &mu
     }
     for (key, o) in chosen {
         let start_moment = o.start.as_ref().or(o.recurrence_id.as_ref());
-        let Some(start_moment) = start_moment else { continue };
+        let Some(start_moment) = start_moment else {
+            continue;
+        };
         let zone = ctx.zone_of(start_moment);
         let start = zone.to_utc(start_moment.wall());
-        let span = if o.end.is_some() || o.duration.is_some() { ctx.span(o) } else { None }
-            .or(master_span)
-            .unwrap_or(Span::Exact(TimeDelta::zero()));
-        let inst = Inst { key, start, wall: start_moment.wall(), zone, span, date: start_moment.is_date(), comp: o };
+        let span = if o.end.is_some() || o.duration.is_some() {
+            ctx.span(o)
+        } else {
+            None
+        }
+        .or(master_span)
+        .unwrap_or(Span::Exact(TimeDelta::zero()));
+        let inst = Inst {
+            key,
+            start,
+            wall: start_moment.wall(),
+            zone,
+            span,
+            date: start_moment.is_date(),
+            comp: o,
+        };
         if let Some(slot) = insts.iter_mut().find(|i| i.key == key) {
             *slot = inst;
         } else if !excluded.contains(&key) {
@@ -327,7 +416,12 @@ fn apply_overrides<'e>(ctx: &mut Ctx<'_>, overrides: &'e [Component], insts: &mu
     }
 }
 
-fn finish(ctx: &mut Ctx<'_>, event: &Event, insts: Vec<Inst<'_>>, recurring: bool) -> Vec<Occurrence> {
+fn finish(
+    ctx: &mut Ctx<'_>,
+    event: &Event,
+    insts: Vec<Inst<'_>>,
+    recurring: bool,
+) -> Vec<Occurrence> {
     let (from, to) = (ctx.x.from, ctx.x.to);
     let mut out = Vec::new();
     let mut warned_negative = false;
@@ -347,7 +441,11 @@ fn finish(ctx: &mut Ctx<'_>, event: &Event, insts: Vec<Inst<'_>>, recurring: boo
             let first = inst.wall.date();
             let last = inst.zone.to_local(end).date().max(first);
             let rz = &ctx.x.report_zone;
-            (rz.to_utc(first.and_time(NaiveTime::MIN)), rz.to_utc(last.and_time(NaiveTime::MIN)), Some(AllDay { first, end: last }))
+            (
+                rz.to_utc(first.and_time(NaiveTime::MIN)),
+                rz.to_utc(last.and_time(NaiveTime::MIN)),
+                Some(AllDay { first, end: last }),
+            )
         } else {
             (inst.start, end, None)
         };

@@ -22,7 +22,9 @@ pub struct Unfolded {
 impl Unfolded {
     /// Line number in the original file of the byte at `offset` in the unfolded text.
     pub fn original_line(&self, offset: usize) -> usize {
-        let newlines = memchr::memchr_iter(b'\n', &self.text.as_bytes()[..offset.min(self.text.len())]).count();
+        let newlines =
+            memchr::memchr_iter(b'\n', &self.text.as_bytes()[..offset.min(self.text.len())])
+                .count();
         newlines + self.folds.partition_point(|f| *f <= offset) + 1
     }
 }
@@ -37,7 +39,11 @@ pub fn unfold(bytes: &[u8], source: &str, problems: &mut Vec<Problem>) -> Unfold
     while let Some(nl) = memchr::memchr(b'\n', rest) {
         let continues = matches!(rest.get(nl + 1), Some(b' ' | b'\t'));
         if continues {
-            let keep = if nl > 0 && rest[nl - 1] == b'\r' { nl - 1 } else { nl };
+            let keep = if nl > 0 && rest[nl - 1] == b'\r' {
+                nl - 1
+            } else {
+                nl
+            };
             out.extend_from_slice(&rest[..keep]);
             folds.push(out.len());
             rest = &rest[nl + 2..];
@@ -52,7 +58,10 @@ pub fn unfold(bytes: &[u8], source: &str, problems: &mut Vec<Problem>) -> Unfold
         Err(err) => {
             let at = err.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
-            let probe = Unfolded { text: String::from_utf8_lossy(&err.as_bytes()[..at]).into_owned(), folds: folds.clone() };
+            let probe = Unfolded {
+                text: String::from_utf8_lossy(&err.as_bytes()[..at]).into_owned(),
+                folds: folds.clone(),
+            };
             problems.push(
                 Problem::new(source, "invalid UTF-8 bytes replaced by U+FFFD")
                     .with_line(probe.original_line(at)),
@@ -96,7 +105,9 @@ impl ChunkMeta {
         if self.recurring {
             return false;
         }
-        let Some(start) = self.start else { return false };
+        let Some(start) = self.start else {
+            return false;
+        };
         if start >= to {
             return true;
         }
@@ -142,7 +153,12 @@ pub fn split<'a>(doc: &'a Unfolded, source: &str, problems: &mut Vec<Problem>) -
         if let Some(name) = keyword(line, "BEGIN:") {
             let name = name.to_ascii_uppercase();
             if open.is_none() && (name == "VEVENT" || name == "VTIMEZONE") && stack.len() <= 1 {
-                open = Some(Open { name: name.clone(), offset: line_start, depth: stack.len(), meta: ChunkMeta::default() });
+                open = Some(Open {
+                    name: name.clone(),
+                    offset: line_start,
+                    depth: stack.len(),
+                    meta: ChunkMeta::default(),
+                });
             } else if stack.is_empty() && name == "VCALENDAR" {
                 out.calendar_names.push(None);
             }
@@ -156,7 +172,10 @@ pub fn split<'a>(doc: &'a Unfolded, source: &str, problems: &mut Vec<Problem>) -
                 continue;
             };
             for unclosed in stack.drain(pos + 1..).rev() {
-                problems.push(Problem::new(source, format!("{unclosed} has no END line; ignored")).with_line(doc.original_line(line_start)));
+                problems.push(
+                    Problem::new(source, format!("{unclosed} has no END line; ignored"))
+                        .with_line(doc.original_line(line_start)),
+                );
             }
             stack.pop();
             if let Some(o) = open.take_if(|o| stack.len() == o.depth) {
@@ -167,13 +186,19 @@ pub fn split<'a>(doc: &'a Unfolded, source: &str, problems: &mut Vec<Problem>) -
                         calendar: out.calendar_names.len().saturating_sub(1),
                         meta: o.meta,
                     };
-                    if name == "VEVENT" { out.events.push(chunk) } else { out.timezones.push(chunk) }
+                    if name == "VEVENT" {
+                        out.events.push(chunk)
+                    } else {
+                        out.timezones.push(chunk)
+                    }
                 }
             }
             continue;
         }
         match (&mut open, stack.len()) {
-            (Some(o), depth) if depth == o.depth + 1 && o.name == "VEVENT" => scan_property(line, &mut o.meta),
+            (Some(o), depth) if depth == o.depth + 1 && o.name == "VEVENT" => {
+                scan_property(line, &mut o.meta)
+            }
             (None, 0) if !line.trim().is_empty() => note_junk(&mut junk, doc, line_start),
             (None, 1) => {
                 if let Some(name) = keyword(line, "X-WR-CALNAME:") {
@@ -186,10 +211,25 @@ pub fn split<'a>(doc: &'a Unfolded, source: &str, problems: &mut Vec<Problem>) -
         }
     }
     if let Some(o) = open {
-        problems.push(Problem::new(source, format!("{} is not terminated before the end of the file; ignored", o.name)).with_line(doc.original_line(o.offset)));
+        problems.push(
+            Problem::new(
+                source,
+                format!(
+                    "{} is not terminated before the end of the file; ignored",
+                    o.name
+                ),
+            )
+            .with_line(doc.original_line(o.offset)),
+        );
     }
     if let Some((line, count)) = junk {
-        problems.push(Problem::new(source, format!("{count} line(s) outside any component ignored")).with_line(line));
+        problems.push(
+            Problem::new(
+                source,
+                format!("{count} line(s) outside any component ignored"),
+            )
+            .with_line(line),
+        );
     }
     out
 }
@@ -204,7 +244,8 @@ fn note_junk(junk: &mut Option<(usize, usize)>, doc: &Unfolded, offset: usize) {
 /// The rest of `line` after `key`, compared without regard to ASCII case.
 fn keyword<'l>(line: &'l str, key: &str) -> Option<&'l str> {
     let head = line.get(..key.len())?;
-    head.eq_ignore_ascii_case(key).then(|| line[key.len()..].trim())
+    head.eq_ignore_ascii_case(key)
+        .then(|| line[key.len()..].trim())
 }
 
 fn scan_property(line: &str, meta: &mut ChunkMeta) {
@@ -215,7 +256,10 @@ fn scan_property(line: &str, meta: &mut ChunkMeta) {
         let digits = value.get(..8)?;
         NaiveDate::parse_from_str(digits, "%Y%m%d").ok()
     };
-    if name.eq_ignore_ascii_case("RRULE") || name.eq_ignore_ascii_case("RDATE") || name.eq_ignore_ascii_case("RECURRENCE-ID") {
+    if name.eq_ignore_ascii_case("RRULE")
+        || name.eq_ignore_ascii_case("RDATE")
+        || name.eq_ignore_ascii_case("RECURRENCE-ID")
+    {
         meta.recurring = true;
     } else if name.eq_ignore_ascii_case("DURATION") {
         meta.has_duration = true;

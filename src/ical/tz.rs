@@ -51,7 +51,9 @@ impl Zone {
     pub fn to_utc(&self, local: NaiveDateTime) -> DateTime<Utc> {
         match self {
             Zone::Utc => local.and_utc(),
-            Zone::Fixed(off) => (local - TimeDelta::seconds(off.local_minus_utc().into())).and_utc(),
+            Zone::Fixed(off) => {
+                (local - TimeDelta::seconds(off.local_minus_utc().into())).and_utc()
+            }
             _ => self.resolve_local(local),
         }
     }
@@ -132,15 +134,27 @@ mod tests {
     use chrono::NaiveDate;
 
     fn local(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, mo, d).unwrap().and_hms_opt(h, mi, 0).unwrap()
+        NaiveDate::from_ymd_opt(y, mo, d)
+            .unwrap()
+            .and_hms_opt(h, mi, 0)
+            .unwrap()
     }
 
     #[test]
     fn gap_moves_forward_and_ambiguous_takes_first() {
         let z = zone_by_name("Europe/Brussels").unwrap();
-        assert_eq!(z.to_utc(local(2026, 3, 29, 2, 30)).naive_utc(), local(2026, 3, 29, 1, 30));
-        assert_eq!(z.to_utc(local(2026, 10, 25, 2, 30)).naive_utc(), local(2026, 10, 25, 0, 30));
-        assert_eq!(z.to_utc(local(2026, 7, 1, 12, 0)).naive_utc(), local(2026, 7, 1, 10, 0));
+        assert_eq!(
+            z.to_utc(local(2026, 3, 29, 2, 30)).naive_utc(),
+            local(2026, 3, 29, 1, 30)
+        );
+        assert_eq!(
+            z.to_utc(local(2026, 10, 25, 2, 30)).naive_utc(),
+            local(2026, 10, 25, 0, 30)
+        );
+        assert_eq!(
+            z.to_utc(local(2026, 7, 1, 12, 0)).naive_utc(),
+            local(2026, 7, 1, 10, 0)
+        );
     }
 
     #[test]

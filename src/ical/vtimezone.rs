@@ -35,18 +35,25 @@ pub enum VTimezoneError {
 
 impl CustomZone {
     /// Builds the zone from the VTIMEZONE component `tz` of `ical`.
-    pub fn from_component(ical: &ICalendar, tz: &ICalendarComponent) -> Result<Self, VTimezoneError> {
+    pub fn from_component(
+        ical: &ICalendar,
+        tz: &ICalendarComponent,
+    ) -> Result<Self, VTimezoneError> {
         let mut transitions = Vec::new();
         let mut earliest: Option<(NaiveDateTime, i32)> = None;
         for id in &tz.component_ids {
-            let Some(obs) = ical.components.get(*id as usize) else { continue };
+            let Some(obs) = ical.components.get(*id as usize) else {
+                continue;
+            };
             if !matches!(
                 obs.component_type,
                 ICalendarComponentType::Standard | ICalendarComponentType::Daylight
             ) {
                 continue;
             }
-            let Some(o) = Observance::read(obs) else { continue };
+            let Some(o) = Observance::read(obs) else {
+                continue;
+            };
             if earliest.is_none_or(|(at, _)| o.start < at) {
                 earliest = Some((o.start, o.from));
             }
@@ -57,7 +64,10 @@ impl CustomZone {
         };
         transitions.sort_by_key(|t| t.0);
         transitions.dedup_by_key(|t| t.0);
-        Ok(Self { initial, transitions })
+        Ok(Self {
+            initial,
+            transitions,
+        })
     }
 
     /// Offset in seconds in force at the UTC instant `utc`.
@@ -122,7 +132,9 @@ impl<'a> Observance<'a> {
                             u.date_time
                         }
                     });
-                    if let Ok(set) = rule::rule_set(std::slice::from_ref(r.as_ref()), self.start, until) {
+                    if let Ok(set) =
+                        rule::rule_set(std::slice::from_ref(r.as_ref()), self.start, until)
+                    {
                         for local in set.into_iter().take(MAX_TRANSITIONS) {
                             let local = local.naive_utc();
                             if local > end {

@@ -13,12 +13,27 @@ use super::{Report, Totals};
 
 /// The header of `entries.csv`, exactly.
 pub const ENTRIES_HEADER: [&str; 14] = [
-    "date", "start", "end", "minutes", "hours", "association", "kind", "people", "summary", "tags", "calendar", "uid", "recurrence_id", "all_day",
+    "date",
+    "start",
+    "end",
+    "minutes",
+    "hours",
+    "association",
+    "kind",
+    "people",
+    "summary",
+    "tags",
+    "calendar",
+    "uid",
+    "recurrence_id",
+    "all_day",
 ];
 
 /// Writes `entries.csv`.
 pub fn write_entries(w: impl Write, report: &Report) -> csv::Result<()> {
-    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(w);
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(w);
     out.write_record(ENTRIES_HEADER)?;
     for e in &report.entries {
         out.write_record([
@@ -34,7 +49,9 @@ pub fn write_entries(w: impl Write, report: &Report) -> csv::Result<()> {
             safe(&e.tags.join(";")),
             safe(&e.calendar),
             safe(&e.uid),
-            e.recurrence_id.map(|r| r.to_rfc3339_opts(SecondsFormat::Secs, false)).unwrap_or_default(),
+            e.recurrence_id
+                .map(|r| r.to_rfc3339_opts(SecondsFormat::Secs, false))
+                .unwrap_or_default(),
             e.all_day.to_string(),
         ])?;
     }
@@ -45,8 +62,20 @@ pub fn write_entries(w: impl Write, report: &Report) -> csv::Result<()> {
 /// Writes `summary.csv`: `scope,key,name` then minutes per kind, total and hours.
 /// Scopes: `association`, `unassigned`, `total`, `person`.
 pub fn write_summary(w: impl Write, report: &Report) -> csv::Result<()> {
-    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(w);
-    out.write_record(["scope", "key", "name", "volunteer_minutes", "paid_minutes", "unspecified_minutes", "total_minutes", "total_hours", "person_hours"])?;
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(w);
+    out.write_record([
+        "scope",
+        "key",
+        "name",
+        "volunteer_minutes",
+        "paid_minutes",
+        "unspecified_minutes",
+        "total_minutes",
+        "total_hours",
+        "person_hours",
+    ])?;
     let mut row = |scope: &str, key: &str, name: &str, t: &Totals, person_minutes: Option<i64>| {
         out.write_record([
             scope.to_string(),
@@ -61,7 +90,13 @@ pub fn write_summary(w: impl Write, report: &Report) -> csv::Result<()> {
         ])
     };
     for a in &report.associations {
-        row("association", &a.key, &a.name, &a.totals, Some(a.person_minutes))?;
+        row(
+            "association",
+            &a.key,
+            &a.name,
+            &a.totals,
+            Some(a.person_minutes),
+        )?;
     }
     if report.unassigned.total() > 0 || report.entries.iter().any(|e| e.association.is_none()) {
         row("unassigned", "", "", &report.unassigned, None)?;

@@ -132,7 +132,20 @@ static FR: Text = Text {
     rate: "Taux horaire",
     value: "Valeur",
     hours: "Heures",
-    months: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"],
+    months: [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
     decimal: ',',
 };
 
@@ -175,7 +188,20 @@ static EN: Text = Text {
     rate: "Hourly rate",
     value: "Value",
     hours: "Hours",
-    months: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
     decimal: '.',
 };
 
@@ -192,7 +218,11 @@ impl Text {
     /// `octobre 2026`, `2026`, or `du 2026-10-01 au 2026-11-15`.
     pub fn period(&self, p: &Period) -> String {
         if p.is_month() {
-            format!("{} {}", self.months[p.from.month0() as usize], p.from.year())
+            format!(
+                "{} {}",
+                self.months[p.from.month0() as usize],
+                p.from.year()
+            )
         } else if p.is_year() {
             p.from.year().to_string()
         } else {

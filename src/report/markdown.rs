@@ -17,18 +17,44 @@ pub fn write_summary(mut w: impl Write, r: &Report) -> io::Result<()> {
     let t = r.lang.text();
     writeln!(w, "# {} — {}\n", t.report_title, t.period(&r.period))?;
     header_line(&mut w, r, t)?;
-    writeln!(w, "| {} | {} | {} | {} | {} | {} |", t.association, t.volunteer, t.paid, t.unspecified, t.total, t.person_hours)?;
+    writeln!(
+        w,
+        "| {} | {} | {} | {} | {} | {} |",
+        t.association, t.volunteer, t.paid, t.unspecified, t.total, t.person_hours
+    )?;
     writeln!(w, "|---|--:|--:|--:|--:|--:|")?;
     for a in &r.associations {
-        totals_row(&mut w, t, &escape(&a.name), &a.totals, Some(a.person_minutes))?;
+        totals_row(
+            &mut w,
+            t,
+            &escape(&a.name),
+            &a.totals,
+            Some(a.person_minutes),
+        )?;
     }
     if r.entries.iter().any(|e| e.association.is_none()) {
-        let pm = r.entries.iter().filter(|e| e.association.is_none()).map(|e| e.minutes * e.people.len() as i64).sum();
+        let pm = r
+            .entries
+            .iter()
+            .filter(|e| e.association.is_none())
+            .map(|e| e.minutes * e.people.len() as i64)
+            .sum();
         totals_row(&mut w, t, t.unassigned, &r.unassigned, Some(pm))?;
     }
-    totals_row(&mut w, t, &format!("**{}**", t.total), &r.totals, Some(r.person_minutes))?;
+    totals_row(
+        &mut w,
+        t,
+        &format!("**{}**", t.total),
+        &r.totals,
+        Some(r.person_minutes),
+    )?;
     let counted = r.totals.volunteer + r.totals.paid;
-    writeln!(w, "\n{} : {}", t.volunteer_share, t.percent(r.totals.volunteer, counted))?;
+    writeln!(
+        w,
+        "\n{} : {}",
+        t.volunteer_share,
+        t.percent(r.totals.volunteer, counted)
+    )?;
     if let Some(prev) = &r.previous {
         let diff = r.totals.total() - prev.total();
         let sign = if diff >= 0 { "+" } else { "" };
@@ -48,12 +74,34 @@ pub fn write_summary(mut w: impl Write, r: &Report) -> io::Result<()> {
 
 fn header_line(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
     let last = r.period.to.pred_opt().unwrap_or(r.period.to);
-    writeln!(w, "{} : {} → {} · {} : {}. {}\n", t.period, t.date(r.period.from), t.date(last), t.time_zone, r.zone, t.hours_note)
+    writeln!(
+        w,
+        "{} : {} → {} · {} : {}. {}\n",
+        t.period,
+        t.date(r.period.from),
+        t.date(last),
+        t.time_zone,
+        r.zone,
+        t.hours_note
+    )
 }
 
-fn totals_row(w: &mut impl Write, t: &Text, label: &str, x: &Totals, person_minutes: Option<i64>) -> io::Result<()> {
+fn totals_row(
+    w: &mut impl Write,
+    t: &Text,
+    label: &str,
+    x: &Totals,
+    person_minutes: Option<i64>,
+) -> io::Result<()> {
     let pm = person_minutes.map(|m| t.duration(m)).unwrap_or_default();
-    writeln!(w, "| {label} | {} | {} | {} | {} | {pm} |", t.duration(x.volunteer), t.duration(x.paid), t.duration(x.unspecified), t.duration(x.total()))
+    writeln!(
+        w,
+        "| {label} | {} | {} | {} | {} | {pm} |",
+        t.duration(x.volunteer),
+        t.duration(x.paid),
+        t.duration(x.unspecified),
+        t.duration(x.total())
+    )
 }
 
 fn write_people(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
@@ -61,13 +109,33 @@ fn write_people(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
         return Ok(());
     }
     writeln!(w, "\n## {}\n", t.person_hours)?;
-    writeln!(w, "| {} | {} | {} | {} | {} |", t.person, t.volunteer, t.paid, t.unspecified, t.total)?;
+    writeln!(
+        w,
+        "| {} | {} | {} | {} | {} |",
+        t.person, t.volunteer, t.paid, t.unspecified, t.total
+    )?;
     writeln!(w, "|---|--:|--:|--:|--:|")?;
     for p in &r.people {
-        let name = if p.key.is_empty() { t.nobody.to_string() } else { escape(&p.name) };
-        writeln!(w, "| {name} | {} | {} | {} | {} |", t.duration(p.totals.volunteer), t.duration(p.totals.paid), t.duration(p.totals.unspecified), t.duration(p.totals.total()))?;
+        let name = if p.key.is_empty() {
+            t.nobody.to_string()
+        } else {
+            escape(&p.name)
+        };
+        writeln!(
+            w,
+            "| {name} | {} | {} | {} | {} |",
+            t.duration(p.totals.volunteer),
+            t.duration(p.totals.paid),
+            t.duration(p.totals.unspecified),
+            t.duration(p.totals.total())
+        )?;
     }
-    writeln!(w, "| **{}** | | | | {} |", t.total, t.duration(r.person_minutes))
+    writeln!(
+        w,
+        "| **{}** | | | | {} |",
+        t.total,
+        t.duration(r.person_minutes)
+    )
 }
 
 fn write_review(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
@@ -75,7 +143,15 @@ fn write_review(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
     let mut any = false;
     for e in r.review() {
         any = true;
-        writeln!(w, "- {} {} — {} ({}) — {}", t.date(e.date), e.start.format("%H:%M"), escape(&e.summary), escape(&e.uid), reason(t, e))?;
+        writeln!(
+            w,
+            "- {} {} — {} ({}) — {}",
+            t.date(e.date),
+            e.start.format("%H:%M"),
+            escape(&e.summary),
+            escape(&e.uid),
+            reason(t, e)
+        )?;
     }
     if !r.problems.is_empty() {
         any = true;
@@ -104,21 +180,54 @@ fn reason(t: &Text, e: &Entry) -> String {
 /// Writes the page of association `a`.
 pub fn write_association(mut w: impl Write, r: &Report, a: &AssociationTotals) -> io::Result<()> {
     let t = r.lang.text();
-    writeln!(w, "# {} — {} {}\n", escape(&a.name), t.report_title, t.period(&r.period))?;
+    writeln!(
+        w,
+        "# {} — {} {}\n",
+        escape(&a.name),
+        t.report_title,
+        t.period(&r.period)
+    )?;
     header_line(&mut w, r, t)?;
-    writeln!(w, "| {} | {} | {} | {} |", t.volunteer, t.paid, t.unspecified, t.total)?;
+    writeln!(
+        w,
+        "| {} | {} | {} | {} |",
+        t.volunteer, t.paid, t.unspecified, t.total
+    )?;
     writeln!(w, "|--:|--:|--:|--:|")?;
     let x = &a.totals;
-    writeln!(w, "| {} | {} | {} | **{}** |", t.duration(x.volunteer), t.duration(x.paid), t.duration(x.unspecified), t.duration(x.total()))?;
+    writeln!(
+        w,
+        "| {} | {} | {} | **{}** |",
+        t.duration(x.volunteer),
+        t.duration(x.paid),
+        t.duration(x.unspecified),
+        t.duration(x.total())
+    )?;
     writeln!(w, "\n## {}\n", t.entries)?;
-    writeln!(w, "| {} | {} | {} | {} | {} | {} |", t.date, t.time, t.duration, t.kind, t.who, t.what)?;
+    writeln!(
+        w,
+        "| {} | {} | {} | {} | {} | {} |",
+        t.date, t.time, t.duration, t.kind, t.who, t.what
+    )?;
     writeln!(w, "|---|---|--:|---|---|---|")?;
     let mut sum = 0;
     for e in r.entries_of(&a.key) {
         sum += e.minutes;
-        let time = if e.all_day { t.all_day.to_string() } else { format!("{}–{}", e.start.format("%H:%M"), e.end.format("%H:%M")) };
+        let time = if e.all_day {
+            t.all_day.to_string()
+        } else {
+            format!("{}–{}", e.start.format("%H:%M"), e.end.format("%H:%M"))
+        };
         let who: Vec<String> = e.people.iter().map(|p| escape(p)).collect();
-        writeln!(w, "| {} | {time} | {} | {} | {} | {} |", t.date(e.date), t.duration(e.minutes), t.kind(e.kind), who.join(", "), escape(&e.summary))?;
+        writeln!(
+            w,
+            "| {} | {time} | {} | {} | {} | {} |",
+            t.date(e.date),
+            t.duration(e.minutes),
+            t.kind(e.kind),
+            who.join(", "),
+            escape(&e.summary)
+        )?;
     }
     writeln!(w, "| **{}** | | **{}** | | | |", t.total, t.duration(sum))?;
     if let Some(v) = &a.valuation {
@@ -127,10 +236,27 @@ pub fn write_association(mut w: impl Write, r: &Report, a: &AssociationTotals) -
         writeln!(w, "| {} | {} | {} |", t.rate, t.hours, t.value)?;
         writeln!(w, "|--:|--:|--:|")?;
         for l in &v.lines {
-            writeln!(w, "| {} {} ({} {}) | {} | {} {} |", t.decimal2(l.per_hour), v.currency, t.date_from(), t.date(l.from), t.duration(l.minutes), t.decimal2(l.cents as f64 / 100.0), v.currency)?;
+            writeln!(
+                w,
+                "| {} {} ({} {}) | {} | {} {} |",
+                t.decimal2(l.per_hour),
+                v.currency,
+                t.date_from(),
+                t.date(l.from),
+                t.duration(l.minutes),
+                t.decimal2(l.cents as f64 / 100.0),
+                v.currency
+            )?;
         }
         let minutes: i64 = v.lines.iter().map(|l| l.minutes).sum();
-        writeln!(w, "| **{}** | {} | **{} {}** |", t.total, t.duration(minutes), t.decimal2(v.total_cents as f64 / 100.0), v.currency)?;
+        writeln!(
+            w,
+            "| **{}** | {} | **{} {}** |",
+            t.total,
+            t.duration(minutes),
+            t.decimal2(v.total_cents as f64 / 100.0),
+            v.currency
+        )?;
         debug_assert_eq!(minutes, a.totals.get(Kind::Volunteer));
     }
     Ok(())
@@ -138,7 +264,11 @@ pub fn write_association(mut w: impl Write, r: &Report, a: &AssociationTotals) -
 
 impl Text {
     fn date_from(&self) -> &'static str {
-        if self.decimal == ',' { "depuis le" } else { "from" }
+        if self.decimal == ',' {
+            "depuis le"
+        } else {
+            "from"
+        }
     }
 }
 

@@ -168,8 +168,13 @@ impl Settings {
 /// Clips and classifies occurrences into entries, sorted by start.
 pub fn build_entries(occurrences: &[Occurrence], rules: &Rules, s: &Settings) -> Vec<Entry> {
     let (from, to) = s.bounds();
-    let mut entries: Vec<Entry> = occurrences.iter().filter_map(|o| entry_of(o, rules, s, from, to)).collect();
-    entries.sort_by(|a, b| (a.start, &a.uid, a.recurrence_id).cmp(&(b.start, &b.uid, b.recurrence_id)));
+    let mut entries: Vec<Entry> = occurrences
+        .iter()
+        .filter_map(|o| entry_of(o, rules, s, from, to))
+        .collect();
+    entries.sort_by(|a, b| {
+        (a.start, &a.uid, a.recurrence_id).cmp(&(b.start, &b.uid, b.recurrence_id))
+    });
     entries
 }
 
@@ -177,7 +182,13 @@ fn floor_minute(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(TimeDelta::minutes(1)).unwrap_or(t)
 }
 
-fn entry_of(o: &Occurrence, rules: &Rules, s: &Settings, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<Entry> {
+fn entry_of(
+    o: &Occurrence,
+    rules: &Rules,
+    s: &Settings,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Option<Entry> {
     let c = rules.classify(&o.info, &o.calendar);
     let (start, end) = (floor_minute(o.start).max(from), floor_minute(o.end).min(to));
     if start >= to || (end <= from && o.end > o.start) {
@@ -187,12 +198,20 @@ fn entry_of(o: &Occurrence, rules: &Rules, s: &Settings, from: DateTime<Utc>, to
     let starts_inside = o.start >= from && o.start < to;
     let mut review = c.review;
     let minutes = match (o.all_day, c.duration) {
-        (_, Some(tagged)) => if starts_inside { tagged } else { 0 },
+        (_, Some(tagged)) => {
+            if starts_inside {
+                tagged
+            } else {
+                0
+            }
+        }
         (Some(days), None) => {
             let first = days.first.max(s.period.from);
             let last = days.end.min(s.period.to);
             match s.all_day {
-                AllDayPolicy::Hours(h) => ((last - first).num_days().max(0) as f64 * h * 60.0).round() as i64,
+                AllDayPolicy::Hours(h) => {
+                    ((last - first).num_days().max(0) as f64 * h * 60.0).round() as i64
+                }
                 AllDayPolicy::Skip => {
                     review = review.or(Some(Review::AllDayNotCounted));
                     0
@@ -221,7 +240,13 @@ fn entry_of(o: &Occurrence, rules: &Rules, s: &Settings, from: DateTime<Utc>, to
 }
 
 /// Aggregates entries into the report model.
-pub fn build_report(entries: Vec<Entry>, rules: &Rules, s: &Settings, previous: Option<Totals>, problems: Vec<Problem>) -> Report {
+pub fn build_report(
+    entries: Vec<Entry>,
+    rules: &Rules,
+    s: &Settings,
+    previous: Option<Totals>,
+    problems: Vec<Problem>,
+) -> Report {
     let mut totals = Totals::default();
     let mut unassigned = Totals::default();
     let mut person_minutes = 0;
@@ -233,23 +258,31 @@ pub fn build_report(entries: Vec<Entry>, rules: &Rules, s: &Settings, previous: 
         person_minutes += e.minutes * named;
         match &e.association {
             Some(key) => {
-                let a = by_assoc.entry(key.clone()).or_insert_with(|| AssociationTotals {
-                    key: key.clone(),
-                    name: rules.association_name(key),
-                    totals: Totals::default(),
-                    person_minutes: 0,
-                    valuation: None,
-                });
+                let a = by_assoc
+                    .entry(key.clone())
+                    .or_insert_with(|| AssociationTotals {
+                        key: key.clone(),
+                        name: rules.association_name(key),
+                        totals: Totals::default(),
+                        person_minutes: 0,
+                        valuation: None,
+                    });
                 a.totals.add(e.kind, e.minutes);
                 a.person_minutes += e.minutes * named;
             }
             None => unassigned.add(e.kind, e.minutes),
         }
         if e.people.is_empty() {
-            by_person.entry(String::new()).or_default().add(e.kind, e.minutes);
+            by_person
+                .entry(String::new())
+                .or_default()
+                .add(e.kind, e.minutes);
         }
         for p in &e.people {
-            by_person.entry(p.clone()).or_default().add(e.kind, e.minutes);
+            by_person
+                .entry(p.clone())
+                .or_default()
+                .add(e.kind, e.minutes);
         }
     }
     let mut associations: Vec<AssociationTotals> = by_assoc.into_values().collect();
@@ -258,12 +291,27 @@ pub fn build_report(entries: Vec<Entry>, rules: &Rules, s: &Settings, previous: 
             a.valuation = Some(valuation(&entries, &a.key, &s.rates, &s.currency));
         }
     }
-    associations.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.key.cmp(&b.key)));
+    associations.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then(a.key.cmp(&b.key))
+    });
     let mut people: Vec<PersonTotals> = by_person
         .into_iter()
-        .map(|(key, totals)| PersonTotals { name: if key.is_empty() { String::new() } else { rules.person_name(&key) }, key, totals })
+        .map(|(key, totals)| PersonTotals {
+            name: if key.is_empty() {
+                String::new()
+            } else {
+                rules.person_name(&key)
+            },
+            key,
+            totals,
+        })
         .collect();
-    people.sort_by(|a, b| (a.key.is_empty(), a.name.to_lowercase()).cmp(&(b.key.is_empty(), b.name.to_lowercase())));
+    people.sort_by(|a, b| {
+        (a.key.is_empty(), a.name.to_lowercase()).cmp(&(b.key.is_empty(), b.name.to_lowercase()))
+    });
     Report {
         period: s.period,
         lang: s.lang,
@@ -281,7 +329,10 @@ pub fn build_report(entries: Vec<Entry>, rules: &Rules, s: &Settings, previous: 
 
 fn valuation(entries: &[Entry], key: &str, rates: &[Rate], currency: &str) -> Valuation {
     let mut minutes_by_rate: BTreeMap<usize, i64> = BTreeMap::new();
-    for e in entries.iter().filter(|e| e.association.as_deref() == Some(key) && e.kind == Kind::Volunteer) {
+    for e in entries
+        .iter()
+        .filter(|e| e.association.as_deref() == Some(key) && e.kind == Kind::Volunteer)
+    {
         let idx = rates.partition_point(|r| r.from <= e.date);
         if idx > 0 {
             *minutes_by_rate.entry(idx - 1).or_default() += e.minutes;
@@ -296,13 +347,19 @@ fn valuation(entries: &[Entry], key: &str, rates: &[Rate], currency: &str) -> Va
             cents: (minutes as f64 * rates[i].per_hour * 100.0 / 60.0).round() as i64,
         })
         .collect();
-    Valuation { total_cents: lines.iter().map(|l| l.cents).sum(), lines, currency: currency.to_string() }
+    Valuation {
+        total_cents: lines.iter().map(|l| l.cents).sum(),
+        lines,
+        currency: currency.to_string(),
+    }
 }
 
 impl Report {
     /// Entries of one association.
     pub fn entries_of<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
-        self.entries.iter().filter(move |e| e.association.as_deref() == Some(key))
+        self.entries
+            .iter()
+            .filter(move |e| e.association.as_deref() == Some(key))
     }
 
     /// Entries that need a human.
