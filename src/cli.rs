@@ -4,6 +4,9 @@
 //! Owns: names, defaults and help of every option. Reads no file, network or clock;
 //! [`crate::app`] gives the options their meaning.
 
+// Doc comments here are clap help text: `[default: …]` and `<period>` are not rustdoc links or tags.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -47,7 +50,7 @@ pub enum Command {
     Init(InitArgs),
     /// Write reports (CSV and Markdown) for a period.
     #[command(after_help = REPORT_HELP)]
-    Report(ReportArgs),
+    Report(Box<ReportArgs>),
 }
 
 const REPORT_HELP: &str = "\
