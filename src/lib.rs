@@ -15,3 +15,4 @@ pub mod input;
 pub mod model;
 pub mod output;
 pub mod report;
+pub mod store;

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Fuzz target: arbitrary bytes through parsing, expansion over one month, and
+//! classification into entries. Any panic (even one caught per event) is a finding.
+#![no_main]
+
+use caltally::classify::Rules;
+use caltally::config::AllDayPolicy;
+use caltally::ical::{self, Expansion, tz::Zone};
+use caltally::model::Period;
+use caltally::report::{self, Settings, i18n::Lang};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let period = Period::month(2026, 10).expect("valid month");
+    let zone = Zone::Iana(chrono_tz::Europe::Brussels);
+    let mut x = Expansion::for_dates(zone.clone(), period.from, period.to);
+    x.max_instances = 300;
+    let (occ, problems) = ical::read_occurrences(data, "fuzz.ics", "fuzz", &x);
+    assert!(!problems.iter().any(|p| p.message.contains("internal error")), "a panic was caught");
+    let settings = Settings {
+        period,
+        zone,
+        zone_name: "Europe/Brussels".into(),
+        all_day: AllDayPolicy::Hours(7.5),
+        lang: Lang::Fr,
+        rates: Vec::new(),
+        currency: "EUR".into(),
+    };
+    let entries = report::build_entries(&occ, &Rules::default(), &settings);
+    let r = report::build_report(entries, &Rules::default(), &settings, None, problems);
+    let mut sink = Vec::new();
+    report::csv::write_entries(&mut sink, &r).expect("csv to memory");
+    report::markdown::write_summary(&mut sink, &r).expect("md to memory");
+});

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The store: a local SQLite mirror of every source, with the sync state of each calendar.
+//!
+//! Owns: the schema and its migrations (`PRAGMA user_version`), WAL mode, objects by
+//! calendar and href (ETag, UID, raw iCalendar text, and the time bounds of their
+//! occurrences so a month's report loads only what overlaps the month), and per calendar
+//! its URL, name, sync token, ctag and the time of the last full reconciliation. Each
+//! calendar's sync is applied in one transaction. Knows nothing of HTTP or of iCalendar
+//! rules: bounds are computed by the caller.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+/// What can go wrong with the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer caltally.
+    #[error("the store has schema version {found}, newer than this caltally ({supported}); upgrade caltally")]
+    TooNew {
+        /// Version in the file.
+        found: i64,
+        /// Newest known.
+        supported: i64,
+    },
+    /// The directory could not be created.
+    #[error("cannot create the store's directory")]
+    Io(#[from] std::io::Error),
+}
+
+/// One migration per schema version, applied in order.
+const MIGRATIONS: &[&str] = &[
+    // 1: calendars and objects.
+    "CREATE TABLE calendars (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        url TEXT NOT NULL,
+        name TEXT NOT NULL,
+        sync_token TEXT,
+        ctag TEXT,
+        last_full_reconcile INTEGER,
+        read_only INTEGER NOT NULL DEFAULT 0,
+        shared INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (source, url)
+    );
+    CREATE TABLE objects (
+        calendar_id INTEGER NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+        href TEXT NOT NULL,
+        etag TEXT,
+        uid TEXT,
+        data BLOB NOT NULL,
+        first_start INTEGER,
+        last_end INTEGER,
+        PRIMARY KEY (calendar_id, href)
+    );
+    CREATE INDEX objects_by_bounds ON objects (first_start, last_end);",
+];
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// A calendar as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CalendarRow {
+    /// Row id.
+    pub id: i64,
+    /// The configured source it belongs to.
+    pub source: String,
+    /// Collection URL.
+    pub url: String,
+    /// Display name.
+    pub name: String,
+    /// Last sync token.
+    pub sync_token: Option<String>,
+    /// Last ctag.
+    pub ctag: Option<String>,
+    /// Unix time of the last full ETag reconciliation.
+    pub last_full_reconcile: Option<i64>,
+    /// Shared to this account read-only.
+    pub read_only: bool,
+    /// Shared to this account by someone else.
+    pub shared: bool,
+}
+
+/// An object to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRow {
+    /// Href, percent-decoded.
+    pub href: String,
+    /// ETag as received.
+    pub etag: Option<String>,
+    /// UID.
+    pub uid: Option<String>,
+    /// Raw iCalendar bytes.
+    pub data: Vec<u8>,
+    /// Unix time of the earliest start, if known.
+    pub first_start: Option<i64>,
+    /// Unix time of the latest end; `None` for open-ended series.
+    pub last_end: Option<i64>,
+}
+
+/// An object loaded for a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    /// Calendar name.
+    pub calendar: String,
+    /// Calendar URL.
+    pub calendar_url: String,
+    /// Href.
+    pub href: String,
+    /// Raw bytes.
+    pub data: Vec<u8>,
+}
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        let mut store = Store { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// An in-memory store, for tests.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { found: version, supported: SCHEMA_VERSION });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Every calendar of a source.
+    pub fn calendars(&self, source: &str) -> Result<Vec<CalendarRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, source, url, name, sync_token, ctag, last_full_reconcile, read_only, shared
+             FROM calendars WHERE source = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([source], calendar_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Every calendar of every source.
+    pub fn all_calendars(&self) -> Result<Vec<CalendarRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, source, url, name, sync_token, ctag, last_full_reconcile, read_only, shared
+             FROM calendars ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], calendar_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// `href → etag` of one calendar.
+    pub fn etags(&self, calendar_id: i64) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT href, etag FROM objects WHERE calendar_id = ?1 ORDER BY href")?;
+        let rows = stmt.query_map([calendar_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Objects whose occurrences may overlap `[from, to)` (Unix times).
+    pub fn objects_overlapping(&self, from: i64, to: i64) -> Result<Vec<StoredObject>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.name, c.url, o.href, o.data FROM objects o JOIN calendars c ON c.id = o.calendar_id
+             WHERE (o.first_start IS NULL OR o.first_start < ?2) AND (o.last_end IS NULL OR o.last_end > ?1)
+             ORDER BY c.id, o.href",
+        )?;
+        let rows = stmt
+            .query_map(params![from, to], |r| {
+                Ok(StoredObject { calendar: r.get(0)?, calendar_url: r.get(1)?, href: r.get(2)?, data: r.get(3)? })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Number of objects in the store.
+    pub fn object_count(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("SELECT count(*) FROM objects", [], |r| r.get(0))?)
+    }
+
+    /// Starts the one transaction of a calendar's sync.
+    pub fn begin(&mut self) -> Result<CalendarTx<'_>, StoreError> {
+        Ok(CalendarTx { tx: self.conn.transaction()? })
+    }
+}
+
+fn calendar_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CalendarRow> {
+    Ok(CalendarRow {
+        id: r.get(0)?,
+        source: r.get(1)?,
+        url: r.get(2)?,
+        name: r.get(3)?,
+        sync_token: r.get(4)?,
+        ctag: r.get(5)?,
+        last_full_reconcile: r.get(6)?,
+        read_only: r.get(7)?,
+        shared: r.get(8)?,
+    })
+}
+
+/// Changes to the store inside one transaction; dropped without [`CalendarTx::commit`],
+/// nothing is written.
+pub struct CalendarTx<'a> {
+    tx: Transaction<'a>,
+}
+
+impl CalendarTx<'_> {
+    /// Inserts or updates a calendar's description; returns its id.
+    pub fn upsert_calendar(&self, c: &CalendarRow) -> Result<i64, StoreError> {
+        self.tx.execute(
+            "INSERT INTO calendars (source, url, name, read_only, shared) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (source, url) DO UPDATE SET name = excluded.name, read_only = excluded.read_only, shared = excluded.shared",
+            params![c.source, c.url, c.name, c.read_only, c.shared],
+        )?;
+        Ok(self.tx.query_row("SELECT id FROM calendars WHERE source = ?1 AND url = ?2", params![c.source, c.url], |r| r.get(0))?)
+    }
+
+    /// Records the new sync state of a calendar.
+    pub fn set_state(&self, id: i64, token: Option<&str>, ctag: Option<&str>, full_reconcile_at: Option<i64>) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE calendars SET sync_token = ?2, ctag = ?3, last_full_reconcile = COALESCE(?4, last_full_reconcile) WHERE id = ?1",
+            params![id, token, ctag, full_reconcile_at],
+        )?;
+        Ok(())
+    }
+
+    /// Inserts or replaces an object.
+    pub fn put_object(&self, calendar_id: i64, o: &ObjectRow) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO objects (calendar_id, href, etag, uid, data, first_start, last_end) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (calendar_id, href) DO UPDATE SET etag = excluded.etag, uid = excluded.uid, data = excluded.data,
+               first_start = excluded.first_start, last_end = excluded.last_end",
+            params![calendar_id, o.href, o.etag, o.uid, o.data, o.first_start, o.last_end],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes an object (no error if absent).
+    pub fn delete_object(&self, calendar_id: i64, href: &str) -> Result<(), StoreError> {
+        self.tx.execute("DELETE FROM objects WHERE calendar_id = ?1 AND href = ?2", params![calendar_id, href])?;
+        Ok(())
+    }
+
+    /// Deletes calendars of `source` that are not in `keep` (by URL), with their objects.
+    pub fn forget_calendars(&self, source: &str, keep: &[String]) -> Result<usize, StoreError> {
+        let mut stmt = self.tx.prepare("SELECT id, url FROM calendars WHERE source = ?1")?;
+        let gone: Vec<i64> = stmt
+            .query_map([source], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            .filter_map(Result::ok)
+            .filter(|(_, url)| !keep.contains(url))
+            .map(|(id, _)| id)
+            .collect();
+        for id in &gone {
+            self.tx.execute("DELETE FROM calendars WHERE id = ?1", [id])?;
+        }
+        Ok(gone.len())
+    }
+
+    /// Makes every change of this transaction durable.
+    pub fn commit(self) -> Result<(), StoreError> {
+        Ok(self.tx.commit()?)
+    }
+
+    /// The stored calendar row by id.
+    pub fn calendar(&self, id: i64) -> Result<Option<CalendarRow>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT id, source, url, name, sync_token, ctag, last_full_reconcile, read_only, shared FROM calendars WHERE id = ?1",
+                [id],
+                calendar_row,
+            )
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(href: &str, first: Option<i64>, last: Option<i64>) -> ObjectRow {
+        ObjectRow { href: href.into(), etag: Some("\"1\"".into()), uid: Some(href.into()), data: b"BEGIN:VCALENDAR".to_vec(), first_start: first, last_end: last }
+    }
+
+    #[test]
+    fn objects_are_selected_by_bounds_and_transactions_roll_back() {
+        let mut store = Store::in_memory().expect("store");
+        let tx = store.begin().expect("tx");
+        let cal = CalendarRow { source: "s".into(), url: "https://h/c/".into(), name: "C".into(), ..CalendarRow::default() };
+        let id = tx.upsert_calendar(&cal).expect("cal");
+        tx.put_object(id, &object("early", Some(0), Some(100))).expect("put");
+        tx.put_object(id, &object("open", Some(50), None)).expect("put");
+        tx.put_object(id, &object("late", Some(1000), Some(1100))).expect("put");
+        tx.commit().expect("commit");
+        let hrefs: Vec<String> = store.objects_overlapping(90, 500).expect("q").into_iter().map(|o| o.href).collect();
+        assert_eq!(hrefs, ["early", "open"]);
+        {
+            let tx = store.begin().expect("tx");
+            tx.delete_object(id, "early").expect("delete");
+            // dropped without commit
+        }
+        assert_eq!(store.object_count().expect("count"), 3);
+    }
+
+    #[test]
+    fn schema_version_is_recorded() {
+        let store = Store::in_memory().expect("store");
+        let v: i64 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
+        assert_eq!(v, SCHEMA_VERSION);
+    }
+}
