@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod caldav;
 pub mod classify;
 pub mod cli;
 pub mod config;

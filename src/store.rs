@@ -19,7 +19,9 @@ pub enum StoreError {
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// The file was written by a newer caltally.
-    #[error("the store has schema version {found}, newer than this caltally ({supported}); upgrade caltally")]
+    #[error(
+        "the store has schema version {found}, newer than this caltally ({supported}); upgrade caltally"
+    )]
     TooNew {
         /// Version in the file.
         found: i64,
@@ -33,8 +35,14 @@ pub enum StoreError {
 
 /// One migration per schema version, applied in order.
 const MIGRATIONS: &[&str] = &[
-    // 1: calendars and objects.
-    "CREATE TABLE calendars (
+    // 1: sources, calendars and objects.
+    "CREATE TABLE sources (
+        source TEXT PRIMARY KEY,
+        home_url TEXT,
+        etag TEXT,
+        last_modified TEXT
+    );
+    CREATE TABLE calendars (
         id INTEGER PRIMARY KEY,
         source TEXT NOT NULL,
         url TEXT NOT NULL,
@@ -83,6 +91,17 @@ pub struct CalendarRow {
     pub read_only: bool,
     /// Shared to this account by someone else.
     pub shared: bool,
+}
+
+/// What is remembered about a source between runs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceRow {
+    /// Calendar home found by discovery.
+    pub home_url: Option<String>,
+    /// `ETag` of an `.ics` feed.
+    pub etag: Option<String>,
+    /// `Last-Modified` of an `.ics` feed.
+    pub last_modified: Option<String>,
 }
 
 /// An object to write.
@@ -146,9 +165,14 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
-        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > SCHEMA_VERSION {
-            return Err(StoreError::TooNew { found: version, supported: SCHEMA_VERSION });
+            return Err(StoreError::TooNew {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction()?;
@@ -165,7 +189,9 @@ impl Store {
             "SELECT id, source, url, name, sync_token, ctag, last_full_reconcile, read_only, shared
              FROM calendars WHERE source = ?1 ORDER BY id",
         )?;
-        let rows = stmt.query_map([source], calendar_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt
+            .query_map([source], calendar_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
@@ -175,14 +201,20 @@ impl Store {
             "SELECT id, source, url, name, sync_token, ctag, last_full_reconcile, read_only, shared
              FROM calendars ORDER BY id",
         )?;
-        let rows = stmt.query_map([], calendar_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt
+            .query_map([], calendar_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
     /// `href → etag` of one calendar.
     pub fn etags(&self, calendar_id: i64) -> Result<Vec<(String, Option<String>)>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT href, etag FROM objects WHERE calendar_id = ?1 ORDER BY href")?;
-        let rows = stmt.query_map([calendar_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT href, etag FROM objects WHERE calendar_id = ?1 ORDER BY href")?;
+        let rows = stmt
+            .query_map([calendar_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
@@ -195,20 +227,48 @@ impl Store {
         )?;
         let rows = stmt
             .query_map(params![from, to], |r| {
-                Ok(StoredObject { calendar: r.get(0)?, calendar_url: r.get(1)?, href: r.get(2)?, data: r.get(3)? })
+                Ok(StoredObject {
+                    calendar: r.get(0)?,
+                    calendar_url: r.get(1)?,
+                    href: r.get(2)?,
+                    data: r.get(3)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
+    /// The remembered discovery result (calendar home) and HTTP validators of a source.
+    pub fn source_state(&self, source: &str) -> Result<SourceRow, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT home_url, etag, last_modified FROM sources WHERE source = ?1",
+                [source],
+                |r| {
+                    Ok(SourceRow {
+                        home_url: r.get(0)?,
+                        etag: r.get(1)?,
+                        last_modified: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?
+            .unwrap_or_default())
+    }
+
     /// Number of objects in the store.
     pub fn object_count(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row("SELECT count(*) FROM objects", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM objects", [], |r| r.get(0))?)
     }
 
     /// Starts the one transaction of a calendar's sync.
     pub fn begin(&mut self) -> Result<CalendarTx<'_>, StoreError> {
-        Ok(CalendarTx { tx: self.conn.transaction()? })
+        Ok(CalendarTx {
+            tx: self.conn.transaction()?,
+        })
     }
 }
 
@@ -240,11 +300,21 @@ impl CalendarTx<'_> {
              ON CONFLICT (source, url) DO UPDATE SET name = excluded.name, read_only = excluded.read_only, shared = excluded.shared",
             params![c.source, c.url, c.name, c.read_only, c.shared],
         )?;
-        Ok(self.tx.query_row("SELECT id FROM calendars WHERE source = ?1 AND url = ?2", params![c.source, c.url], |r| r.get(0))?)
+        Ok(self.tx.query_row(
+            "SELECT id FROM calendars WHERE source = ?1 AND url = ?2",
+            params![c.source, c.url],
+            |r| r.get(0),
+        )?)
     }
 
     /// Records the new sync state of a calendar.
-    pub fn set_state(&self, id: i64, token: Option<&str>, ctag: Option<&str>, full_reconcile_at: Option<i64>) -> Result<(), StoreError> {
+    pub fn set_state(
+        &self,
+        id: i64,
+        token: Option<&str>,
+        ctag: Option<&str>,
+        full_reconcile_at: Option<i64>,
+    ) -> Result<(), StoreError> {
         self.tx.execute(
             "UPDATE calendars SET sync_token = ?2, ctag = ?3, last_full_reconcile = COALESCE(?4, last_full_reconcile) WHERE id = ?1",
             params![id, token, ctag, full_reconcile_at],
@@ -265,23 +335,41 @@ impl CalendarTx<'_> {
 
     /// Deletes an object (no error if absent).
     pub fn delete_object(&self, calendar_id: i64, href: &str) -> Result<(), StoreError> {
-        self.tx.execute("DELETE FROM objects WHERE calendar_id = ?1 AND href = ?2", params![calendar_id, href])?;
+        self.tx.execute(
+            "DELETE FROM objects WHERE calendar_id = ?1 AND href = ?2",
+            params![calendar_id, href],
+        )?;
         Ok(())
     }
 
     /// Deletes calendars of `source` that are not in `keep` (by URL), with their objects.
     pub fn forget_calendars(&self, source: &str, keep: &[String]) -> Result<usize, StoreError> {
-        let mut stmt = self.tx.prepare("SELECT id, url FROM calendars WHERE source = ?1")?;
+        let mut stmt = self
+            .tx
+            .prepare("SELECT id, url FROM calendars WHERE source = ?1")?;
         let gone: Vec<i64> = stmt
-            .query_map([source], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            .query_map([source], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?
             .filter_map(Result::ok)
             .filter(|(_, url)| !keep.contains(url))
             .map(|(id, _)| id)
             .collect();
         for id in &gone {
-            self.tx.execute("DELETE FROM calendars WHERE id = ?1", [id])?;
+            self.tx
+                .execute("DELETE FROM calendars WHERE id = ?1", [id])?;
         }
         Ok(gone.len())
+    }
+
+    /// Remembers a source's calendar home and feed validators.
+    pub fn set_source(&self, source: &str, row: &SourceRow) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO sources (source, home_url, etag, last_modified) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (source) DO UPDATE SET home_url = excluded.home_url, etag = excluded.etag, last_modified = excluded.last_modified",
+            params![source, row.home_url, row.etag, row.last_modified],
+        )?;
+        Ok(())
     }
 
     /// Makes every change of this transaction durable.
@@ -307,20 +395,40 @@ mod tests {
     use super::*;
 
     fn object(href: &str, first: Option<i64>, last: Option<i64>) -> ObjectRow {
-        ObjectRow { href: href.into(), etag: Some("\"1\"".into()), uid: Some(href.into()), data: b"BEGIN:VCALENDAR".to_vec(), first_start: first, last_end: last }
+        ObjectRow {
+            href: href.into(),
+            etag: Some("\"1\"".into()),
+            uid: Some(href.into()),
+            data: b"BEGIN:VCALENDAR".to_vec(),
+            first_start: first,
+            last_end: last,
+        }
     }
 
     #[test]
     fn objects_are_selected_by_bounds_and_transactions_roll_back() {
         let mut store = Store::in_memory().expect("store");
         let tx = store.begin().expect("tx");
-        let cal = CalendarRow { source: "s".into(), url: "https://h/c/".into(), name: "C".into(), ..CalendarRow::default() };
+        let cal = CalendarRow {
+            source: "s".into(),
+            url: "https://h/c/".into(),
+            name: "C".into(),
+            ..CalendarRow::default()
+        };
         let id = tx.upsert_calendar(&cal).expect("cal");
-        tx.put_object(id, &object("early", Some(0), Some(100))).expect("put");
-        tx.put_object(id, &object("open", Some(50), None)).expect("put");
-        tx.put_object(id, &object("late", Some(1000), Some(1100))).expect("put");
+        tx.put_object(id, &object("early", Some(0), Some(100)))
+            .expect("put");
+        tx.put_object(id, &object("open", Some(50), None))
+            .expect("put");
+        tx.put_object(id, &object("late", Some(1000), Some(1100)))
+            .expect("put");
         tx.commit().expect("commit");
-        let hrefs: Vec<String> = store.objects_overlapping(90, 500).expect("q").into_iter().map(|o| o.href).collect();
+        let hrefs: Vec<String> = store
+            .objects_overlapping(90, 500)
+            .expect("q")
+            .into_iter()
+            .map(|o| o.href)
+            .collect();
         assert_eq!(hrefs, ["early", "open"]);
         {
             let tx = store.begin().expect("tx");
@@ -333,7 +441,10 @@ mod tests {
     #[test]
     fn schema_version_is_recorded() {
         let store = Store::in_memory().expect("store");
-        let v: i64 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
+        let v: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
         assert_eq!(v, SCHEMA_VERSION);
     }
 }

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Discovery (RFC 6764 §6, RFC 5397, RFC 4791 §6.2.1): from a server root, a principal
+//! URL or a calendar URL to the list of event calendars.
+//!
+//! Order: a configured URL that is itself a calendar is used as it is; a server root goes
+//! through `/.well-known/caldav` (the PROPFIND is re-sent on each redirect, never turned
+//! into a GET); then `current-user-principal`, `calendar-home-set`, and a Depth 1 listing
+//! of the home. Kept: collections that are calendars supporting VEVENT. Skipped: the
+//! birthday calendar, the trash bin, scheduling inbox/outbox, subscriptions and deleted
+//! calendars (NEXTCLOUD.md §1.4–§1.10).
+
+use super::http::Client;
+use super::xml::{self, CALDAV, CALENDAR_PROPS, CS, DAV, NC, Props};
+use super::{CaldavError, CalendarInfo, absolute, expect, multistatus, path_of, propfind};
+
+const MAX_REDIRECTS: usize = 5;
+
+/// Where a configured URL led.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// The URL is a calendar collection.
+    Calendar(CalendarInfo),
+    /// The calendar home of the account.
+    Home(String),
+}
+
+/// Finds the calendar home (or the single calendar) behind `url`.
+pub fn discover(client: &Client, url: &str, username: &str) -> Result<Found, CaldavError> {
+    let body = xml::propfind_body(CALENDAR_PROPS);
+    let is_root = path_of(url).trim_matches('/').is_empty();
+    let start = if is_root {
+        well_known(client, url, username)?.unwrap_or_else(|| url.to_string())
+    } else {
+        url.to_string()
+    };
+    let ms = propfind(client, &start, "0", &body, username)?;
+    let Some(r) = ms.responses.first() else {
+        return Err(CaldavError::Discovery(format!(
+            "{start} answered an empty PROPFIND; give the URL of the calendar or of /remote.php/dav/"
+        )));
+    };
+    if r.props.is(CALDAV, "calendar") {
+        return Ok(Found::Calendar(info(&start, &start, &r.props)));
+    }
+    if let Some(home) = &r.props.calendar_home_set {
+        return Ok(Found::Home(absolute(&start, home)));
+    }
+    let principal = r.props.current_user_principal.as_deref().ok_or_else(|| {
+        CaldavError::Discovery(format!("{start} names no current-user-principal: is it a CalDAV server? (for Nextcloud, use https://HOST/remote.php/dav/)"))
+    })?;
+    let principal_url = absolute(&start, principal);
+    let ms = propfind(
+        client,
+        &principal_url,
+        "0",
+        &xml::propfind_body(&[(CALDAV, "calendar-home-set")]),
+        username,
+    )?;
+    let home = ms
+        .responses
+        .iter()
+        .find_map(|r| r.props.calendar_home_set.clone())
+        .ok_or_else(|| {
+            CaldavError::Discovery(format!(
+                "the principal {principal_url} has no calendar-home-set"
+            ))
+        })?;
+    Ok(Found::Home(absolute(&principal_url, &home)))
+}
+
+/// Follows `/.well-known/caldav`, re-sending PROPFIND on each redirect. `None` if the
+/// server does not answer there.
+fn well_known(client: &Client, root: &str, username: &str) -> Result<Option<String>, CaldavError> {
+    let mut url = format!("{}/.well-known/caldav", super::origin(root));
+    let body = xml::propfind_body(&[(DAV, "current-user-principal")]);
+    for _ in 0..MAX_REDIRECTS {
+        let reply = client.send("PROPFIND", &url, Some("0"), Some(&body), &[])?;
+        match reply.status {
+            301 | 302 | 303 | 307 | 308 => match &reply.location {
+                Some(loc) => url = absolute(&url, loc),
+                None => return Ok(None),
+            },
+            207 => return Ok(Some(url)),
+            401 => return expect(reply, &[], "PROPFIND", &url, username).map(|_| None),
+            _ => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+/// Lists the event calendars of a home (one request).
+pub fn list_calendars(
+    client: &Client,
+    home: &str,
+    username: &str,
+) -> Result<Vec<CalendarInfo>, CaldavError> {
+    let reply = client.send(
+        "PROPFIND",
+        home,
+        Some("1"),
+        Some(&xml::propfind_body(CALENDAR_PROPS)),
+        &[],
+    )?;
+    let reply = expect(reply, &[207], "PROPFIND", home, username)?;
+    let ms = multistatus(&reply, "PROPFIND", home)?;
+    let home_path = path_of(home);
+    Ok(ms
+        .responses
+        .iter()
+        .filter(|r| r.href.trim_end_matches('/') != home_path.trim_end_matches('/'))
+        .filter(|r| is_event_calendar(&r.href, &r.props))
+        .map(|r| info(home, &absolute(home, &r.href), &r.props))
+        .collect())
+}
+
+/// True for a collection worth syncing.
+pub fn is_event_calendar(href: &str, p: &Props) -> bool {
+    let last = href
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    let special = last == "inbox"
+        || last == "outbox"
+        || last == "trashbin"
+        || last.starts_with("contact_birthdays");
+    p.is(CALDAV, "calendar")
+        && !p.is(NC, "deleted-calendar")
+        && !p.is(NC, "trash-bin")
+        && !p.is(CS, "subscribed")
+        && !p.is(CALDAV, "schedule-inbox")
+        && !p.is(CALDAV, "schedule-outbox")
+        && !special
+        && p.components
+            .as_ref()
+            .is_none_or(|c| c.iter().any(|c| c == "VEVENT"))
+}
+
+fn info(_base: &str, url: &str, p: &Props) -> CalendarInfo {
+    let path = path_of(url);
+    let last = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    CalendarInfo {
+        url: url.to_string(),
+        name: p
+            .displayname
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| last.clone()),
+        ctag: p.ctag.clone(),
+        sync_token: p.sync_token.clone(),
+        shared: last.contains("_shared_by_") || p.read_only.is_some(),
+        read_only: p.read_only.unwrap_or(false),
+    }
+}

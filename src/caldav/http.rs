@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! A thin blocking HTTP client for WebDAV methods (ureq + rustls).
+//!
+//! Owns: Basic authentication on every request (no cookie jar), timeouts on connect and
+//! read, TLS verified by default with an optional extra trust root (`ca_file`), redirects
+//! returned to the caller (so a PROPFIND is re-sent as a PROPFIND), bounded retries on
+//! 429 and 503 honouring `Retry-After`, and errors that name the server, the request and
+//! the status but never the credentials.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ureq::tls::{PemItem, RootCerts, TlsConfig};
+
+/// Credentials for Basic authentication.
+#[derive(Clone)]
+pub struct Credentials {
+    /// User name.
+    pub username: String,
+    /// App password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"***")
+            .finish()
+    }
+}
+
+/// How the client behaves.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Timeout for a whole response.
+    pub read_timeout: Duration,
+    /// Longest wait honoured for `Retry-After`.
+    pub max_retry_wait: Duration,
+    /// How many times 429/503 are retried.
+    pub retries: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(120),
+            max_retry_wait: Duration::from_secs(120),
+            retries: 2,
+        }
+    }
+}
+
+/// What went wrong with a request.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// The extra trust root could not be read.
+    #[error("cannot read ca_file {path}: {message}")]
+    CaFile {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// The request could not be sent or the response not read (DNS, TLS, timeout…).
+    #[error("{method} {url}: {message}")]
+    Transport {
+        /// Method.
+        method: String,
+        /// URL.
+        url: String,
+        /// Why.
+        message: String,
+    },
+    /// The request was malformed (bad URL).
+    #[error("{method} {url}: invalid request: {message}")]
+    Request {
+        /// Method.
+        method: String,
+        /// URL.
+        url: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// A response, fully read.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// `Location`, for redirects.
+    pub location: Option<String>,
+    /// `Retry-After` in seconds.
+    pub retry_after: Option<u64>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+/// A client bound to one account.
+pub struct Client {
+    agent: ureq::Agent,
+    auth: Option<String>,
+    options: ClientOptions,
+    /// Requests sent, for the summary line and the "unchanged costs one request" check.
+    pub requests: std::cell::Cell<u32>,
+}
+
+impl Client {
+    /// A client with optional credentials and extra trust root.
+    pub fn new(
+        credentials: Option<&Credentials>,
+        ca_file: Option<&Path>,
+        options: ClientOptions,
+    ) -> Result<Client, HttpError> {
+        let mut config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .timeout_connect(Some(options.connect_timeout))
+            .timeout_global(Some(options.read_timeout))
+            .user_agent(concat!(
+                "caltally/",
+                env!("CARGO_PKG_VERSION"),
+                " (time reports)"
+            ));
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path).map_err(|e| HttpError::CaFile {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(PemItem::Certificate(c)) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            if certs.is_empty() {
+                return Err(HttpError::CaFile {
+                    path: path.display().to_string(),
+                    message: "no PEM certificate found".into(),
+                });
+            }
+            config = config.tls_config(
+                TlsConfig::builder()
+                    .root_certs(RootCerts::Specific(Arc::new(certs)))
+                    .build(),
+            );
+        }
+        let auth = credentials.map(|c| {
+            use base64::Engine;
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{}:{}", c.username, c.password))
+            )
+        });
+        Ok(Client {
+            agent: config.build().into(),
+            auth,
+            options,
+            requests: std::cell::Cell::new(0),
+        })
+    }
+
+    /// Sends one request; retries 429 and 503 within the configured bound.
+    pub fn send(
+        &self,
+        method: &str,
+        url: &str,
+        depth: Option<&str>,
+        body: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> Result<Reply, HttpError> {
+        let mut attempt = 0;
+        loop {
+            let reply = self.send_once(method, url, depth, body, extra)?;
+            let retryable = matches!(reply.status, 429 | 503);
+            if !retryable || attempt >= self.options.retries {
+                return Ok(reply);
+            }
+            let wait = Duration::from_secs(reply.retry_after.unwrap_or(5));
+            if wait > self.options.max_retry_wait {
+                return Ok(reply);
+            }
+            log::info!(
+                "{method} {url}: {} — retrying in {}s",
+                reply.status,
+                wait.as_secs()
+            );
+            std::thread::sleep(wait);
+            attempt += 1;
+        }
+    }
+
+    fn send_once(
+        &self,
+        method: &str,
+        url: &str,
+        depth: Option<&str>,
+        body: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> Result<Reply, HttpError> {
+        let request_err = |message: String| HttpError::Request {
+            method: method.into(),
+            url: url.into(),
+            message,
+        };
+        let m =
+            http::Method::from_bytes(method.as_bytes()).map_err(|e| request_err(e.to_string()))?;
+        let mut builder = http::Request::builder().method(m).uri(url);
+        if let Some(auth) = &self.auth {
+            builder = builder.header("Authorization", auth);
+        }
+        if let Some(depth) = depth {
+            builder = builder.header("Depth", depth);
+        }
+        if body.is_some() {
+            builder = builder.header("Content-Type", "application/xml; charset=utf-8");
+        }
+        for (k, v) in extra {
+            builder = builder.header(*k, *v);
+        }
+        let request = builder
+            .body(body.unwrap_or_default().as_bytes().to_vec())
+            .map_err(|e| request_err(e.to_string()))?;
+        self.requests.set(self.requests.get() + 1);
+        let transport = |message: String| HttpError::Transport {
+            method: method.into(),
+            url: url.into(),
+            message,
+        };
+        let response = self
+            .agent
+            .run(request)
+            .map_err(|e| transport(e.to_string()))?;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let status = response.status().as_u16();
+        let location = header("location");
+        let retry_after = header("retry-after").and_then(|v| v.trim().parse().ok());
+        let content_type = header("content-type");
+        let etag = header("etag");
+        let last_modified = header("last-modified");
+        let body = response
+            .into_body()
+            .with_config()
+            .limit(1024 * 1024 * 1024)
+            .read_to_vec()
+            .map_err(|e| transport(e.to_string()))?;
+        Ok(Reply {
+            status,
+            location,
+            retry_after,
+            content_type,
+            etag,
+            last_modified,
+            body,
+        })
+    }
+}
