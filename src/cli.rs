@@ -20,6 +20,7 @@ Exit codes:
 Examples:
   caltally --config fixtures/demo/caltally.toml report --month 2026-10
   caltally report --source team.ics --year 2026 --tz Europe/Brussels --lang fr
+  caltally sync && caltally report --month 2026-10
   caltally init";
 
 /// Turns a shared calendar into exact, classified time reports.
@@ -48,9 +49,41 @@ pub enum Command {
         after_help = "Examples:\n  caltally init\n  caltally --config ./caltally.toml init --force"
     )]
     Init(InitArgs),
+    /// List the calendars found on each CalDAV source.
+    #[command(
+        after_help = "Prints, per calendar: name, URL, owned or shared, read-only, number of objects.\n\nExample:\n  caltally calendars"
+    )]
+    Calendars,
+    /// Pull changes from every CalDAV and .ics URL source into the store.
+    #[command(after_help = SYNC_HELP)]
+    Sync(SyncArgs),
     /// Write reports (CSV and Markdown) for a period.
     #[command(after_help = REPORT_HELP)]
     Report(Box<ReportArgs>),
+}
+
+const SYNC_HELP: &str = "\
+Only what changed is fetched (sync-collection with the stored token, then calendar-multiget).
+A full ETag comparison runs every 7 days, and with --full. Each calendar is written in one
+transaction: a failed sync leaves the store as it was, and the next run resumes.
+
+Examples:
+  caltally sync
+  caltally sync --dry-run
+  caltally -q sync --wait        # from cron: silent unless something failed";
+
+/// Options of `sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Compare every ETag, even if the sync token is recent.
+    #[arg(long)]
+    pub full: bool,
+    /// Print the plan (fetch, update, delete per calendar) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Wait for another running caltally instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 const REPORT_HELP: &str = "\
@@ -87,8 +120,8 @@ pub struct ReportArgs {
     /// Day after the last day of the period, YYYY-MM-DD (half-open; needs --from).
     #[arg(long, value_name = "DATE", requires = "from")]
     pub to: Option<String>,
-    /// Read this .ics file, directory of .ics files or URL instead of the configured
-    /// sources (repeatable).
+    /// Read this .ics file, directory of .ics files or URL directly, instead of the
+    /// store and the configured sources (repeatable).
     #[arg(long, value_name = "PATH|URL")]
     pub source: Vec<String>,
     /// Time zone of the report [default: config `timezone`, else $TZ, else the system zone]

@@ -88,10 +88,83 @@ pub struct Config {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
-    /// A local `.ics` file or a directory of them (relative to the config file).
+    /// A CalDAV server root, principal or calendar URL.
+    pub caldav: Option<String>,
+    /// An `.ics` URL, or a local `.ics` file or directory of them (relative to the config file).
     pub ics: Option<String>,
-    /// Optional name of the calendar (default: X-WR-CALNAME, else the file name).
+    /// Optional name of the calendar of an `ics` source (default: X-WR-CALNAME, else the file name).
     pub name: Option<String>,
+    /// User name for Basic authentication.
+    pub username: Option<String>,
+    /// Name of the environment variable holding the password.
+    pub password_env: Option<String>,
+    /// Command printing the password (run with `sh -c`).
+    pub password_command: Option<String>,
+    /// File whose first line is the password.
+    pub password_file: Option<String>,
+    /// Only the calendars with these display names (or last path segments).
+    #[serde(default)]
+    pub calendars: Vec<String>,
+    /// Extra trust root (PEM) for a self-signed server.
+    pub ca_file: Option<String>,
+}
+
+/// Why a secret could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The variable is not set.
+    #[error("environment variable {0} (password_env) is not set")]
+    MissingEnv(String),
+    /// The command failed.
+    #[error("password_command failed: {0}")]
+    Command(String),
+    /// The file could not be read.
+    #[error("cannot read password_file {0}")]
+    File(String),
+}
+
+impl SourceConfig {
+    /// The key identifying this source in the store (its URL or path).
+    pub fn key(&self) -> &str {
+        self.caldav
+            .as_deref()
+            .or(self.ics.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// The password, from the environment, a command or a file (never logged).
+    pub fn password(&self, base_dir: &Path) -> Result<Option<String>, SecretError> {
+        if let Some(var) = &self.password_env {
+            return std::env::var(var)
+                .map(Some)
+                .map_err(|_| SecretError::MissingEnv(var.clone()));
+        }
+        if let Some(cmd) = &self.password_command {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(cmd)
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::inherit())
+                .output()
+                .map_err(|e| SecretError::Command(e.to_string()))?;
+            if !out.status.success() {
+                return Err(SecretError::Command(format!("exit status {}", out.status)));
+            }
+            let text = String::from_utf8_lossy(&out.stdout);
+            return Ok(Some(text.lines().next().unwrap_or_default().to_string()));
+        }
+        if let Some(file) = &self.password_file {
+            let path = if Path::new(file).is_absolute() {
+                PathBuf::from(file)
+            } else {
+                base_dir.join(file)
+            };
+            let text = std::fs::read_to_string(&path)
+                .map_err(|_| SecretError::File(path.display().to_string()))?;
+            return Ok(Some(text.lines().next().unwrap_or_default().to_string()));
+        }
+        Ok(None)
+    }
 }
 
 /// `[classify]`.
@@ -382,6 +455,19 @@ impl Config {
                 .collect(),
             calendar_tag: self.classify.calendar_tag,
         }
+    }
+
+    /// The store's path: `store`, else `$XDG_DATA_HOME/caltally/caltally.db`, else
+    /// `~/.local/share/caltally/caltally.db`.
+    pub fn store_path(&self) -> Option<PathBuf> {
+        if let Some(p) = &self.store {
+            return Some(self.resolve(&p.display().to_string()));
+        }
+        let data = std::env::var_os("XDG_DATA_HOME")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+        Some(data.join("caltally").join("caltally.db"))
     }
 
     /// Resolves a path written in the config relative to the config file's directory.

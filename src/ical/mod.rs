@@ -35,3 +35,86 @@ pub fn read_occurrences(
     all.append(&mut problems);
     (occurrences, all)
 }
+
+/// The time span of an object's occurrences, so the store can load only the objects
+/// that may overlap a period. `None` bounds mean "always load".
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bounds {
+    /// The UID of the first event.
+    pub uid: Option<String>,
+    /// Earliest start (Unix time, widened by two days for any time zone).
+    pub first_start: Option<i64>,
+    /// Latest end (Unix time, widened by two days); `None` for open-ended series.
+    pub last_end: Option<i64>,
+    /// True if the object could be read.
+    pub readable: bool,
+}
+
+/// Computes the bounds of one object.
+pub fn object_bounds(bytes: &[u8]) -> Bounds {
+    use chrono::TimeZone;
+    let parsed = parse::parse_calendar(bytes, "object", "object", None);
+    let uid = parsed.events.first().map(|e| e.uid.to_string());
+    if parsed.events.is_empty() {
+        return Bounds {
+            uid,
+            first_start: None,
+            last_end: None,
+            readable: false,
+        };
+    }
+    let endless = parsed
+        .events
+        .iter()
+        .filter_map(|e| e.master.as_ref())
+        .any(|m| {
+            m.rrules
+                .iter()
+                .any(|r| r.count.is_none() && r.until.is_none())
+        });
+    let x = Expansion {
+        report_zone: tz::Zone::Utc,
+        from: chrono::Utc
+            .with_ymd_and_hms(1900, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default(),
+        to: chrono::Utc
+            .with_ymd_and_hms(2200, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default(),
+        max_instances: if endless { 1 } else { 20_000 },
+    };
+    let (occurrences, problems) = recur::expand_occurrences(&parsed, &x, "object");
+    let capped = problems
+        .iter()
+        .any(|p| p.message.contains("recurrence stopped"));
+    let margin = TimeDelta::days(2).num_seconds();
+    let first = occurrences.iter().map(|o| o.start.timestamp()).min();
+    let last = occurrences.iter().map(|o| o.end.timestamp()).max();
+    let mut first_start = first.map(|f| f - margin);
+    if endless {
+        // The first instance still bounds the start.
+        let master_start = parsed
+            .events
+            .iter()
+            .filter_map(|e| e.master.as_ref()?.start.as_ref())
+            .map(|m| m.wall().and_utc().timestamp() - margin)
+            .min();
+        first_start = match (master_start, first_start) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    let (first_start, last_end) = match (first_start, last) {
+        (Some(f), Some(l)) if !endless && !capped => (Some(f), Some(l + margin)),
+        (Some(f), _) if endless || capped => (Some(f), None),
+        // Nothing to count (e.g. everything cancelled): an empty span, never loaded.
+        _ => (Some(0), Some(0)),
+    };
+    Bounds {
+        uid,
+        first_start,
+        last_end,
+        readable: true,
+    }
+}

@@ -18,6 +18,8 @@ use crate::ical::{self, Expansion, tz::Zone};
 use crate::input::{self, Input};
 use crate::model::{Occurrence, Period, PeriodError, Problem};
 use crate::output::{Staged, file_stem};
+
+mod sync;
 use crate::report::{self, Settings, Totals, i18n::Lang};
 
 /// A usage error: exit code 2.
@@ -41,6 +43,14 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Report(args) => {
             let config = load_config(cli.config.as_deref())?;
             report(&cli, args, &config, &env)
+        }
+        Command::Sync(args) => {
+            let config = load_config(cli.config.as_deref())?;
+            sync::sync(&config, args, cli.quiet, &env)
+        }
+        Command::Calendars => {
+            let config = load_config(cli.config.as_deref())?;
+            sync::calendars(&config)
         }
     }
 }
@@ -161,31 +171,58 @@ fn period_of(args: &ReportArgs, today: NaiveDate) -> Result<Period> {
     })
 }
 
-fn read_inputs(args: &ReportArgs, config: &Config) -> Result<Vec<Input>> {
-    let specs: Vec<(String, Option<String>)> = if !args.source.is_empty() {
-        args.source.iter().map(|s| (s.clone(), None)).collect()
-    } else {
-        config
-            .sources
-            .iter()
-            .filter_map(|s| {
-                s.ics.as_ref().map(|ics| {
-                    let spec = if input::http_url(ics).is_some() {
-                        ics.clone()
-                    } else {
-                        config.resolve(ics).display().to_string()
-                    };
-                    (spec, s.name.clone())
-                })
-            })
-            .collect()
-    };
-    if specs.is_empty() {
-        return Err(UsageError("no calendar to read: give --source FILE|DIR|URL, or add a [[source]] with `ics = \"PATH\"` to the config (see `caltally init`)".into()).into());
+/// The inputs of a report: `--source`s if given; else the store's objects that may overlap
+/// `[from, to)` plus the configured local `.ics` paths.
+fn read_inputs(
+    args: &ReportArgs,
+    config: &Config,
+    from: chrono::DateTime<Utc>,
+    to: chrono::DateTime<Utc>,
+) -> Result<Vec<Input>> {
+    if !args.source.is_empty() {
+        let mut inputs = Vec::new();
+        for spec in &args.source {
+            inputs.extend(input::read_source(spec, None)?);
+        }
+        return Ok(inputs);
     }
     let mut inputs = Vec::new();
-    for (spec, name) in specs {
-        inputs.extend(input::read_source(&spec, name.as_deref())?);
+    let local = |s: &&crate::config::SourceConfig| {
+        s.ics
+            .as_deref()
+            .is_some_and(|i| input::http_url(i).is_none())
+    };
+    for s in config.sources.iter().filter(local) {
+        let path = config.resolve(s.ics.as_deref().unwrap_or_default());
+        inputs.extend(input::read_source(
+            &path.display().to_string(),
+            s.name.as_deref(),
+        )?);
+    }
+    if !sync::remote_sources(config).is_empty() {
+        let store_path = config
+            .store_path()
+            .ok_or_else(|| UsageError("cannot choose a store path".into()))?;
+        if !store_path.exists() {
+            return Err(UsageError(format!(
+                "the store {} does not exist yet: run `caltally sync` first",
+                store_path.display()
+            ))
+            .into());
+        }
+        let (store, _) = sync::open_store(config)?;
+        for o in store.objects_overlapping(from.timestamp(), to.timestamp())? {
+            inputs.push(Input {
+                source: format!("{} {}", o.calendar_url, o.href),
+                calendar: o.calendar,
+                bytes: o.data,
+            });
+        }
+    } else if inputs.is_empty() {
+        return Err(UsageError(
+            "no calendar to read: give --source FILE|DIR|URL, or add a [[source]] to the config (see `caltally init`)".into(),
+        )
+        .into());
     }
     Ok(inputs)
 }
@@ -220,9 +257,9 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
             .as_ref()
             .map_or_else(|| "EUR".into(), |v| v.currency.clone()),
     };
-    let inputs = read_inputs(args, config)?;
     let previous = period.previous();
     let expansion = Expansion::for_dates(zone.clone(), previous.from.min(period.from), period.to);
+    let inputs = read_inputs(args, config, expansion.from, expansion.to)?;
     let (occurrences, problems) = expand_inputs(&inputs, &expansion);
     let keep = |e: &crate::model::Entry| {
         args.association

@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! `sync` and `calendars`: connects the CalDAV client, the iCalendar bounds and the store.
+//!
+//! Each calendar is planned from reads only (printed by `--dry-run`), then executed: the
+//! bodies are fetched first, and only then written in one transaction, so a failure at
+//! any point leaves that calendar's stored state as it was and the next run resumes.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use rayon::prelude::*;
+
+use super::{Env, UsageError};
+use crate::caldav::discovery::{self, Found};
+use crate::caldav::http::{Client, ClientOptions, Credentials};
+use crate::caldav::sync::{self as plan, Local, Mode, Plan, SyncReport};
+use crate::caldav::{CaldavError, CalendarInfo, expect, propfind, xml};
+use crate::cli::SyncArgs;
+use crate::config::{Config, SourceConfig};
+use crate::ical;
+use crate::input;
+use crate::store::{CalendarRow, ObjectRow, SourceRow, Store};
+
+/// A held lock on the store; released on drop.
+pub struct StoreLock {
+    _file: File,
+}
+
+/// Takes the lock beside the store: refuses if another run holds it, or waits with `wait`.
+pub fn lock_store(store: &Path, wait: bool) -> Result<StoreLock> {
+    if let Some(dir) = store.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let path = PathBuf::from(format!("{}.lock", store.display()));
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    if wait {
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+    } else if file.try_lock().is_err() {
+        return Err(anyhow!(
+            "another caltally run holds the lock {}; try again later, or pass --wait to wait for it",
+            path.display()
+        ));
+    }
+    Ok(StoreLock { _file: file })
+}
+
+/// Opens the configured store.
+pub fn open_store(config: &Config) -> Result<(Store, PathBuf)> {
+    let path = config.store_path().ok_or_else(|| {
+        UsageError("cannot choose a store path: set `store` in the config or $XDG_DATA_HOME".into())
+    })?;
+    let store =
+        Store::open(&path).with_context(|| format!("cannot open the store {}", path.display()))?;
+    Ok((store, path))
+}
+
+/// Sources that `sync` mirrors: CalDAV servers and `.ics` URLs (local files are read
+/// directly by `report`).
+pub fn remote_sources(config: &Config) -> Vec<&SourceConfig> {
+    config
+        .sources
+        .iter()
+        .filter(|s| {
+            s.caldav.is_some()
+                || s.ics
+                    .as_deref()
+                    .is_some_and(|i| input::http_url(i).is_some())
+        })
+        .collect()
+}
+
+/// Totals of one run, for the summary line.
+#[derive(Debug, Default)]
+struct Tally {
+    calendars: usize,
+    unchanged: usize,
+    added: usize,
+    updated: usize,
+    deleted: usize,
+    requests: u32,
+    unreadable: usize,
+}
+
+/// `caltally sync`.
+pub fn sync(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> Result<u8> {
+    let sources = remote_sources(config);
+    if sources.is_empty() {
+        return Err(UsageError("no source to sync: add a [[source]] with `caldav = \"URL\"` or `ics = \"https://…\"` to the config".into()).into());
+    }
+    let path = config
+        .store_path()
+        .ok_or_else(|| UsageError("cannot choose a store path".into()))?;
+    let _lock = lock_store(&path, args.wait)?;
+    let (mut store, _) = open_store(config)?;
+    let mut tally = Tally::default();
+    let mut failures = Vec::new();
+    for source in sources {
+        let result = if source.caldav.is_some() {
+            sync_caldav(config, source, &mut store, args, env, &mut tally)
+        } else {
+            sync_feed(source, &mut store, args, &mut tally)
+        };
+        if let Err(e) = result {
+            eprintln!(
+                "caltally: error: {}: {e:#}",
+                crate::input::redact(source.key())
+            );
+            failures.push(source.key().to_string());
+        }
+    }
+    if !quiet || !failures.is_empty() {
+        let verb = if args.dry_run { "would sync" } else { "synced" };
+        eprintln!(
+            "caltally: {verb} {} calendar(s): {} unchanged, +{} new, ~{} updated, -{} deleted ({} requests){}",
+            tally.calendars,
+            tally.unchanged,
+            tally.added,
+            tally.updated,
+            tally.deleted,
+            tally.requests,
+            if tally.unreadable > 0 {
+                format!(
+                    "; {} object(s) could not be read (stored, reported as warnings)",
+                    tally.unreadable
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(if failures.is_empty() { 0 } else { 1 })
+}
+
+fn client_for(config: &Config, source: &SourceConfig) -> Result<(Client, String)> {
+    let username = source.username.clone().unwrap_or_default();
+    let password = source
+        .password(&config.base_dir)
+        .context("cannot read the password")?;
+    let credentials = password.map(|password| Credentials {
+        username: username.clone(),
+        password,
+    });
+    let ca = source.ca_file.as_ref().map(|f| config.resolve(f));
+    let client = Client::new(
+        credentials.as_ref(),
+        ca.as_deref(),
+        ClientOptions::default(),
+    )?;
+    Ok((client, username))
+}
+
+/// Finds the calendars of a CalDAV source, reusing the remembered home (one request).
+fn calendars_of(
+    client: &Client,
+    source: &SourceConfig,
+    store: &Store,
+    username: &str,
+) -> Result<(Vec<CalendarInfo>, Option<String>)> {
+    let url = source.caldav.as_deref().unwrap_or_default();
+    let remembered = store.source_state(url)?.home_url;
+    if let Some(home) = &remembered {
+        match discovery::list_calendars(client, home, username) {
+            Ok(list) => return Ok((filter(list, &source.calendars), Some(home.clone()))),
+            Err(e @ CaldavError::Unauthorized { .. }) => return Err(e.into()),
+            Err(e) => {
+                log::info!("the remembered calendar home {home} failed ({e}); discovering again")
+            }
+        }
+    }
+    match discovery::discover(client, url, username)? {
+        Found::Calendar(info) => Ok((vec![info], None)),
+        Found::Home(home) => {
+            let list = discovery::list_calendars(client, &home, username)?;
+            Ok((filter(list, &source.calendars), Some(home)))
+        }
+    }
+}
+
+fn filter(list: Vec<CalendarInfo>, wanted: &[String]) -> Vec<CalendarInfo> {
+    if wanted.is_empty() {
+        return list;
+    }
+    list.into_iter()
+        .filter(|c| {
+            let last = crate::caldav::path_of(&c.url)
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            wanted
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(&c.name) || w.eq_ignore_ascii_case(&last))
+        })
+        .collect()
+}
+
+fn sync_caldav(
+    config: &Config,
+    source: &SourceConfig,
+    store: &mut Store,
+    args: &SyncArgs,
+    env: &Env,
+    tally: &mut Tally,
+) -> Result<()> {
+    let key = source.key();
+    let (client, username) = client_for(config, source)?;
+    let (calendars, home) = calendars_of(&client, source, store, &username)?;
+    if calendars.is_empty() {
+        log::warn!(
+            "{}: no event calendar found{}",
+            input::redact(key),
+            if source.calendars.is_empty() {
+                ""
+            } else {
+                " matching `calendars`"
+            }
+        );
+    }
+    let stored: HashMap<String, CalendarRow> = store
+        .calendars(key)?
+        .into_iter()
+        .map(|c| (c.url.clone(), c))
+        .collect();
+    let now = env.now.timestamp();
+    for cal in &calendars {
+        tally.calendars += 1;
+        let row = stored.get(&cal.url);
+        let mut local = Local {
+            token: row.and_then(|r| r.sync_token.clone()),
+            ctag: row.and_then(|r| r.ctag.clone()),
+            last_full: row.and_then(|r| r.last_full_reconcile),
+            etags: HashMap::new(),
+        };
+        let mode = plan::choose_mode(&local, cal, now, args.full);
+        if mode == Mode::Unchanged {
+            tally.unchanged += 1;
+            if args.dry_run {
+                println!("{}: unchanged", cal.name);
+            }
+            continue;
+        }
+        if let Some(r) = row {
+            local.etags = store.etags(r.id)?.into_iter().collect();
+        }
+        let p = plan_calendar(&client, cal, &local, mode, &username)?;
+        if args.dry_run {
+            println!(
+                "{}: fetch {}, update {}, delete {}{}",
+                cal.name,
+                p.fetch.len(),
+                p.update.len(),
+                p.delete.len(),
+                if p.full { " (full comparison)" } else { "" }
+            );
+            tally.added += p.fetch.len();
+            tally.updated += p.update.len();
+            tally.deleted += p.delete.len();
+            continue;
+        }
+        apply_plan(&client, store, key, cal, p, now, &username, tally)?;
+    }
+    if !args.dry_run {
+        let tx = store.begin()?;
+        tx.set_source(
+            key,
+            &SourceRow {
+                home_url: home,
+                ..SourceRow::default()
+            },
+        )?;
+        if source.calendars.is_empty() || !calendars.is_empty() {
+            let keep: Vec<String> = calendars.iter().map(|c| c.url.clone()).collect();
+            tx.forget_calendars(key, &keep)?;
+        }
+        tx.commit()?;
+    }
+    tally.requests += client.requests.get();
+    Ok(())
+}
+
+fn plan_calendar(
+    client: &Client,
+    cal: &CalendarInfo,
+    local: &Local,
+    mode: Mode,
+    username: &str,
+) -> Result<Plan> {
+    if mode == Mode::Incremental {
+        match plan::sync_collection(client, &cal.url, local.token.as_deref(), username)? {
+            SyncReport::Changes(listing) => return Ok(plan::plan(local, &listing)),
+            SyncReport::TokenRejected => {
+                log::info!("{}: sync token rejected; comparing every ETag", cal.name)
+            }
+            SyncReport::Unsupported => {}
+        }
+    }
+    let listing = match plan::sync_collection(client, &cal.url, None, username)? {
+        SyncReport::Changes(listing) => listing,
+        SyncReport::TokenRejected | SyncReport::Unsupported => {
+            let mut listing = plan::list_etags(client, &cal.url, username)?;
+            listing.token = None;
+            listing
+        }
+    };
+    Ok(plan::plan(local, &listing))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply_plan(
+    client: &Client,
+    store: &mut Store,
+    key: &str,
+    cal: &CalendarInfo,
+    p: Plan,
+    now: i64,
+    username: &str,
+    tally: &mut Tally,
+) -> Result<()> {
+    let wanted: Vec<String> = p.fetch.iter().chain(p.update.iter()).cloned().collect();
+    let bar = progress_bar(wanted.len(), &cal.name);
+    let (fetched, missing) = plan::fetch_objects(client, &cal.url, &wanted, username, |n| {
+        if let Some(b) = &bar {
+            b.inc(n as u64);
+        }
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let rows: Vec<ObjectRow> = fetched
+        .into_par_iter()
+        .map(|f| {
+            let data = f.data.into_bytes();
+            let b = ical::object_bounds(&data);
+            if !b.readable {
+                log::warn!(
+                    "{}: object {} could not be read; stored, and reported as a warning",
+                    cal.name,
+                    f.href
+                );
+            }
+            ObjectRow {
+                href: f.href,
+                etag: f.etag,
+                uid: b.uid,
+                data,
+                first_start: b.first_start,
+                last_end: b.last_end,
+            }
+        })
+        .collect();
+    tally.unreadable += rows.iter().filter(|r| r.uid.is_none()).count();
+    let tx = store.begin()?;
+    let id = tx.upsert_calendar(&CalendarRow {
+        source: key.to_string(),
+        url: cal.url.clone(),
+        name: cal.name.clone(),
+        read_only: cal.read_only,
+        shared: cal.shared,
+        ..CalendarRow::default()
+    })?;
+    for row in &rows {
+        tx.put_object(id, row)?;
+    }
+    for href in p.delete.iter().chain(missing.iter()) {
+        tx.delete_object(id, href)?;
+    }
+    tx.set_state(
+        id,
+        p.token.as_deref().or(cal.sync_token.as_deref()),
+        cal.ctag.as_deref(),
+        p.full.then_some(now),
+    )?;
+    tx.commit()?;
+    tally.added += p.fetch.len();
+    tally.updated += p.update.len();
+    tally.deleted += p.delete.len() + missing.len();
+    Ok(())
+}
+
+fn progress_bar(total: usize, name: &str) -> Option<indicatif::ProgressBar> {
+    if total < 200 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} objects ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(name.to_string());
+    Some(bar)
+}
+
+/// An `.ics` URL: conditional GET with the stored ETag and Last-Modified.
+fn sync_feed(
+    source: &SourceConfig,
+    store: &mut Store,
+    args: &SyncArgs,
+    tally: &mut Tally,
+) -> Result<()> {
+    let url = input::http_url(source.ics.as_deref().unwrap_or_default()).unwrap_or_default();
+    let key = source.key();
+    let state = store.source_state(key)?;
+    let client = Client::new(None, None, ClientOptions::default())?;
+    let mut headers = Vec::new();
+    if let Some(e) = &state.etag {
+        headers.push(("If-None-Match", e.as_str()));
+    }
+    if let Some(m) = &state.last_modified {
+        headers.push(("If-Modified-Since", m.as_str()));
+    }
+    let reply = client.send("GET", &url, None, None, &headers)?;
+    tally.requests += client.requests.get();
+    tally.calendars += 1;
+    if reply.status == 304 {
+        tally.unchanged += 1;
+        return Ok(());
+    }
+    let reply = expect(reply, &[200], "GET", &url, "")?;
+    if args.dry_run {
+        println!(
+            "{}: fetch 1 feed ({} bytes)",
+            input::redact(key),
+            reply.body.len()
+        );
+        return Ok(());
+    }
+    let b = ical::object_bounds(&reply.body);
+    let name = source.name.clone().unwrap_or_else(|| input::redact(&url));
+    let tx = store.begin()?;
+    let id = tx.upsert_calendar(&CalendarRow {
+        source: key.to_string(),
+        url: url.clone(),
+        name,
+        ..CalendarRow::default()
+    })?;
+    tx.put_object(
+        id,
+        &ObjectRow {
+            href: url.clone(),
+            etag: reply.etag.clone(),
+            uid: b.uid,
+            data: reply.body,
+            first_start: b.first_start,
+            last_end: b.last_end,
+        },
+    )?;
+    tx.set_source(
+        key,
+        &SourceRow {
+            home_url: None,
+            etag: reply.etag,
+            last_modified: reply.last_modified,
+        },
+    )?;
+    tx.commit()?;
+    tally.updated += 1;
+    Ok(())
+}
+
+/// `caltally calendars`: what each CalDAV source offers.
+pub fn calendars(config: &Config) -> Result<u8> {
+    let sources: Vec<&SourceConfig> = config
+        .sources
+        .iter()
+        .filter(|s| s.caldav.is_some())
+        .collect();
+    if sources.is_empty() {
+        return Err(UsageError("no CalDAV source in the config: add a [[source]] with `caldav = \"URL\"` and `username`".into()).into());
+    }
+    let mut failed = false;
+    for source in sources {
+        let key = source.key();
+        let run = || -> Result<()> {
+            let (client, username) = client_for(config, source)?;
+            let found = discovery::discover(&client, key, &username)?;
+            let list = match found {
+                Found::Calendar(c) => vec![c],
+                Found::Home(home) => discovery::list_calendars(&client, &home, &username)?,
+            };
+            println!("{}", input::redact(key));
+            for c in list {
+                let ms = propfind(
+                    &client,
+                    &c.url,
+                    "1",
+                    &xml::propfind_body(&[(xml::DAV, "getetag")]),
+                    &username,
+                )?;
+                let objects = plan::listing_of(&ms, &crate::caldav::path_of(&c.url), true)
+                    .present
+                    .len();
+                let owner = if c.shared { "shared" } else { "owned" };
+                let ro = if c.read_only { ", read-only" } else { "" };
+                println!("  {}\t{}\t{owner}{ro}\t{objects} objects", c.name, c.url);
+            }
+            Ok(())
+        };
+        if let Err(e) = run() {
+            eprintln!("caltally: error: {}: {e:#}", input::redact(key));
+            failed = true;
+        }
+    }
+    Ok(u8::from(failed))
+}
