@@ -339,21 +339,21 @@ impl Config {
             key: key.to_string(),
             message,
         };
-        if let Some(tz) = &self.timezone {
-            if tz.parse::<chrono_tz::Tz>().is_err() {
-                return Err(invalid(
-                    "timezone",
-                    format!("`{tz}` is not an IANA time zone (e.g. \"Europe/Brussels\")"),
-                ));
-            }
+        if let Some(tz) = &self.timezone
+            && tz.parse::<chrono_tz::Tz>().is_err()
+        {
+            return Err(invalid(
+                "timezone",
+                format!("`{tz}` is not an IANA time zone (e.g. \"Europe/Brussels\")"),
+            ));
         }
-        if let Some(lang) = &self.lang {
-            if crate::report::i18n::Lang::parse(lang).is_none() {
-                return Err(invalid(
-                    "lang",
-                    format!("`{lang}` is not supported (use \"fr\" or \"en\")"),
-                ));
-            }
+        if let Some(lang) = &self.lang
+            && crate::report::i18n::Lang::parse(lang).is_none()
+        {
+            return Err(invalid(
+                "lang",
+                format!("`{lang}` is not supported (use \"fr\" or \"en\")"),
+            ));
         }
         if Kind::parse(&self.classify.default_kind).is_none() {
             return Err(invalid(
@@ -363,13 +363,13 @@ impl Config {
         }
         self.all_day_policy().map_err(|m| invalid("all_day", m))?;
         for (key, a) in &self.associations {
-            if let Some(k) = &a.default_kind {
-                if Kind::parse(k).is_none() {
-                    return Err(invalid(
-                        &format!("associations.{key}.default_kind"),
-                        "expected \"volunteer\", \"paid\" or \"unspecified\"".into(),
-                    ));
-                }
+            if let Some(k) = &a.default_kind
+                && Kind::parse(k).is_none()
+            {
+                return Err(invalid(
+                    &format!("associations.{key}.default_kind"),
+                    "expected \"volunteer\", \"paid\" or \"unspecified\"".into(),
+                ));
             }
         }
         for (i, s) in self.sources.iter().enumerate() {

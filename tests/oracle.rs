@@ -15,14 +15,23 @@ use chrono::{SecondsFormat, TimeZone, Utc};
 
 fn python() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let py = std::env::var_os("CALTALLY_PYTHON").map_or_else(|| manifest.join(".venv/bin/python"), PathBuf::from);
-    assert!(py.exists(), "the oracle needs the test venv: run `make venv` (or set CALTALLY_PYTHON); {} not found", py.display());
+    let py = std::env::var_os("CALTALLY_PYTHON")
+        .map_or_else(|| manifest.join(".venv/bin/python"), PathBuf::from);
+    assert!(
+        py.exists(),
+        "the oracle needs the test venv: run `make venv` (or set CALTALLY_PYTHON); {} not found",
+        py.display()
+    );
     py
 }
 
 fn run(py: &Path, args: &[&str]) -> String {
     let out = Command::new(py).args(args).output().expect("python runs");
-    assert!(out.status.success(), "{args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
@@ -37,27 +46,63 @@ fn timed_occurrences_equal_the_oracle() {
     let file = dir.path().join("generated.ics");
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
     let file_s = file.to_str().expect("path");
-    run(&py, &[scripts.join("gen_calendar.py").to_str().expect("path"), "--seed", "42", "--events", "5000", "--year", "2025", "--out", file_s]);
+    run(
+        &py,
+        &[
+            scripts.join("gen_calendar.py").to_str().expect("path"),
+            "--seed",
+            "42",
+            "--events",
+            "5000",
+            "--year",
+            "2025",
+            "--out",
+            file_s,
+        ],
+    );
     let expected: BTreeSet<String> = run(
         &py,
-        &[scripts.join("oracle.py").to_str().expect("path"), file_s, "--from", "2025-01-01", "--to", "2026-01-01", "--floating-tz", "Europe/Brussels"],
+        &[
+            scripts.join("oracle.py").to_str().expect("path"),
+            file_s,
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2026-01-01",
+            "--floating-tz",
+            "Europe/Brussels",
+        ],
     )
     .lines()
     .map(str::to_string)
     .collect();
-    assert!(expected.len() > 5_000, "the oracle found {} occurrences", expected.len());
+    assert!(
+        expected.len() > 5_000,
+        "the oracle found {} occurrences",
+        expected.len()
+    );
 
     let bytes = std::fs::read(&file).expect("generated file");
     let events = bytes.windows(12).filter(|w| w == b"BEGIN:VEVENT").count();
     assert!(events >= 5_000, "{events} VEVENTs generated");
     let x = Expansion {
         report_zone: common::brussels(),
-        from: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single().expect("instant"),
-        to: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("instant"),
+        from: Utc
+            .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
+            .single()
+            .expect("instant"),
+        to: Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("instant"),
         max_instances: ical::recur::DEFAULT_MAX_INSTANCES,
     };
     let (occ, problems) = ical::read_occurrences(&bytes, "generated.ics", "generated", &x);
-    assert!(problems.is_empty(), "no warning expected on the generated file: {:?}", &problems[..problems.len().min(5)]);
+    assert!(
+        problems.is_empty(),
+        "no warning expected on the generated file: {:?}",
+        &problems[..problems.len().min(5)]
+    );
     let actual: BTreeSet<String> = occ
         .iter()
         .filter(|o| o.all_day.is_none())

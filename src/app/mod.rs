@@ -145,10 +145,10 @@ fn report_zone(flag: Option<&str>, config: &Config, env: &Env) -> Result<(Zone, 
     {
         return named(name, "$TZ");
     }
-    if let Some(name) = system_zone() {
-        if let Ok(z) = named(&name, "system zone") {
-            return Ok(z);
-        }
+    if let Some(name) = system_zone()
+        && let Ok(z) = named(&name, "system zone")
+    {
+        return Ok(z);
     }
     Ok((Zone::Utc, "UTC".into()))
 }
@@ -237,13 +237,14 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         None => Lang::from_env(env.lang.as_deref()),
     };
     let rules = config.rules();
-    if let Some(key) = &args.association {
-        if !rules.associations.is_empty() && !rules.associations.iter().any(|a| &a.key == key) {
-            return Err(UsageError(format!(
-                "--association `{key}` is not a configured association"
-            ))
-            .into());
-        }
+    if let Some(key) = &args.association
+        && !rules.associations.is_empty()
+        && !rules.associations.iter().any(|a| &a.key == key)
+    {
+        return Err(UsageError(format!(
+            "--association `{key}` is not a configured association"
+        ))
+        .into());
     }
     let settings = Settings {
         period,

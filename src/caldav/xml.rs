@@ -179,10 +179,11 @@ pub fn parse_error(body: &[u8]) -> Vec<(String, String)> {
     let mut p = Walker::new(body);
     let mut names = Vec::new();
     while let Ok(Some(step)) = p.next() {
-        if let Step::Open(_) = step {
-            if p.path.len() == 2 && p.path[0] == (DAV.to_string(), "error".to_string()) {
-                names.push(p.path[1].clone());
-            }
+        if let Step::Open(_) = step
+            && p.path.len() == 2
+            && p.path[0] == (DAV.to_string(), "error".to_string())
+        {
+            names.push(p.path[1].clone());
         }
         p.pop_if_closed();
     }

@@ -178,19 +178,19 @@ pub fn split<'a>(doc: &'a Unfolded, source: &str, problems: &mut Vec<Problem>) -
                 );
             }
             stack.pop();
-            if let Some(o) = open.take_if(|o| stack.len() == o.depth) {
-                if o.name == name {
-                    let chunk = Chunk {
-                        text: &text[o.offset..offset],
-                        offset: o.offset,
-                        calendar: out.calendar_names.len().saturating_sub(1),
-                        meta: o.meta,
-                    };
-                    if name == "VEVENT" {
-                        out.events.push(chunk)
-                    } else {
-                        out.timezones.push(chunk)
-                    }
+            if let Some(o) = open.take_if(|o| stack.len() == o.depth)
+                && o.name == name
+            {
+                let chunk = Chunk {
+                    text: &text[o.offset..offset],
+                    offset: o.offset,
+                    calendar: out.calendar_names.len().saturating_sub(1),
+                    meta: o.meta,
+                };
+                if name == "VEVENT" {
+                    out.events.push(chunk)
+                } else {
+                    out.timezones.push(chunk)
                 }
             }
             continue;
@@ -201,10 +201,10 @@ pub fn split<'a>(doc: &'a Unfolded, source: &str, problems: &mut Vec<Problem>) -
             }
             (None, 0) if !line.trim().is_empty() => note_junk(&mut junk, doc, line_start),
             (None, 1) => {
-                if let Some(name) = keyword(line, "X-WR-CALNAME:") {
-                    if let Some(last) = out.calendar_names.last_mut() {
-                        *last = Some(crate::ical::parse::unescape(name));
-                    }
+                if let Some(name) = keyword(line, "X-WR-CALNAME:")
+                    && let Some(last) = out.calendar_names.last_mut()
+                {
+                    *last = Some(crate::ical::parse::unescape(name));
                 }
             }
             _ => {}
