@@ -25,6 +25,9 @@ use super::rule::{self, RuleError};
 use super::tz::{Zone, ZoneResolver};
 use crate::model::{AllDay, Occurrence, Problem};
 
+/// The warning given for an event whose expansion panicked.
+pub const PANIC_MESSAGE: &str = "internal error while expanding this event; skipped";
+
 /// Default cap on the instances generated for one event.
 pub const DEFAULT_MAX_INSTANCES: usize = 100_000;
 
