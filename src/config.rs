@@ -107,6 +107,8 @@ pub struct SourceConfig {
     pub calendars: Vec<String>,
     /// Extra trust root (PEM) for a self-signed server.
     pub ca_file: Option<String>,
+    /// Seconds before a request is abandoned (default 120; connecting: at most 10).
+    pub timeout: Option<u64>,
 }
 
 /// Why a secret could not be read.
@@ -373,10 +375,40 @@ impl Config {
             }
         }
         for (i, s) in self.sources.iter().enumerate() {
-            if s.ics.is_none() {
+            let n = i + 1;
+            match (&s.caldav, &s.ics) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        "caldav",
+                        format!(
+                            "source #{n} has both `caldav` and `ics`; use one [[source]] for each"
+                        ),
+                    ));
+                }
+                (None, None) => {
+                    return Err(invalid(
+                        "source",
+                        format!("source #{n} needs `caldav = \"URL\"` or `ics = \"URL or PATH\"`"),
+                    ));
+                }
+                _ => {}
+            }
+            let secrets = [&s.password_env, &s.password_command, &s.password_file]
+                .iter()
+                .filter(|x| x.is_some())
+                .count();
+            if secrets > 1 {
                 return Err(invalid(
-                    "source",
-                    format!("source #{} needs `ics = \"PATH\"`", i + 1),
+                    "password_env",
+                    format!(
+                        "source #{n}: give only one of password_env, password_command, password_file"
+                    ),
+                ));
+            }
+            if s.caldav.is_some() && s.username.is_none() {
+                return Err(invalid(
+                    "caldav",
+                    format!("source #{n}: a CalDAV source needs `username`"),
                 ));
             }
         }

@@ -125,6 +125,7 @@ impl Client {
     ) -> Result<Client, HttpError> {
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .allow_non_standard_methods(true)
             .max_redirects(0)
             .max_redirects_will_error(false)
             .timeout_connect(Some(options.connect_timeout))
