@@ -185,12 +185,14 @@ struct Inst<'e> {
 }
 
 impl Inst<'_> {
-    fn end(&self) -> DateTime<Utc> {
+    /// The end instant, or `None` if the duration leaves the representable range.
+    fn end(&self) -> Option<DateTime<Utc>> {
         match self.span {
-            Span::Wall(d) => self.zone.to_utc(self.wall + d),
-            Span::Exact(d) => self.start + d,
+            Span::Wall(d) => Some(self.zone.to_utc(self.wall.checked_add_signed(d)?)),
+            Span::Exact(d) => self.start.checked_add_signed(d),
             Span::Nominal { days, exact } => {
-                self.zone.to_utc(self.wall + TimeDelta::days(days)) + exact
+                let wall = self.wall.checked_add_signed(TimeDelta::try_days(days)?)?;
+                self.zone.to_utc(wall).checked_add_signed(exact)
             }
         }
     }
@@ -259,7 +261,7 @@ fn expand_master<'e>(
             })
             .max()
             .unwrap_or_default();
-        let horizon = ctx.x.to.naive_utc() + TimeDelta::days(2) + shift;
+        let horizon = (ctx.x.to.naive_utc() + TimeDelta::days(2)).checked_add_signed(shift).unwrap_or(NaiveDateTime::MAX);
         walls.extend(rule_walls(ctx, master, &zone, wall0, horizon));
     }
     walls.sort_unstable();
@@ -380,7 +382,7 @@ fn apply_overrides<'e>(
         let delta = ctx.instant(start) - *key;
         let span = ctx.span(o).or(master_span);
         for inst in insts.iter_mut().filter(|i| i.key >= *key) {
-            inst.start += delta;
+            inst.start = inst.start.checked_add_signed(delta).unwrap_or(inst.start);
             inst.wall = inst.zone.to_local(inst.start);
             if let Some(span) = span {
                 inst.span = span;
@@ -432,7 +434,10 @@ fn finish(
         if inst.comp.cancelled {
             continue;
         }
-        let mut end = inst.end();
+        let Some(mut end) = inst.end() else {
+            ctx.warn("the duration is out of range; occurrence ignored");
+            continue;
+        };
         if end < inst.start {
             if !warned_negative {
                 ctx.warn("the event ends before it starts; counted as 0 minutes");

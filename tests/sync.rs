@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! `caltally sync` against real servers: Radicale (HTTP) and Xandikos (HTTPS with its
+//! self-signed certificate as `ca_file`), started on loopback, filled by the python
+//! `caldav` client. The first sync gives the same report as the files; the next sync sees
+//! exactly the client's edits; an unchanged sync costs at most 2 requests per calendar.
+//! Fault tests put a fault-injecting proxy between caltally and Radicale: each fault ends
+//! with a non-zero exit and a clear message, the store exactly as before, and a next sync
+//! that completes.
+
+#[path = "support/proxy.rs"]
+mod proxy;
+#[path = "support/servers.rs"]
+mod servers;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use proxy::{Fault, Proxy};
+use servers::Server;
+
+const CALENDAR: &str = "collectif";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sync").join(name)
+}
+
+fn write_config(dir: &Path, url: &str, ca: Option<&Path>, timeout: Option<u64>) -> PathBuf {
+    let mut text = format!(
+        "timezone = \"Europe/Brussels\"\nlang = \"en\"\nstore = \"store/caltally.db\"\n\n[[source]]\ncaldav = \"{url}\"\nusername = \"alice\"\npassword_env = \"CALTALLY_TEST_PASSWORD\"\n"
+    );
+    if let Some(ca) = ca {
+        text.push_str(&format!("ca_file = \"{}\"\n", ca.display()));
+    }
+    if let Some(t) = timeout {
+        text.push_str(&format!("timeout = {t}\n"));
+    }
+    let path = dir.join("caltally.toml");
+    std::fs::write(&path, text).expect("config written");
+    path
+}
+
+fn caltally(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("caltally").expect("binary");
+    cmd.current_dir(dir).env("CALTALLY_TEST_PASSWORD", "secret").env_remove("CALTALLY_CONFIG").arg("--config").arg(dir.join("caltally.toml"));
+    cmd
+}
+
+fn spawn_sync(dir: &Path) -> Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("caltally"))
+        .current_dir(dir)
+        .env("CALTALLY_TEST_PASSWORD", "secret")
+        .arg("--config")
+        .arg(dir.join("caltally.toml"))
+        .arg("sync")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+/// The entries of a report, without the `calendar` column (a file and a server name the
+/// calendar differently).
+fn entries(dir: &Path, out: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join(out).join("entries.csv")).expect("entries.csv");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            r.iter().enumerate().filter(|(i, _)| *i != 10).map(|(_, c)| c).collect::<Vec<_>>().join(",")
+        })
+        .collect()
+}
+
+/// Everything the store holds, to compare before and after a failure.
+fn dump(dir: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(dir.join("store/caltally.db")).expect("store");
+    let mut rows: Vec<String> = Vec::new();
+    let mut stmt = conn.prepare("SELECT url, name, sync_token, ctag, last_full_reconcile FROM calendars ORDER BY url").expect("q");
+    rows.extend(stmt.query_map([], |r| Ok(format!("{:?}", (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, Option<i64>>(4)?)))).expect("q").map(|r| r.expect("row")));
+    let mut stmt = conn.prepare("SELECT href, etag, uid, data, first_start, last_end FROM objects ORDER BY href").expect("q");
+    rows.extend(
+        stmt.query_map([], |r| {
+            Ok(format!("{:?}", (r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Vec<u8>>(3)?.len(), r.get::<_, Option<i64>>(4)?, r.get::<_, Option<i64>>(5)?)))
+        })
+        .expect("q")
+        .map(|r| r.expect("row")),
+    );
+    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity");
+    assert_eq!(ok, "ok");
+    rows
+}
+
+fn requests_of(stderr: &[u8]) -> u32 {
+    let text = String::from_utf8_lossy(stderr);
+    let tail = text.rsplit('(').next().unwrap_or_default();
+    tail.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no request count in: {text}"))
+}
+
+fn round_trip(server: &Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    server.populate(CALENDAR, &["--create", fixture("collectif.ics").to_str().expect("path")]);
+    write_config(d, &server.base_url, server.ca_file.as_deref(), None);
+
+    caltally(d).arg("sync").assert().success();
+    caltally(d).args(["report", "--month", "2025-10", "--out", "from-store"]).assert().success();
+    caltally(d).args(["report", "--month", "2025-10", "--out", "from-file", "--source"]).arg(fixture("collectif.ics")).assert().success();
+    let from_store = entries(d, "from-store");
+    assert!(from_store.len() >= 10, "{from_store:#?}");
+    assert_eq!(from_store, entries(d, "from-file"));
+
+    server.populate(CALENDAR, &["--apply", fixture("mutations.json").to_str().expect("path")]);
+    caltally(d).args(["sync", "--dry-run"]).assert().success().stdout(predicate::str::contains("fetch 1, update 1, delete 1"));
+    caltally(d).arg("sync").assert().success().stderr(predicate::str::contains("+1 new, ~1 updated, -1 deleted"));
+    caltally(d).args(["report", "--month", "2025-10", "--out", "after"]).assert().success();
+    let after = entries(d, "after").join("\n");
+    assert!(!after.contains("appel@collectif.test"), "deleted event gone");
+    assert!(after.contains("Permanence accueil (prolongée)"), "edit seen");
+    assert!(after.contains("nouveau@collectif.test"), "new event seen");
+    assert_eq!(entries(d, "after").len(), from_store.len(), "one deleted, one added");
+
+    let out = caltally(d).arg("sync").assert().success().get_output().clone();
+    let n = requests_of(&out.stderr);
+    assert!(n <= 2, "an unchanged sync of one calendar made {n} requests");
+}
+
+#[test]
+fn radicale_round_trip() {
+    round_trip(&servers::start_radicale());
+}
+
+#[test]
+fn xandikos_round_trip_over_https() {
+    round_trip(&servers::start_xandikos());
+}
+
+/// A synced store, a change waiting on the server, and a proxy in front of Radicale.
+struct Faulty {
+    dir: tempfile::TempDir,
+    proxy: Proxy,
+    server: Server,
+    before: Vec<String>,
+}
+
+fn faulty(timeout: Option<u64>) -> Faulty {
+    let server = servers::start_radicale();
+    server.populate(CALENDAR, &["--create", fixture("collectif.ics").to_str().expect("path")]);
+    let upstream = server.base_url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let proxy = Proxy::start(&upstream);
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(dir.path(), &proxy.url, None, timeout);
+    caltally(dir.path()).arg("sync").assert().success();
+    server.populate(CALENDAR, &["--apply", fixture("mutations.json").to_str().expect("path")]);
+    let before = dump(dir.path());
+    Faulty { dir, proxy, server, before }
+}
+
+impl Faulty {
+    fn fails_cleanly(&self, message: &str) {
+        caltally(self.dir.path()).arg("sync").assert().code(1).stderr(predicate::str::contains(message));
+        assert_eq!(dump(self.dir.path()), self.before, "the store is exactly as before");
+    }
+
+    fn then_recovers(&self) {
+        self.proxy.set_fault("", Fault::None);
+        caltally(self.dir.path()).arg("sync").assert().success().stderr(predicate::str::contains("+1 new, ~1 updated, -1 deleted"));
+        assert_ne!(dump(self.dir.path()), self.before);
+    }
+}
+
+#[test]
+fn server_dying_mid_sync() {
+    let f = faulty(None);
+    f.proxy.set_fault("calendar-multiget", Fault::Drop);
+    f.fails_cleanly("REPORT");
+    f.then_recovers();
+}
+
+#[test]
+fn server_killed_then_back() {
+    let mut f = faulty(None);
+    f.server.kill();
+    f.fails_cleanly("PROPFIND");
+    f.server.restart();
+    f.then_recovers();
+}
+
+#[test]
+fn http_500_on_multiget() {
+    let f = faulty(None);
+    f.proxy.set_fault("calendar-multiget", Fault::Status500);
+    f.fails_cleanly("answered 500");
+    f.then_recovers();
+}
+
+#[test]
+fn truncated_xml_body() {
+    let f = faulty(None);
+    f.proxy.set_fault("sync-collection", Fault::Truncate);
+    f.fails_cleanly("REPORT");
+    f.then_recovers();
+}
+
+#[test]
+fn slow_server_past_the_timeout() {
+    let f = faulty(Some(2));
+    f.proxy.set_fault("calendar-multiget", Fault::Stall(Duration::from_secs(6)));
+    let start = Instant::now();
+    f.fails_cleanly("REPORT");
+    assert!(start.elapsed() < Duration::from_secs(20));
+    f.then_recovers();
+}
+
+#[test]
+fn wrong_password() {
+    let f = faulty(None);
+    caltally(f.dir.path())
+        .env("CALTALLY_TEST_PASSWORD", "not-the-password")
+        .arg("sync")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("401").and(predicate::str::contains("app password")).and(predicate::str::contains("not-the-password").not()));
+    assert_eq!(dump(f.dir.path()), f.before);
+    f.then_recovers();
+}
+
+fn wait_for(flag: &std::sync::atomic::AtomicBool) {
+    let start = Instant::now();
+    while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(start.elapsed() < Duration::from_secs(30), "the faulty request never came");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_second_sync_is_refused_by_the_lock() {
+    let f = faulty(None);
+    f.proxy.set_fault("calendar-multiget", Fault::Stall(Duration::from_secs(3)));
+    let first = spawn_sync(f.dir.path());
+    wait_for(&f.proxy.hit);
+    caltally(f.dir.path()).arg("sync").assert().code(1).stderr(predicate::str::contains("lock"));
+    let out = first.wait_with_output().expect("first sync");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn sigkill_during_sync_leaves_a_consistent_store() {
+    let f = faulty(None);
+    f.proxy.set_fault("calendar-multiget", Fault::Stall(Duration::from_secs(30)));
+    let mut child = spawn_sync(f.dir.path());
+    wait_for(&f.proxy.hit);
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    assert_eq!(dump(f.dir.path()), f.before);
+    f.then_recovers();
+}
+
+#[test]
+fn an_object_that_does_not_parse_is_stored_and_reported() {
+    let server = servers::start_radicale();
+    server.populate(CALENDAR, &["--create", fixture("collectif.ics").to_str().expect("path")]);
+    let upstream = server.base_url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let proxy = Proxy::start(&upstream);
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(dir.path(), &proxy.url, None, None);
+    proxy.set_fault("calendar-multiget", Fault::Corrupt);
+    caltally(dir.path()).arg("sync").assert().success().stderr(predicate::str::contains("could not be read"));
+    assert!(proxy.hit.load(std::sync::atomic::Ordering::SeqCst));
+    let out = caltally(dir.path()).args(["report", "--month", "2025-10", "--out", "r"]).assert().success().get_output().clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning"), "the broken object is a warning");
+    assert!(entries(dir.path(), "r").len() >= 8, "the other objects are still counted");
+}
