@@ -14,7 +14,7 @@ use chrono::Datelike;
 use common::{day, entries, occurrences};
 
 /// Fixtures need far fewer instances; a small cap keeps endless rules readable.
-const FIXTURE_CAP: usize = 500;
+const FIXTURE_CAP: usize = 100;
 
 fn render(path: &Path) -> String {
     let bytes = std::fs::read(path).expect("fixture readable");

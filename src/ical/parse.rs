@@ -98,6 +98,8 @@ pub struct Component {
     pub cancelled: bool,
     /// Descriptive properties.
     pub info: Arc<EventInfo>,
+    /// Properties that could not be read (reported with the UID).
+    pub warnings: Vec<String>,
 }
 
 /// A master and its overrides, sharing one UID in one calendar.
@@ -165,6 +167,9 @@ pub fn parse_calendar(
                 continue;
             }
         };
+        for w in &comp.warnings {
+            problems.push(Problem::new(source, w.clone()).with_uid(uid.as_deref()).with_line(comp.line));
+        }
         let uid: Arc<str> = match uid {
             Some(uid) => Arc::from(uid),
             None => {
@@ -317,6 +322,7 @@ fn read_component(
         sequence: 0,
         cancelled: false,
         info: Arc::default(),
+        warnings: Vec::new(),
     };
     let mut info = EventInfo::default();
     let mut class_confidential = false;
@@ -335,7 +341,7 @@ fn read_component(
                     _ => None,
                 })
             }
-            ICalendarProperty::Rrule => {
+            ICalendarProperty::Rrule if e.values.iter().any(|v| matches!(v, ICalendarValue::RecurrenceRule(_))) => {
                 for v in &e.values {
                     if let ICalendarValue::RecurrenceRule(r) = v {
                         comp.rrules.push(r.as_ref().clone());
@@ -362,14 +368,21 @@ fn read_component(
             }
             ICalendarProperty::Summary => info.summary = joined_text(e),
             ICalendarProperty::Description => info.description = joined_text(e),
+            // A comma inside one value (khal writes `Bénévole\\,Les Amis`) still separates
+            // categories: nobody means a comma to be part of a tag.
             ICalendarProperty::Categories => info.categories.extend(
                 e.values
                     .iter()
                     .filter_map(|v| v.as_text())
+                    .flat_map(|v| v.split(','))
                     .map(str::trim)
                     .filter(|t| !t.is_empty())
                     .map(str::to_string),
             ),
+            ICalendarProperty::Rrule => {
+                let text: Vec<&str> = e.values.iter().filter_map(|v| v.as_text()).collect();
+                comp.warnings.push(format!("RRULE `{}` could not be read; only DTSTART and RDATEs are used", text.join(",")));
+            }
             ICalendarProperty::Organizer => info.organizer = Some(participant(e)),
             ICalendarProperty::Attendee => info.attendees.push(participant(e)),
             ICalendarProperty::Class => {

@@ -195,11 +195,14 @@ pub fn split<'a>(doc: &'a Unfolded, source: &str, problems: &mut Vec<Problem>) -
             }
             continue;
         }
+        if !line.trim().is_empty() && (stack.is_empty() || !is_property(line)) {
+            note_junk(&mut junk, doc, line_start);
+            continue;
+        }
         match (&mut open, stack.len()) {
             (Some(o), depth) if depth == o.depth + 1 && o.name == "VEVENT" => {
                 scan_property(line, &mut o.meta)
             }
-            (None, 0) if !line.trim().is_empty() => note_junk(&mut junk, doc, line_start),
             (None, 1) => {
                 if let Some(name) = keyword(line, "X-WR-CALNAME:")
                     && let Some(last) = out.calendar_names.last_mut()
@@ -226,7 +229,7 @@ pub fn split<'a>(doc: &'a Unfolded, source: &str, problems: &mut Vec<Problem>) -
         problems.push(
             Problem::new(
                 source,
-                format!("{count} line(s) outside any component ignored"),
+                format!("{count} line(s) that are not iCalendar properties ignored (the first is here)"),
             )
             .with_line(line),
         );
@@ -246,6 +249,13 @@ fn keyword<'l>(line: &'l str, key: &str) -> Option<&'l str> {
     let head = line.get(..key.len())?;
     head.eq_ignore_ascii_case(key)
         .then(|| line[key.len()..].trim())
+}
+
+/// True if `line` starts like a content line: a name of letters, digits and `-`, then
+/// `:` or `;` (RFC 5545 §3.1).
+fn is_property(line: &str) -> bool {
+    let end = line.find([':', ';']).unwrap_or(0);
+    end > 0 && line[..end].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 fn scan_property(line: &str, meta: &mut ChunkMeta) {

@@ -190,10 +190,11 @@ fn entry_of(
     to: DateTime<Utc>,
 ) -> Option<Entry> {
     let c = rules.classify(&o.info, &o.calendar);
-    let (start, end) = (floor_minute(o.start).max(from), floor_minute(o.end).min(to));
-    if start >= to || (end <= from && o.end > o.start) {
+    let inside = if o.end > o.start { o.start < to && o.end > from } else { o.start >= from && o.start < to };
+    if !inside {
         return None;
     }
+    let (start, end) = (floor_minute(o.start).max(from), floor_minute(o.end).min(to));
     let end = end.max(start);
     let starts_inside = o.start >= from && o.start < to;
     let mut review = c.review;
