@@ -24,9 +24,9 @@ doc:
 # Test-only Python tools: the independent oracle (icalendar + recurring_ical_events).
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: tests/oracle/requirements.txt
+$(VENV)/.installed: tests/oracle/requirements.txt tests/servers/requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/oracle/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/oracle/requirements.txt -r tests/servers/requirements.txt
 	touch $@
 
 bench: venv

@@ -150,11 +150,12 @@ fn client_for(config: &Config, source: &SourceConfig) -> Result<(Client, String)
         password,
     });
     let ca = source.ca_file.as_ref().map(|f| config.resolve(f));
-    let client = Client::new(
-        credentials.as_ref(),
-        ca.as_deref(),
-        ClientOptions::default(),
-    )?;
+    let mut options = ClientOptions::default();
+    if let Some(secs) = source.timeout.filter(|s| *s > 0) {
+        options.read_timeout = std::time::Duration::from_secs(secs);
+        options.connect_timeout = options.connect_timeout.min(options.read_timeout);
+    }
+    let client = Client::new(credentials.as_ref(), ca.as_deref(), options)?;
     Ok((client, username))
 }
 
@@ -212,9 +213,23 @@ fn sync_caldav(
     env: &Env,
     tally: &mut Tally,
 ) -> Result<()> {
-    let key = source.key();
     let (client, username) = client_for(config, source)?;
-    let (calendars, home) = calendars_of(&client, source, store, &username)?;
+    let result = sync_calendars(&client, &username, source, store, args, env, tally);
+    tally.requests += client.requests.get();
+    result
+}
+
+fn sync_calendars(
+    client: &Client,
+    username: &str,
+    source: &SourceConfig,
+    store: &mut Store,
+    args: &SyncArgs,
+    env: &Env,
+    tally: &mut Tally,
+) -> Result<()> {
+    let key = source.key();
+    let (calendars, home) = calendars_of(client, source, store, username)?;
     if calendars.is_empty() {
         log::warn!(
             "{}: no event calendar found{}",
@@ -252,7 +267,7 @@ fn sync_caldav(
         if let Some(r) = row {
             local.etags = store.etags(r.id)?.into_iter().collect();
         }
-        let p = plan_calendar(&client, cal, &local, mode, &username)?;
+        let p = plan_calendar(client, cal, &local, mode, username)?;
         if args.dry_run {
             println!(
                 "{}: fetch {}, update {}, delete {}{}",
@@ -267,7 +282,7 @@ fn sync_caldav(
             tally.deleted += p.delete.len();
             continue;
         }
-        apply_plan(&client, store, key, cal, p, now, &username, tally)?;
+        apply_plan(client, store, key, cal, p, now, username, tally)?;
     }
     if !args.dry_run {
         let tx = store.begin()?;
@@ -284,7 +299,6 @@ fn sync_caldav(
         }
         tx.commit()?;
     }
-    tally.requests += client.requests.get();
     Ok(())
 }
 

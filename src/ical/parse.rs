@@ -168,7 +168,11 @@ pub fn parse_calendar(
             }
         };
         for w in &comp.warnings {
-            problems.push(Problem::new(source, w.clone()).with_uid(uid.as_deref()).with_line(comp.line));
+            problems.push(
+                Problem::new(source, w.clone())
+                    .with_uid(uid.as_deref())
+                    .with_line(comp.line),
+            );
         }
         let uid: Arc<str> = match uid {
             Some(uid) => Arc::from(uid),
@@ -341,7 +345,11 @@ fn read_component(
                     _ => None,
                 })
             }
-            ICalendarProperty::Rrule if e.values.iter().any(|v| matches!(v, ICalendarValue::RecurrenceRule(_))) => {
+            ICalendarProperty::Rrule
+                if e.values
+                    .iter()
+                    .any(|v| matches!(v, ICalendarValue::RecurrenceRule(_))) =>
+            {
                 for v in &e.values {
                     if let ICalendarValue::RecurrenceRule(r) = v {
                         comp.rrules.push(r.as_ref().clone());
@@ -381,7 +389,10 @@ fn read_component(
             ),
             ICalendarProperty::Rrule => {
                 let text: Vec<&str> = e.values.iter().filter_map(|v| v.as_text()).collect();
-                comp.warnings.push(format!("RRULE `{}` could not be read; only DTSTART and RDATEs are used", text.join(",")));
+                comp.warnings.push(format!(
+                    "RRULE `{}` could not be read; only DTSTART and RDATEs are used",
+                    text.join(",")
+                ));
             }
             ICalendarProperty::Organizer => info.organizer = Some(participant(e)),
             ICalendarProperty::Attendee => info.attendees.push(participant(e)),

@@ -261,7 +261,9 @@ fn expand_master<'e>(
             })
             .max()
             .unwrap_or_default();
-        let horizon = (ctx.x.to.naive_utc() + TimeDelta::days(2)).checked_add_signed(shift).unwrap_or(NaiveDateTime::MAX);
+        let horizon = (ctx.x.to.naive_utc() + TimeDelta::days(2))
+            .checked_add_signed(shift)
+            .unwrap_or(NaiveDateTime::MAX);
         walls.extend(rule_walls(ctx, master, &zone, wall0, horizon));
     }
     walls.sort_unstable();

@@ -229,7 +229,9 @@ pub fn split<'a>(doc: &'a Unfolded, source: &str, problems: &mut Vec<Problem>) -
         problems.push(
             Problem::new(
                 source,
-                format!("{count} line(s) that are not iCalendar properties ignored (the first is here)"),
+                format!(
+                    "{count} line(s) that are not iCalendar properties ignored (the first is here)"
+                ),
             )
             .with_line(line),
         );
@@ -255,7 +257,10 @@ fn keyword<'l>(line: &'l str, key: &str) -> Option<&'l str> {
 /// `:` or `;` (RFC 5545 §3.1).
 fn is_property(line: &str) -> bool {
     let end = line.find([':', ';']).unwrap_or(0);
-    end > 0 && line[..end].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    end > 0
+        && line[..end]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 fn scan_property(line: &str, meta: &mut ChunkMeta) {

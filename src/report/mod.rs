@@ -190,7 +190,11 @@ fn entry_of(
     to: DateTime<Utc>,
 ) -> Option<Entry> {
     let c = rules.classify(&o.info, &o.calendar);
-    let inside = if o.end > o.start { o.start < to && o.end > from } else { o.start >= from && o.start < to };
+    let inside = if o.end > o.start {
+        o.start < to && o.end > from
+    } else {
+        o.start >= from && o.start < to
+    };
     if !inside {
         return None;
     }

@@ -52,7 +52,13 @@ impl Proxy {
         let requests = Arc::new(AtomicU32::new(0));
         let hit = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
-        let (f, r, h, s, up) = (fault.clone(), requests.clone(), hit.clone(), stop.clone(), upstream.to_string());
+        let (f, r, h, s, up) = (
+            fault.clone(),
+            requests.clone(),
+            hit.clone(),
+            stop.clone(),
+            upstream.to_string(),
+        );
         thread::spawn(move || {
             for conn in listener.incoming() {
                 if s.load(Ordering::SeqCst) {
@@ -65,7 +71,14 @@ impl Proxy {
                 });
             }
         });
-        Proxy { url: format!("http://127.0.0.1:{port}/"), fault, requests, hit, stop, port }
+        Proxy {
+            url: format!("http://127.0.0.1:{port}/"),
+            fault,
+            requests,
+            hit,
+            stop,
+            port,
+        }
     }
 
     /// Applies `fault` to requests whose first line or body contains `pattern`.
@@ -119,11 +132,21 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Rewrites the request to close the connection after the answer.
+/// Rewrites the request to close the connection after the answer, and to ask for an
+/// uncompressed body (so that a fault can edit it).
 fn close_after(request: &[u8]) -> Vec<u8> {
-    let Some(end) = find(request, b"\r\n\r\n") else { return request.to_vec() };
+    let Some(end) = find(request, b"\r\n\r\n") else {
+        return request.to_vec();
+    };
     let head = String::from_utf8_lossy(&request[..end]);
-    let mut out: Vec<String> = head.lines().filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).map(str::to_string).collect();
+    let mut out: Vec<String> = head
+        .lines()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            !l.starts_with("connection:") && !l.starts_with("accept-encoding:")
+        })
+        .map(str::to_string)
+        .collect();
     out.push("Connection: close".into());
     let mut bytes = out.join("\r\n").into_bytes();
     bytes.extend_from_slice(b"\r\n\r\n");
@@ -131,7 +154,13 @@ fn close_after(request: &[u8]) -> Vec<u8> {
     bytes
 }
 
-fn serve(mut conn: TcpStream, upstream: &str, fault: &Mutex<(String, Fault)>, requests: &AtomicU32, hit: &AtomicBool) -> std::io::Result<()> {
+fn serve(
+    mut conn: TcpStream,
+    upstream: &str,
+    fault: &Mutex<(String, Fault)>,
+    requests: &AtomicU32,
+    hit: &AtomicBool,
+) -> std::io::Result<()> {
     let request = read_request(&mut conn)?;
     if request.is_empty() {
         return Ok(());
@@ -177,17 +206,36 @@ fn serve(mut conn: TcpStream, upstream: &str, fault: &Mutex<(String, Fault)>, re
 }
 
 fn corrupt_first_object(response: &str) -> String {
-    let Some(start) = response.find("BEGIN:VCALENDAR") else { return response.to_string() };
-    let Some(end) = response[start..].find("END:VCALENDAR").map(|e| start + e + "END:VCALENDAR".len()) else { return response.to_string() };
-    format!("{}this is not a calendar{}", &response[..start], &response[end..])
+    let Some(start) = response.find("BEGIN:VCALENDAR") else {
+        return response.to_string();
+    };
+    let Some(end) = response[start..]
+        .find("END:VCALENDAR")
+        .map(|e| start + e + "END:VCALENDAR".len())
+    else {
+        return response.to_string();
+    };
+    format!(
+        "{}this is not a calendar{}",
+        &response[..start],
+        &response[end..]
+    )
 }
 
 fn fix_length(response: String) -> String {
-    let Some(end) = response.find("\r\n\r\n") else { return response };
+    let Some(end) = response.find("\r\n\r\n") else {
+        return response;
+    };
     let body_len = response.len() - end - 4;
     let head: Vec<String> = response[..end]
         .lines()
-        .map(|l| if l.to_ascii_lowercase().starts_with("content-length:") { format!("Content-Length: {body_len}") } else { l.to_string() })
+        .map(|l| {
+            if l.to_ascii_lowercase().starts_with("content-length:") {
+                format!("Content-Length: {body_len}")
+            } else {
+                l.to_string()
+            }
+        })
         .collect();
     format!("{}\r\n\r\n{}", head.join("\r\n"), &response[end + 4..])
 }
