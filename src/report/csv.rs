@@ -60,7 +60,7 @@ pub fn write_entries(w: impl Write, report: &Report) -> csv::Result<()> {
 }
 
 /// Writes `summary.csv`: `scope,key,name` then minutes per kind, total and hours.
-/// Scopes: `association`, `unassigned`, `total`, `person`.
+/// Scopes: `association`, `unassigned`, `total`, `person`, `unnamed` (entries naming nobody).
 pub fn write_summary(w: impl Write, report: &Report) -> csv::Result<()> {
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -104,6 +104,9 @@ pub fn write_summary(w: impl Write, report: &Report) -> csv::Result<()> {
     row("total", "", "", &report.totals, Some(report.person_minutes))?;
     for p in &report.people {
         row("person", &p.key, &p.name, &p.totals, None)?;
+    }
+    if report.unnamed.total() > 0 {
+        row("unnamed", "", "", &report.unnamed, None)?;
     }
     out.flush()?;
     Ok(())

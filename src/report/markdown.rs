@@ -105,37 +105,21 @@ fn totals_row(
 }
 
 fn write_people(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
-    if r.people.is_empty() {
+    if r.people.is_empty() && r.unnamed.total() == 0 {
         return Ok(());
     }
     writeln!(w, "\n## {}\n", t.person_hours)?;
-    writeln!(
-        w,
-        "| {} | {} | {} | {} | {} |",
-        t.person, t.volunteer, t.paid, t.unspecified, t.total
-    )?;
+    writeln!(w, "| {} | {} | {} | {} | {} |", t.person, t.volunteer, t.paid, t.unspecified, t.total)?;
     writeln!(w, "|---|--:|--:|--:|--:|")?;
     for p in &r.people {
-        let name = if p.key.is_empty() {
-            t.nobody.to_string()
-        } else {
-            escape(&p.name)
-        };
-        writeln!(
-            w,
-            "| {name} | {} | {} | {} | {} |",
-            t.duration(p.totals.volunteer),
-            t.duration(p.totals.paid),
-            t.duration(p.totals.unspecified),
-            t.duration(p.totals.total())
-        )?;
+        let x = &p.totals;
+        writeln!(w, "| {} | {} | {} | {} | {} |", escape(&p.name), t.duration(x.volunteer), t.duration(x.paid), t.duration(x.unspecified), t.duration(x.total()))?;
     }
-    writeln!(
-        w,
-        "| **{}** | | | | {} |",
-        t.total,
-        t.duration(r.person_minutes)
-    )
+    writeln!(w, "| **{}** | | | | {} |", t.total, t.duration(r.person_minutes))?;
+    if r.unnamed.total() > 0 {
+        writeln!(w, "\n{} : {}", t.nobody, t.duration(r.unnamed.total()))?;
+    }
+    Ok(())
 }
 
 fn write_review(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
@@ -218,7 +202,7 @@ pub fn write_association(mut w: impl Write, r: &Report, a: &AssociationTotals) -
         } else {
             format!("{}–{}", e.start.format("%H:%M"), e.end.format("%H:%M"))
         };
-        let who: Vec<String> = e.people.iter().map(|p| escape(p)).collect();
+        let who: Vec<String> = e.people.iter().map(|p| escape(r.person_name(p))).collect();
         writeln!(
             w,
             "| {} | {time} | {} | {} | {} | {} |",

@@ -129,8 +129,10 @@ pub struct Report {
     pub totals: Totals,
     /// Minutes × people named, over every entry.
     pub person_minutes: i64,
-    /// People, by name; minutes of entries naming nobody are under an empty key.
+    /// People, by name; their minutes add up to `person_minutes`.
     pub people: Vec<PersonTotals>,
+    /// Entries that name nobody (not in person-hours).
+    pub unnamed: Totals,
     /// Totals of the previous period, for comparison.
     pub previous: Option<Totals>,
     /// Warnings about single items.
@@ -257,6 +259,7 @@ pub fn build_report(
     let mut person_minutes = 0;
     let mut by_assoc: BTreeMap<String, AssociationTotals> = BTreeMap::new();
     let mut by_person: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut unnamed = Totals::default();
     for e in &entries {
         totals.add(e.kind, e.minutes);
         let named = e.people.len() as i64;
@@ -278,10 +281,7 @@ pub fn build_report(
             None => unassigned.add(e.kind, e.minutes),
         }
         if e.people.is_empty() {
-            by_person
-                .entry(String::new())
-                .or_default()
-                .add(e.kind, e.minutes);
+            unnamed.add(e.kind, e.minutes);
         }
         for p in &e.people {
             by_person
@@ -296,27 +296,12 @@ pub fn build_report(
             a.valuation = Some(valuation(&entries, &a.key, &s.rates, &s.currency));
         }
     }
-    associations.sort_by(|a, b| {
-        a.name
-            .to_lowercase()
-            .cmp(&b.name.to_lowercase())
-            .then(a.key.cmp(&b.key))
-    });
+    associations.sort_by_cached_key(|a| (crate::classify::normalise(&a.name), a.key.clone()));
     let mut people: Vec<PersonTotals> = by_person
         .into_iter()
-        .map(|(key, totals)| PersonTotals {
-            name: if key.is_empty() {
-                String::new()
-            } else {
-                rules.person_name(&key)
-            },
-            key,
-            totals,
-        })
+        .map(|(key, totals)| PersonTotals { name: rules.person_name(&key), key, totals })
         .collect();
-    people.sort_by(|a, b| {
-        (a.key.is_empty(), a.name.to_lowercase()).cmp(&(b.key.is_empty(), b.name.to_lowercase()))
-    });
+    people.sort_by_cached_key(|p| crate::classify::normalise(&p.name));
     Report {
         period: s.period,
         lang: s.lang,
@@ -327,6 +312,7 @@ pub fn build_report(
         totals,
         person_minutes,
         people,
+        unnamed,
         previous,
         problems,
     }
@@ -365,6 +351,11 @@ impl Report {
         self.entries
             .iter()
             .filter(move |e| e.association.as_deref() == Some(key))
+    }
+
+    /// Display name of a person key (the key itself if unknown).
+    pub fn person_name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.people.iter().find(|p| p.key == key).map_or(key, |p| p.name.as_str())
     }
 
     /// Entries that need a human.
