@@ -218,6 +218,10 @@ impl Rules {
 
 /// Normalises a tag: NFKD, combining marks dropped, lowercase, spaces to `-`.
 pub fn normalise(text: &str) -> String {
+    let text = text.trim();
+    if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_whitespace()) {
+        return text.to_ascii_lowercase();
+    }
     let folded: String = text
         .trim()
         .nfkd()
@@ -262,26 +266,34 @@ pub fn mentions(text: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 fn marked(text: &str, mark: char) -> impl Iterator<Item = String> + '_ {
+    let any = text.contains(mark);
     text.split_whitespace()
-        .filter(|w| !is_url(w))
+        .filter(move |w| any && w.contains(mark) && !is_url(w))
         .flat_map(move |word| {
             let mut found = Vec::new();
-            let chars: Vec<char> = word.chars().collect();
-            let mut i = 0;
-            while i < chars.len() {
-                let after_word_char = i > 0 && chars[i - 1].is_alphanumeric();
-                if chars[i] == mark && !after_word_char {
-                    let tail: String = chars[i + 1..]
-                        .iter()
-                        .take_while(|c| c.is_alphanumeric() || **c == '-' || **c == '_')
-                        .collect();
-                    i += 1 + tail.chars().count();
-                    let tail = tail.trim_end_matches(['-', '_']);
+            let mut previous: Option<char> = None;
+            let mut chars = word.char_indices().peekable();
+            while let Some((at, c)) = chars.next() {
+                if c == mark && !previous.is_some_and(char::is_alphanumeric) {
+                    let start = at + c.len_utf8();
+                    let mut end = start;
+                    while let Some(&(i, d)) = chars.peek() {
+                        if !(d.is_alphanumeric() || d == '-' || d == '_') {
+                            break;
+                        }
+                        end = i + d.len_utf8();
+                        previous = Some(d);
+                        chars.next();
+                    }
+                    let tail = word[start..end].trim_end_matches(['-', '_']);
                     if !tail.is_empty() {
                         found.push(tail.to_string());
                     }
+                    if end == start {
+                        previous = Some(c);
+                    }
                 } else {
-                    i += 1;
+                    previous = Some(c);
                 }
             }
             found

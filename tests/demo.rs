@@ -9,17 +9,23 @@ use assert_cmd::Command;
 
 fn minutes(hmm: &str) -> i64 {
     let hmm = hmm.trim().trim_matches('*');
-    let (h, m) = hmm.split_once(':').unwrap_or_else(|| panic!("not h:mm: {hmm}"));
+    let (h, m) = hmm
+        .split_once(':')
+        .unwrap_or_else(|| panic!("not h:mm: {hmm}"));
     h.parse::<i64>().expect("hours") * 60 + m.parse::<i64>().expect("minutes")
 }
 
 /// The cells of a table row (an escaped `\\|` only occurs in the last column, read by no test).
 fn cells(line: &str) -> Vec<String> {
-    line.trim().trim_matches('|').split('|').map(|c| c.trim().to_string()).collect()
+    line.trim()
+        .trim_matches('|')
+        .split('|')
+        .map(|c| c.trim().to_string())
+        .collect()
 }
 
 /// The rows of the first table after the line starting with `header`.
-fn table<'a>(md: &'a str, header: &str) -> Vec<Vec<String>> {
+fn table(md: &str, header: &str) -> Vec<Vec<String>> {
     md.lines()
         .skip_while(|l| !l.starts_with(header))
         .skip(2)
@@ -35,30 +41,58 @@ fn demo_totals_equal_the_sum_of_their_rows() {
     Command::cargo_bin("caltally")
         .expect("binary")
         .current_dir(root)
-        .args(["--config", "fixtures/demo/caltally.toml", "report", "--month", "2026-10", "--out"])
+        .args([
+            "--config",
+            "fixtures/demo/caltally.toml",
+            "report",
+            "--month",
+            "2026-10",
+            "--out",
+        ])
         .arg(out.path())
         .assert()
         .success();
-    let read = |f: &str| std::fs::read_to_string(out.path().join(f)).unwrap_or_else(|_| panic!("{f} written"));
+    let read = |f: &str| {
+        std::fs::read_to_string(out.path().join(f)).unwrap_or_else(|_| panic!("{f} written"))
+    };
 
     let summary = read("summary.md");
     let rows = table(&summary, "| Association");
     let (body, total) = rows.split_at(rows.len() - 1);
     for col in 1..=5 {
         let sum: i64 = body.iter().map(|r| minutes(&r[col])).sum();
-        assert_eq!(sum, minutes(&total[0][col]), "column {col} of the association table");
+        assert_eq!(
+            sum,
+            minutes(&total[0][col]),
+            "column {col} of the association table"
+        );
     }
     let people = table(&summary, "| Personne");
     let (body, total) = people.split_at(people.len() - 1);
-    assert_eq!(body.iter().map(|r| minutes(&r[4])).sum::<i64>(), minutes(&total[0][4]), "person-hours");
+    assert_eq!(
+        body.iter().map(|r| minutes(&r[4])).sum::<i64>(),
+        minutes(&total[0][4]),
+        "person-hours"
+    );
 
     let csv = read("entries.csv");
-    let csv_minutes: i64 = csv::Reader::from_reader(csv.as_bytes()).records().map(|r| r.expect("row")[3].parse::<i64>().expect("minutes")).sum();
-    assert_eq!(csv_minutes, minutes(&total_of(&summary)), "entries.csv adds up to summary.md");
+    let csv_minutes: i64 = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.expect("row")[3].parse::<i64>().expect("minutes"))
+        .sum();
+    assert_eq!(
+        csv_minutes,
+        minutes(&total_of(&summary)),
+        "entries.csv adds up to summary.md"
+    );
 
     let mut pages = 0;
     for entry in std::fs::read_dir(out.path()).expect("dir") {
-        let name = entry.expect("entry").file_name().to_string_lossy().to_string();
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .to_string();
         if !name.ends_with(".md") || name == "summary.md" {
             continue;
         }
@@ -69,7 +103,11 @@ fn demo_totals_equal_the_sum_of_their_rows() {
         let (body, total) = entries.split_at(entries.len() - 1);
         let sum: i64 = body.iter().map(|r| minutes(&r[2])).sum();
         assert_eq!(sum, minutes(&total[0][2]), "{name}: entries add up");
-        assert_eq!(sum, minutes(&top[0][3]), "{name}: entries equal the page's total");
+        assert_eq!(
+            sum,
+            minutes(&top[0][3]),
+            "{name}: entries equal the page's total"
+        );
     }
     assert_eq!(pages, 5, "one page per association");
     insta::assert_snapshot!("demo-summary", summary);

@@ -432,8 +432,24 @@ fn an_object_that_does_not_parse_is_stored_and_reported() {
         String::from_utf8_lossy(&out.stderr).contains("warning"),
         "the broken object is a warning"
     );
+    caltally(dir.path())
+        .args(["report", "--month", "2025-10", "--out", "file", "--source"])
+        .arg(fixture("collectif.ics"))
+        .assert()
+        .success();
+    let (kept, all) = (entries(dir.path(), "r"), entries(dir.path(), "file"));
     assert!(
-        entries(dir.path(), "r").len() >= 8,
-        "the other objects are still counted"
+        kept.iter().all(|e| all.contains(e)),
+        "the other objects are counted as they are"
+    );
+    let lost: std::collections::BTreeSet<&str> = all
+        .iter()
+        .filter(|e| !kept.contains(e))
+        .map(|e| e.split(',').nth(10).unwrap_or_default())
+        .collect();
+    assert_eq!(
+        lost.len(),
+        1,
+        "only the broken object's entries are missing: {lost:?}"
     );
 }

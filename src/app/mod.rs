@@ -260,8 +260,15 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     };
     let previous = period.previous();
     let expansion = Expansion::for_dates(zone.clone(), previous.from.min(period.from), period.to);
+    let clock = std::time::Instant::now();
     let inputs = read_inputs(args, config, expansion.from, expansion.to)?;
+    log::debug!("read {} input(s) in {:?}", inputs.len(), clock.elapsed());
     let (occurrences, problems) = expand_inputs(&inputs, &expansion);
+    log::debug!(
+        "{} occurrences after {:?}",
+        occurrences.len(),
+        clock.elapsed()
+    );
     let keep = |e: &crate::model::Entry| {
         args.association
             .as_ref()
@@ -294,7 +301,13 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         );
         base.join(period.label())
     });
+    log::debug!(
+        "{} entries classified after {:?}",
+        report.entries.len(),
+        clock.elapsed()
+    );
     let files = write_report(&report, &out, &args.format)?;
+    log::debug!("{} files written after {:?}", files.len(), clock.elapsed());
     if !cli.quiet {
         let t = lang.text();
         println!(

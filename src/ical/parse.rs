@@ -20,7 +20,7 @@ use calcard::{Entry as CalEntry, Parser};
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use rayon::prelude::*;
 
-use super::text::{self, Chunk, Unfolded};
+use super::text::{self, Chunk};
 use super::tz::{Zone, ZoneResolver, zone_by_name};
 use super::vtimezone::{CustomZone, tzid_of};
 use crate::model::{EventInfo, Participant, Problem};
@@ -115,6 +115,15 @@ pub struct Event {
     pub overrides: Vec<Component>,
 }
 
+/// One block parsed: its VCALENDAR index, UID, component (or why not), and the line of
+/// any invalid UTF-8.
+type ParsedChunk = (
+    usize,
+    Option<String>,
+    Result<Component, String>,
+    Option<usize>,
+);
+
 /// Everything read from one file.
 #[derive(Debug, Default)]
 pub struct Parsed {
@@ -135,20 +144,19 @@ pub fn parse_calendar(
     window: Option<(NaiveDate, NaiveDate)>,
 ) -> Parsed {
     let mut problems = Vec::new();
-    let doc = text::unfold(bytes, source, &mut problems);
-    let split = text::split(&doc, source, &mut problems);
-    let zones = read_timezones(&split.timezones, &doc, source, &mut problems);
+    let split = text::split(bytes, source, &mut problems);
+    let zones = read_timezones(&split.timezones, source, &mut problems);
     let chunks: Vec<&Chunk<'_>> = split
         .events
         .iter()
         .filter(|c| window.is_none_or(|(from, to)| !c.meta.outside(from, to)))
         .collect();
-    let parsed: Vec<(usize, Option<String>, Result<Component, String>)> = chunks
+    let parsed: Vec<ParsedChunk> = chunks
         .par_iter()
         .map(|c| {
-            let line = doc.original_line(c.offset);
-            let (uid, comp) = parse_component(c.text, line);
-            (c.calendar, uid, comp)
+            let (text, bad) = text::decode(c.text);
+            let (uid, comp) = parse_component(&text, c.line);
+            (c.calendar, uid, comp, bad.map(|l| c.line + l))
         })
         .collect();
     let names: Vec<Arc<str>> = split
@@ -159,7 +167,14 @@ pub fn parse_calendar(
     let default_name: Arc<str> = Arc::from(calendar);
     let mut events: Vec<Event> = Vec::new();
     let mut index: HashMap<(usize, Arc<str>), usize> = HashMap::new();
-    for (cal, uid, comp) in parsed {
+    for (cal, uid, comp, bad_line) in parsed {
+        if let Some(line) = bad_line {
+            problems.push(
+                Problem::new(source, "invalid UTF-8 bytes replaced by U+FFFD")
+                    .with_uid(uid.as_deref())
+                    .with_line(line),
+            );
+        }
         let comp = match comp {
             Ok(c) => c,
             Err(msg) => {
@@ -219,15 +234,11 @@ pub fn parse_calendar(
     }
 }
 
-fn read_timezones(
-    chunks: &[Chunk<'_>],
-    doc: &Unfolded,
-    source: &str,
-    problems: &mut Vec<Problem>,
-) -> ZoneResolver {
+fn read_timezones(chunks: &[Chunk<'_>], source: &str, problems: &mut Vec<Problem>) -> ZoneResolver {
     let mut custom = HashMap::new();
     for chunk in chunks {
-        let CalEntry::ICalendar(ical) = Parser::new(chunk.text).entry() else {
+        let (text, _) = text::decode(chunk.text);
+        let CalEntry::ICalendar(ical) = Parser::new(&text).entry() else {
             continue;
         };
         let Some(tz) = ical
@@ -244,9 +255,7 @@ fn read_timezones(
         let zone = lic_location(tz).or_else(|| match CustomZone::from_component(&ical, tz) {
             Ok(z) => Some(Zone::Custom(Arc::new(z))),
             Err(e) => {
-                problems.push(
-                    Problem::new(source, e.to_string()).with_line(doc.original_line(chunk.offset)),
-                );
+                problems.push(Problem::new(source, e.to_string()).with_line(chunk.line));
                 None
             }
         });

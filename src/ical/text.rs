@@ -1,84 +1,26 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! From raw bytes to unfolded text split into components (RFC 5545 §3.1, §3.4).
+//! From raw bytes to components (RFC 5545 §3.1, §3.4).
 //!
 //! Owns: the byte-level work that must happen before any parser sees the data: the BOM,
-//! LF or CRLF, unfolding (before UTF-8 decoding, so a fold inside a multi-byte character
-//! is healed), invalid UTF-8, several VCALENDARs per file, junk lines, and components that
-//! never end. It also notes, per VEVENT, the few facts that let a report skip events far
-//! outside its period without parsing them.
+//! LF or CRLF, several VCALENDARs per file, junk lines, components that never end, and,
+//! per component, unfolding before UTF-8 decoding (so a fold inside a multi-byte character
+//! is healed) with invalid UTF-8 replaced and reported. The file is split on raw bytes,
+//! and each VEVENT notes the few facts that let a report skip it, unparsed and undecoded,
+//! when it lies far outside the period.
+
+use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
 use crate::model::Problem;
 
-/// Unfolded, decoded text, with enough bookkeeping to name original line numbers.
-pub struct Unfolded {
-    /// The text, folds removed.
-    pub text: String,
-    /// Offsets in `text` at which a fold was removed, ascending.
-    folds: Vec<usize>,
-}
-
-impl Unfolded {
-    /// Line number in the original file of the byte at `offset` in the unfolded text.
-    pub fn original_line(&self, offset: usize) -> usize {
-        let newlines =
-            memchr::memchr_iter(b'\n', &self.text.as_bytes()[..offset.min(self.text.len())])
-                .count();
-        newlines + self.folds.partition_point(|f| *f <= offset) + 1
-    }
-}
-
-/// Strips a BOM, unfolds, and decodes. Invalid UTF-8 is replaced, with a warning that
-/// names the line.
-pub fn unfold(bytes: &[u8], source: &str, problems: &mut Vec<Problem>) -> Unfolded {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut folds = Vec::new();
-    let mut rest = bytes;
-    while let Some(nl) = memchr::memchr(b'\n', rest) {
-        let continues = matches!(rest.get(nl + 1), Some(b' ' | b'\t'));
-        if continues {
-            let keep = if nl > 0 && rest[nl - 1] == b'\r' {
-                nl - 1
-            } else {
-                nl
-            };
-            out.extend_from_slice(&rest[..keep]);
-            folds.push(out.len());
-            rest = &rest[nl + 2..];
-        } else {
-            out.extend_from_slice(&rest[..=nl]);
-            rest = &rest[nl + 1..];
-        }
-    }
-    out.extend_from_slice(rest);
-    let text = match String::from_utf8(out) {
-        Ok(text) => text,
-        Err(err) => {
-            let at = err.utf8_error().valid_up_to();
-            let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
-            let probe = Unfolded {
-                text: String::from_utf8_lossy(&err.as_bytes()[..at]).into_owned(),
-                folds: folds.clone(),
-            };
-            problems.push(
-                Problem::new(source, "invalid UTF-8 bytes replaced by U+FFFD")
-                    .with_line(probe.original_line(at)),
-            );
-            lossy
-        }
-    };
-    Unfolded { text, folds }
-}
-
-/// One VEVENT or VTIMEZONE block, as a slice of the unfolded text.
+/// One VEVENT or VTIMEZONE block of raw bytes.
 #[derive(Debug, Clone)]
 pub struct Chunk<'a> {
-    /// The block, from `BEGIN:` to its `END:` line.
-    pub text: &'a str,
-    /// Byte offset of the block in the unfolded text.
-    pub offset: usize,
+    /// The block, from `BEGIN:` to its `END:` line, folded as in the file.
+    pub text: &'a [u8],
+    /// Line of its `BEGIN:` in the file.
+    pub line: usize,
     /// Index of the VCALENDAR it belongs to (for its calendar name).
     pub calendar: usize,
     /// What a quick scan of the block's own lines found.
@@ -88,8 +30,14 @@ pub struct Chunk<'a> {
 /// Facts about a VEVENT gathered without parsing it.
 #[derive(Debug, Clone, Default)]
 pub struct ChunkMeta {
-    /// Has RRULE, RDATE or RECURRENCE-ID: never skipped.
-    pub recurring: bool,
+    /// The RRULE value, if one (several: `unknown_rule`).
+    pub rrule: Option<String>,
+    /// Several RRULEs, or an RDATE: the span cannot be bounded cheaply.
+    pub unknown_rule: bool,
+    /// Date part of RECURRENCE-ID.
+    pub recurrence_id: Option<NaiveDate>,
+    /// Has RECURRENCE-ID (even unreadable).
+    pub is_override: bool,
     /// Has DURATION.
     pub has_duration: bool,
     /// Date part of DTSTART.
@@ -99,24 +47,66 @@ pub struct ChunkMeta {
 }
 
 impl ChunkMeta {
-    /// True if this non-recurring event certainly ends before `from` or starts on or
-    /// after `to` (dates already widened by the caller for any time-zone offset).
+    /// True if this event certainly has no occurrence in `[from, to)` (dates already
+    /// widened by the caller for any time-zone offset). Unsure means false.
     pub fn outside(&self, from: NaiveDate, to: NaiveDate) -> bool {
-        if self.recurring {
-            return false;
-        }
         let Some(start) = self.start else {
             return false;
         };
+        if self.unknown_rule || self.has_duration {
+            return false;
+        }
+        let end = self.end.unwrap_or(start);
+        if self.is_override {
+            // The override also cancels the instance it replaces: keep it if either is near.
+            let Some(rid) = self.recurrence_id else {
+                return false;
+            };
+            return (end.max(rid) < from) || (start.min(rid) >= to);
+        }
         if start >= to {
             return true;
         }
-        match (self.end, self.has_duration) {
-            (Some(end), false) => end < from,
-            (None, false) => start < from,
-            _ => false,
+        let last_start = match &self.rrule {
+            None => start,
+            Some(rule) => match rule_end(rule, start) {
+                Some(d) => d,
+                None => return false,
+            },
+        };
+        last_start + (end - start) < from
+    }
+}
+
+/// A date on or after the start of the last instance of `rule` from `start`, for rules
+/// whose span is easy to bound (UNTIL, or COUNT with no filtering BY* part).
+fn rule_end(rule: &str, start: NaiveDate) -> Option<NaiveDate> {
+    let (mut freq_days, mut interval, mut count, mut until) = (None, 1i64, None, None);
+    for part in rule.split(';') {
+        let (k, v) = part.split_once('=')?;
+        match k.to_ascii_uppercase().as_str() {
+            "FREQ" => {
+                freq_days = Some(match v.to_ascii_uppercase().as_str() {
+                    "YEARLY" => 366,
+                    "MONTHLY" => 31,
+                    "WEEKLY" => 7,
+                    "DAILY" => 1,
+                    _ => 1, // HOURLY and finer: at most a day per instance
+                });
+            }
+            "INTERVAL" => interval = v.parse().ok()?,
+            "COUNT" => count = Some(v.parse::<i64>().ok()?),
+            "UNTIL" => until = NaiveDate::parse_from_str(v.get(..8)?, "%Y%m%d").ok(),
+            "WKST" => {}
+            "BYDAY" if freq_days == Some(7) => {}
+            _ => return None,
         }
     }
+    if let Some(u) = until {
+        return u.succ_opt();
+    }
+    let days = count?.checked_mul(interval)?.checked_mul(freq_days?)?;
+    start.checked_add_signed(chrono::TimeDelta::try_days(days)?)
 }
 
 /// The blocks of one file.
@@ -131,99 +121,107 @@ pub struct Split<'a> {
 }
 
 struct Open {
-    name: String,
+    name: Vec<u8>,
     offset: usize,
+    line: usize,
     depth: usize,
     meta: ChunkMeta,
 }
 
-/// Splits unfolded text into VEVENT and VTIMEZONE blocks, warning about junk and about
-/// components that do not end.
-pub fn split<'a>(doc: &'a Unfolded, source: &str, problems: &mut Vec<Problem>) -> Split<'a> {
-    let text = doc.text.as_str();
+/// Splits a file into VEVENT and VTIMEZONE blocks, warning about junk and about
+/// components that do not end. A UTF-8 BOM is skipped.
+pub fn split<'a>(bytes: &'a [u8], source: &str, problems: &mut Vec<Problem>) -> Split<'a> {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut out = Split::default();
-    let mut stack: Vec<String> = Vec::new();
+    let mut stack: Vec<Vec<u8>> = Vec::new();
     let mut open: Option<Open> = None;
     let mut junk: Option<(usize, usize)> = None;
     let mut offset = 0;
-    for raw in text.split_inclusive('\n') {
+    let mut line_no = 0;
+    while offset < text.len() {
         let line_start = offset;
-        offset += raw.len();
-        let line = raw.trim_end_matches(['\r', '\n']);
-        if let Some(name) = keyword(line, "BEGIN:") {
+        let end = memchr::memchr(b'\n', &text[offset..]).map_or(text.len(), |i| offset + i + 1);
+        offset = end;
+        line_no += 1;
+        let mut line = &text[line_start..end];
+        while let [rest @ .., b'\r' | b'\n'] = line {
+            line = rest;
+        }
+        if matches!(line.first(), Some(b' ' | b'\t')) {
+            continue; // a folded continuation of the previous line
+        }
+        if let Some(name) = keyword(line, b"BEGIN:") {
             let name = name.to_ascii_uppercase();
-            if open.is_none() && (name == "VEVENT" || name == "VTIMEZONE") && stack.len() <= 1 {
+            let block = name == b"VEVENT" || name == b"VTIMEZONE";
+            if open.is_none() && block && stack.len() <= 1 {
                 open = Some(Open {
                     name: name.clone(),
                     offset: line_start,
+                    line: line_no,
                     depth: stack.len(),
                     meta: ChunkMeta::default(),
                 });
-            } else if stack.is_empty() && name == "VCALENDAR" {
+            } else if stack.is_empty() && name == b"VCALENDAR" {
                 out.calendar_names.push(None);
             }
             stack.push(name);
             continue;
         }
-        if let Some(name) = keyword(line, "END:") {
+        if let Some(name) = keyword(line, b"END:") {
             let name = name.to_ascii_uppercase();
             let Some(pos) = stack.iter().rposition(|n| *n == name) else {
-                note_junk(&mut junk, doc, line_start);
+                note_junk(&mut junk, line_no);
                 continue;
             };
             for unclosed in stack.drain(pos + 1..).rev() {
-                problems.push(
-                    Problem::new(source, format!("{unclosed} has no END line; ignored"))
-                        .with_line(doc.original_line(line_start)),
+                let msg = format!(
+                    "{} has no END line; ignored",
+                    String::from_utf8_lossy(&unclosed)
                 );
+                problems.push(Problem::new(source, msg).with_line(line_no));
             }
             stack.pop();
             if let Some(o) = open.take_if(|o| stack.len() == o.depth)
                 && o.name == name
             {
                 let chunk = Chunk {
-                    text: &text[o.offset..offset],
-                    offset: o.offset,
+                    text: &text[o.offset..end],
+                    line: o.line,
                     calendar: out.calendar_names.len().saturating_sub(1),
                     meta: o.meta,
                 };
-                if name == "VEVENT" {
-                    out.events.push(chunk)
+                if name == b"VEVENT" {
+                    out.events.push(chunk);
                 } else {
-                    out.timezones.push(chunk)
+                    out.timezones.push(chunk);
                 }
             }
             continue;
         }
-        if !line.trim().is_empty() && (stack.is_empty() || !is_property(line)) {
-            note_junk(&mut junk, doc, line_start);
+        if !line.iter().all(u8::is_ascii_whitespace) && (stack.is_empty() || !is_property(line)) {
+            note_junk(&mut junk, line_no);
             continue;
         }
         match (&mut open, stack.len()) {
-            (Some(o), depth) if depth == o.depth + 1 && o.name == "VEVENT" => {
+            (Some(o), depth) if depth == o.depth + 1 && o.name == b"VEVENT" => {
                 scan_property(line, &mut o.meta)
             }
             (None, 1) => {
-                if let Some(name) = keyword(line, "X-WR-CALNAME:")
+                if let Some(name) = keyword(line, b"X-WR-CALNAME:")
                     && let Some(last) = out.calendar_names.last_mut()
                 {
-                    *last = Some(crate::ical::parse::unescape(name));
+                    *last = Some(crate::ical::parse::unescape(&String::from_utf8_lossy(name)));
                 }
             }
             _ => {}
         }
     }
     if let Some(o) = open {
-        problems.push(
-            Problem::new(
-                source,
-                format!(
-                    "{} is not terminated before the end of the file; ignored",
-                    o.name
-                ),
-            )
-            .with_line(doc.original_line(o.offset)),
+        let msg = format!(
+            "{} is not terminated before the end of the file; ignored",
+            String::from_utf8_lossy(&o.name)
         );
+        problems.push(Problem::new(source, msg).with_line(o.line));
     }
     if let Some((line, count)) = junk {
         problems.push(
@@ -239,48 +237,134 @@ pub fn split<'a>(doc: &'a Unfolded, source: &str, problems: &mut Vec<Problem>) -
     out
 }
 
-fn note_junk(junk: &mut Option<(usize, usize)>, doc: &Unfolded, offset: usize) {
+/// Unfolds and decodes one block. Returns the text and, if bytes were not valid UTF-8
+/// (they are replaced by U+FFFD), the line of the first bad byte counted from the block's
+/// first line (0-based).
+pub fn decode(block: &[u8]) -> (Cow<'_, str>, Option<usize>) {
+    let folded = memchr::memmem::find(block, b"\n ").is_some()
+        || memchr::memmem::find(block, b"\n\t").is_some();
+    if !folded {
+        return match std::str::from_utf8(block) {
+            Ok(s) => (Cow::Borrowed(s), None),
+            Err(e) => (
+                Cow::Owned(String::from_utf8_lossy(block).into_owned()),
+                Some(count_lines(&block[..e.valid_up_to()])),
+            ),
+        };
+    }
+    let mut out = Vec::with_capacity(block.len());
+    let mut lines_before = Vec::new();
+    let mut physical = 0;
+    let mut rest = block;
+    while let Some(nl) = memchr::memchr(b'\n', rest) {
+        physical += 1;
+        if matches!(rest.get(nl + 1), Some(b' ' | b'\t')) {
+            let keep = if nl > 0 && rest[nl - 1] == b'\r' {
+                nl - 1
+            } else {
+                nl
+            };
+            out.extend_from_slice(&rest[..keep]);
+            lines_before.push((out.len(), physical));
+            rest = &rest[nl + 2..];
+        } else {
+            out.extend_from_slice(&rest[..=nl]);
+            rest = &rest[nl + 1..];
+        }
+    }
+    out.extend_from_slice(rest);
+    match String::from_utf8(out) {
+        Ok(s) => (Cow::Owned(s), None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let unfolded_lines = count_lines(&bytes[..at]);
+            let folds_before = lines_before.iter().filter(|(off, _)| *off <= at).count();
+            (
+                Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+                Some(unfolded_lines + folds_before),
+            )
+        }
+    }
+}
+
+fn count_lines(bytes: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', bytes).count()
+}
+
+fn note_junk(junk: &mut Option<(usize, usize)>, line: usize) {
     match junk {
         Some((_, count)) => *count += 1,
-        None => *junk = Some((doc.original_line(offset), 1)),
+        None => *junk = Some((line, 1)),
     }
 }
 
 /// The rest of `line` after `key`, compared without regard to ASCII case.
-fn keyword<'l>(line: &'l str, key: &str) -> Option<&'l str> {
+fn keyword<'l>(line: &'l [u8], key: &[u8]) -> Option<&'l [u8]> {
     let head = line.get(..key.len())?;
     head.eq_ignore_ascii_case(key)
-        .then(|| line[key.len()..].trim())
+        .then(|| line[key.len()..].trim_ascii())
 }
 
 /// True if `line` starts like a content line: a name of letters, digits and `-`, then
 /// `:` or `;` (RFC 5545 §3.1).
-fn is_property(line: &str) -> bool {
-    let end = line.find([':', ';']).unwrap_or(0);
+fn is_property(line: &[u8]) -> bool {
+    let end = memchr::memchr2(b':', b';', line).unwrap_or(0);
     end > 0
         && line[..end]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
 }
 
-fn scan_property(line: &str, meta: &mut ChunkMeta) {
-    let name_end = line.find([':', ';']).unwrap_or(line.len());
+fn scan_property(line: &[u8], meta: &mut ChunkMeta) {
+    let name_end = memchr::memchr2(b':', b';', line).unwrap_or(line.len());
     let name = &line[..name_end];
     let value_date = || {
-        let value = line.rsplit(':').next()?;
-        let digits = value.get(..8)?;
+        let colon = memchr::memrchr(b':', line)?;
+        let digits = std::str::from_utf8(line.get(colon + 1..colon + 9)?).ok()?;
         NaiveDate::parse_from_str(digits, "%Y%m%d").ok()
     };
-    if name.eq_ignore_ascii_case("RRULE")
-        || name.eq_ignore_ascii_case("RDATE")
-        || name.eq_ignore_ascii_case("RECURRENCE-ID")
-    {
-        meta.recurring = true;
-    } else if name.eq_ignore_ascii_case("DURATION") {
+    if name.eq_ignore_ascii_case(b"RRULE") {
+        let value =
+            memchr::memchr(b':', line).and_then(|c| std::str::from_utf8(&line[c + 1..]).ok());
+        match (&meta.rrule, value) {
+            (None, Some(v)) => meta.rrule = Some(v.to_string()),
+            _ => meta.unknown_rule = true,
+        }
+    } else if name.eq_ignore_ascii_case(b"RDATE") || name.eq_ignore_ascii_case(b"EXRULE") {
+        meta.unknown_rule = true;
+    } else if name.eq_ignore_ascii_case(b"RECURRENCE-ID") {
+        meta.is_override = true;
+        meta.recurrence_id = value_date();
+    } else if name.eq_ignore_ascii_case(b"DURATION") {
         meta.has_duration = true;
-    } else if name.eq_ignore_ascii_case("DTSTART") {
+    } else if name.eq_ignore_ascii_case(b"DTSTART") {
         meta.start = value_date();
-    } else if name.eq_ignore_ascii_case("DTEND") {
+    } else if name.eq_ignore_ascii_case(b"DTEND") {
         meta.end = value_date();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fold_inside_a_character_is_healed() {
+        let block = "SUMMARY:caf\u{e9} cr\u{e8}me\r\n".as_bytes();
+        let cut = 12; // inside the two bytes of é? no: after "SUMMARY:caf" + first byte of é
+        let mut folded = block[..cut].to_vec();
+        folded.extend_from_slice(b"\r\n ");
+        folded.extend_from_slice(&block[cut..]);
+        let (text, bad) = decode(&folded);
+        assert_eq!(text, "SUMMARY:caf\u{e9} cr\u{e8}me\r\n");
+        assert_eq!(bad, None);
+    }
+
+    #[test]
+    fn invalid_bytes_name_their_line() {
+        let (text, bad) = decode(b"BEGIN:VEVENT\r\nSUMMARY:caf\xe9\r\nEND:VEVENT\r\n");
+        assert!(text.contains('\u{fffd}'));
+        assert_eq!(bad, Some(1));
     }
 }

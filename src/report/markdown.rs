@@ -109,13 +109,30 @@ fn write_people(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
         return Ok(());
     }
     writeln!(w, "\n## {}\n", t.person_hours)?;
-    writeln!(w, "| {} | {} | {} | {} | {} |", t.person, t.volunteer, t.paid, t.unspecified, t.total)?;
+    writeln!(
+        w,
+        "| {} | {} | {} | {} | {} |",
+        t.person, t.volunteer, t.paid, t.unspecified, t.total
+    )?;
     writeln!(w, "|---|--:|--:|--:|--:|")?;
     for p in &r.people {
         let x = &p.totals;
-        writeln!(w, "| {} | {} | {} | {} | {} |", escape(&p.name), t.duration(x.volunteer), t.duration(x.paid), t.duration(x.unspecified), t.duration(x.total()))?;
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} |",
+            escape(&p.name),
+            t.duration(x.volunteer),
+            t.duration(x.paid),
+            t.duration(x.unspecified),
+            t.duration(x.total())
+        )?;
     }
-    writeln!(w, "| **{}** | | | | {} |", t.total, t.duration(r.person_minutes))?;
+    writeln!(
+        w,
+        "| **{}** | | | | {} |",
+        t.total,
+        t.duration(r.person_minutes)
+    )?;
     if r.unnamed.total() > 0 {
         writeln!(w, "\n{} : {}", t.nobody, t.duration(r.unnamed.total()))?;
     }

@@ -13,15 +13,16 @@ pub mod csv;
 pub mod i18n;
 pub mod markdown;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, DurationRound, NaiveDate, NaiveTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::classify::Rules;
+use crate::classify::{Classified, Rules};
 use crate::config::{AllDayPolicy, Rate};
 use crate::ical::tz::Zone;
-use crate::model::{Entry, Kind, Occurrence, Period, Problem, Review};
+use crate::model::{Entry, EventInfo, Kind, Occurrence, Period, Problem, Review};
 use i18n::Lang;
 
 /// Minutes per kind.
@@ -170,9 +171,18 @@ impl Settings {
 /// Clips and classifies occurrences into entries, sorted by start.
 pub fn build_entries(occurrences: &[Occurrence], rules: &Rules, s: &Settings) -> Vec<Entry> {
     let (from, to) = s.bounds();
+    // Occurrences of one component share their descriptive data: classify it once.
+    let mut classified: HashMap<(*const EventInfo, &str), Classified> = HashMap::new();
     let mut entries: Vec<Entry> = occurrences
         .iter()
-        .filter_map(|o| entry_of(o, rules, s, from, to))
+        .filter(|o| overlaps(o, from, to))
+        .map(|o| {
+            let c = classified
+                .entry((Arc::as_ptr(&o.info), &*o.calendar))
+                .or_insert_with(|| rules.classify(&o.info, &o.calendar))
+                .clone();
+            entry_of(o, c, s, from, to)
+        })
         .collect();
     entries.sort_by(|a, b| {
         (a.start, &a.uid, a.recurrence_id).cmp(&(b.start, &b.uid, b.recurrence_id))
@@ -184,22 +194,23 @@ fn floor_minute(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(TimeDelta::minutes(1)).unwrap_or(t)
 }
 
-fn entry_of(
-    o: &Occurrence,
-    rules: &Rules,
-    s: &Settings,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Option<Entry> {
-    let c = rules.classify(&o.info, &o.calendar);
-    let inside = if o.end > o.start {
+/// True if the occurrence has time inside `[from, to)`; a zero-length one, if it starts
+/// inside.
+fn overlaps(o: &Occurrence, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+    if o.end > o.start {
         o.start < to && o.end > from
     } else {
         o.start >= from && o.start < to
-    };
-    if !inside {
-        return None;
     }
+}
+
+fn entry_of(
+    o: &Occurrence,
+    c: Classified,
+    s: &Settings,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Entry {
     let (start, end) = (floor_minute(o.start).max(from), floor_minute(o.end).min(to));
     let end = end.max(start);
     let starts_inside = o.start >= from && o.start < to;
@@ -228,7 +239,7 @@ fn entry_of(
         (None, None) => (end - start).num_minutes(),
     };
     let start_local = s.zone.fixed(start);
-    Some(Entry {
+    Entry {
         date: start_local.date_naive(),
         start: start_local,
         end: s.zone.fixed(end),
@@ -243,7 +254,7 @@ fn entry_of(
         recurrence_id: o.recurrence_id.map(|r| s.zone.fixed(r)),
         all_day: o.all_day.is_some(),
         review,
-    })
+    }
 }
 
 /// Aggregates entries into the report model.
@@ -299,7 +310,11 @@ pub fn build_report(
     associations.sort_by_cached_key(|a| (crate::classify::normalise(&a.name), a.key.clone()));
     let mut people: Vec<PersonTotals> = by_person
         .into_iter()
-        .map(|(key, totals)| PersonTotals { name: rules.person_name(&key), key, totals })
+        .map(|(key, totals)| PersonTotals {
+            name: rules.person_name(&key),
+            key,
+            totals,
+        })
         .collect();
     people.sort_by_cached_key(|p| crate::classify::normalise(&p.name));
     Report {
@@ -355,7 +370,10 @@ impl Report {
 
     /// Display name of a person key (the key itself if unknown).
     pub fn person_name<'a>(&'a self, key: &'a str) -> &'a str {
-        self.people.iter().find(|p| p.key == key).map_or(key, |p| p.name.as_str())
+        self.people
+            .iter()
+            .find(|p| p.key == key)
+            .map_or(key, |p| p.name.as_str())
     }
 
     /// Entries that need a human.
