@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The benchmark: caltally against the script a user would write (report), against
+# vdirsyncer (sync), and a month's report from a 10-year store against the month alone.
+# Prints wall times, their ratios, caltally's peak memory and request counts.
+# Needs: the venv (`make venv`), /usr/bin/time (Debian package `time`).
+# Environment: RUNS (best of N, default 3), PEER_RUNS (default 1), SKIP_SYNC=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+PEER_RUNS=${PEER_RUNS:-1}
+PY=.venv/bin/python
+[ -x "$PY" ] || make venv >/dev/null
+[ -x .venv/bin/vdirsyncer ] || .venv/bin/pip install -q -r bench/requirements.txt
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time; }
+cargo build --release -q
+BIN=target/release/caltally
+W=target/bench
+mkdir -p "$W"
+[ -s "$W/bench.ics" ] || $PY bench/gen_bench.py --seed 7 --out "$W/bench.ics"
+
+# best wall time (s) and peak RSS (KB) of a command over N runs
+best() {
+  local n=$1; shift
+  local best_t="" best_m=""
+  for _ in $(seq "$n"); do
+    /usr/bin/time -f "%e %M" -o "$W/time.txt" "$@" >/dev/null 2>"$W/stderr.txt" || { cat "$W/stderr.txt" >&2; return 1; }
+    read -r t m < "$W/time.txt"
+    if [ -z "$best_t" ] || awk "BEGIN{exit !($t < $best_t)}"; then best_t=$t; best_m=$m; fi
+  done
+  echo "$best_t $best_m"
+}
+ratio() { awk "BEGIN{printf \"%.0f\", $1 / ($2 > 0.005 ? $2 : 0.005)}"; }
+
+echo "== report: $(du -h "$W/bench.ics" | cut -f1) calendar, $(grep -c '^BEGIN:VEVENT' "$W/bench.ics") VEVENTs, --year 2025"
+read -r ct cm < <(best "$RUNS" $BIN report --source "$W/bench.ics" --year 2025 --tz Europe/Brussels --out "$W/out" -q)
+read -r pt pm < <(best "$PEER_RUNS" $PY bench/peer.py "$W/bench.ics" --year 2025)
+echo "caltally: ${ct} s, peak $((cm / 1024)) MB"
+echo "peer (icalendar + recurring_ical_events): ${pt} s, peak $((pm / 1024)) MB"
+echo "ratio: $(ratio "$pt" "$ct")x faster"
+
+[ "${SKIP_SYNC:-}" = 1 ] && exit 0
+
+# A Radicale holding the objects, written straight into its storage.
+start_radicale() { # $1 = dir, $2 = port
+  mkdir -p "$1/storage"; printf 'alice:secret\n' > "$1/users"
+  cat > "$1/config" <<CONF
+[server]
+hosts = 127.0.0.1:$2
+[auth]
+type = htpasswd
+htpasswd_filename = $1/users
+htpasswd_encryption = plain
+delay = 0
+[storage]
+filesystem_folder = $1/storage
+[logging]
+level = info
+CONF
+  .venv/bin/radicale --config "$1/config" > "$1/log" 2>&1 &
+  echo $! > "$1/pid"
+  until curl -s -o /dev/null "http://127.0.0.1:$2/"; do sleep 0.1; done
+}
+stop_radicale() { kill "$(cat "$1/pid")" 2>/dev/null || true; }
+requests() { grep -c ' request for ' "$1/log" || true; }
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+echo
+echo "== sync: 5,000 objects from Radicale"
+R="$W/radicale-5k"; rm -rf "$R"; mkdir -p "$R"
+$PY bench/seed_radicale.py "$W/bench.ics" "$R/storage" alice work --limit 5000 >/dev/null
+PORT=$(free_port); start_radicale "$R" "$PORT"
+trap 'stop_radicale "$R"; [ -n "${R10:-}" ] && stop_radicale "$R10"' EXIT
+cat > "$R/caltally.toml" <<CONF
+timezone = "Europe/Brussels"
+store = "store.db"
+[[source]]
+caldav = "http://127.0.0.1:$PORT/"
+username = "alice"
+password_env = "BENCH_PASSWORD"
+CONF
+export BENCH_PASSWORD=secret
+before=$(requests "$R")
+read -r cs cm < <(best 1 $BIN --config "$R/caltally.toml" sync)
+c_req=$(( $(requests "$R") - before ))
+before=$(requests "$R")
+read -r cs2 _ < <(best 1 $BIN --config "$R/caltally.toml" sync)
+c_req2=$(( $(requests "$R") - before ))
+mkdir -p "$R/vdir" "$R/vstatus"
+cat > "$R/vdirsyncer.conf" <<CONF
+[general]
+status_path = "$R/vstatus"
+[pair cal]
+a = "remote"
+b = "local"
+collections = ["work"]
+[storage remote]
+type = "caldav"
+url = "http://127.0.0.1:$PORT/"
+username = "alice"
+password = "secret"
+[storage local]
+type = "filesystem"
+path = "$R/vdir"
+fileext = ".ics"
+CONF
+export VDIRSYNCER_CONFIG="$R/vdirsyncer.conf"
+yes | .venv/bin/vdirsyncer discover >/dev/null 2>&1
+before=$(requests "$R")
+read -r vs _ < <(best 1 .venv/bin/vdirsyncer sync)
+v_req=$(( $(requests "$R") - before ))
+before=$(requests "$R")
+read -r vs2 _ < <(best 1 .venv/bin/vdirsyncer sync)
+v_req2=$(( $(requests "$R") - before ))
+echo "initial sync: caltally ${cs} s (${c_req} requests, peak $((cm / 1024)) MB), vdirsyncer ${vs} s (${v_req} requests)"
+echo "nothing changed: caltally ${cs2} s (${c_req2} requests), vdirsyncer ${vs2} s (${v_req2} requests)"
+stop_radicale "$R"
+
+echo
+echo "== a month's report from a store of 10 years (50,000 objects) vs that month alone"
+R10="$W/radicale-50k"
+if [ ! -s "$R10/store.db" ]; then
+  rm -rf "$R10"; mkdir -p "$R10"
+  $PY bench/seed_radicale.py "$W/bench.ics" "$R10/storage" alice work >/dev/null
+  PORT=$(free_port); start_radicale "$R10" "$PORT"
+  printf 'timezone = "Europe/Brussels"\nstore = "store.db"\n[[source]]\ncaldav = "http://127.0.0.1:%s/"\nusername = "alice"\npassword_env = "BENCH_PASSWORD"\n' "$PORT" > "$R10/caltally.toml"
+  $BIN -q --config "$R10/caltally.toml" sync
+  stop_radicale "$R10"
+fi
+objects=$($PY -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from objects').fetchone()[0])" "$R10/store.db")
+# The month's objects alone, as one file: every VEVENT of a UID with an entry in March 2025.
+$BIN report --source "$W/bench.ics" --month 2025-03 --tz Europe/Brussels --out "$W/month" -q --format csv
+$PY - "$W/bench.ics" "$W/month/entries.csv" "$W/month.ics" <<'PYEOF'
+import csv, sys, icalendar
+uids = {r["uid"] for r in csv.DictReader(open(sys.argv[2], encoding="utf-8"))}
+cal = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())
+out = icalendar.Calendar(); out.add("VERSION", "2.0"); out.add("PRODID", "-//caltally//bench//EN")
+for c in cal.walk("VTIMEZONE"): out.add_component(c)
+for ev in cal.walk("VEVENT"):
+    if str(ev["UID"]) in uids: out.add_component(ev)
+open(sys.argv[3], "wb").write(out.to_ical())
+PYEOF
+read -r st sm < <(best "$RUNS" $BIN --config "$R10/caltally.toml" report --month 2025-03 --out "$W/from-store" -q)
+read -r mt _ < <(best "$RUNS" $BIN report --source "$W/month.ics" --month 2025-03 --tz Europe/Brussels --out "$W/alone" -q)
+echo "store of ${objects} objects: ${st} s (peak $((sm / 1024)) MB); the month's objects alone: ${mt} s; ratio $(awk "BEGIN{printf \"%.2f\", $st / ($mt > 0.001 ? $mt : 0.001)}")"
