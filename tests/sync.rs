@@ -222,6 +222,32 @@ fn round_trip(server: &Server) {
         n <= 2,
         "an unchanged sync of one calendar made {n} requests"
     );
+
+    // A token the server rejects (Radicale: 403, Xandikos: 412) falls back to a full comparison.
+    let db = rusqlite::Connection::open(d.join("store/caltally.db")).expect("store");
+    db.execute(
+        "UPDATE calendars SET sync_token = 'http://radicale.org/ns/sync/0bogus', ctag = 'stale'",
+        [],
+    )
+    .expect("update");
+    caltally(d)
+        .arg("sync")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("+0 new, ~0 updated, -0 deleted"));
+    let token: String = db
+        .query_row("SELECT sync_token FROM calendars", [], |r| r.get(0))
+        .expect("token");
+    assert!(
+        !token.ends_with("bogus"),
+        "a fresh token is stored: {token}"
+    );
+
+    caltally(d).arg("calendars").assert().success().stdout(
+        predicate::str::contains(CALENDAR)
+            .and(predicate::str::contains("owned"))
+            .and(predicate::str::contains("9 objects")),
+    );
 }
 
 #[test]
@@ -315,9 +341,58 @@ fn server_killed_then_back() {
 #[test]
 fn http_500_on_multiget() {
     let f = faulty(None);
-    f.proxy.set_fault("calendar-multiget", Fault::Status500);
+    f.proxy.set_fault("calendar-multiget", Fault::Status(500));
     f.fails_cleanly("answered 500");
     f.then_recovers();
+}
+
+#[test]
+fn maintenance_mode_is_waited_out_within_a_bound() {
+    let f = faulty(None);
+    f.proxy.set_fault("sync-collection", Fault::Maintenance(1));
+    caltally(f.dir.path())
+        .arg("sync")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("+1 new, ~1 updated, -1 deleted"));
+}
+
+#[test]
+fn maintenance_mode_that_lasts_fails_with_a_clear_message() {
+    let f = faulty(None);
+    f.proxy
+        .set_fault("sync-collection", Fault::Maintenance(100));
+    f.fails_cleanly("maintenance mode");
+    f.then_recovers();
+}
+
+#[test]
+fn a_server_without_sync_collection_is_compared_by_etags() {
+    let server = servers::start_radicale();
+    server.populate(
+        CALENDAR,
+        &["--create", fixture("collectif.ics").to_str().expect("path")],
+    );
+    let upstream = server
+        .base_url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let proxy = Proxy::start(&upstream);
+    proxy.set_fault("sync-collection", Fault::Status(501));
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(dir.path(), &proxy.url, None, None);
+    caltally(dir.path())
+        .arg("sync")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("+9 new"));
+    assert!(proxy.hit.load(std::sync::atomic::Ordering::SeqCst));
+    caltally(dir.path())
+        .args(["report", "--month", "2025-10", "--out", "r"])
+        .assert()
+        .success();
+    assert_eq!(entries(dir.path(), "r").len(), 9);
 }
 
 #[test]

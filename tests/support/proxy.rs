@@ -18,8 +18,11 @@ use std::time::Duration;
 pub enum Fault {
     /// Forward unchanged.
     None,
-    /// Answer `500 Internal Server Error`.
-    Status500,
+    /// Answer with this status and an empty body.
+    Status(u16),
+    /// Answer `503` with `Retry-After: 1` and an HTML page (Nextcloud's maintenance mode),
+    /// this many times, then forward.
+    Maintenance(u32),
     /// Send the headers and half the body, then close.
     Truncate,
     /// Wait this long before answering.
@@ -173,8 +176,24 @@ fn serve(
         hit.store(true, Ordering::SeqCst);
     }
     match (&f, matches) {
-        (Fault::Status500, true) => {
-            conn.write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+        (Fault::Status(code), true) => {
+            conn.write_all(
+                format!(
+                    "HTTP/1.1 {code} Injected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+                .as_bytes(),
+            )?;
+            return Ok(());
+        }
+        (Fault::Maintenance(n), true) if *n > 0 => {
+            *fault.lock().expect("lock") = (pattern.clone(), Fault::Maintenance(n - 1));
+            let page = "<!DOCTYPE html><html><body>Maintenance mode</body></html>";
+            let head = format!(
+                "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                page.len()
+            );
+            conn.write_all(head.as_bytes())?;
+            conn.write_all(page.as_bytes())?;
             return Ok(());
         }
         (Fault::Drop, true) => {
