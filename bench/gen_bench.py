@@ -10,27 +10,18 @@ EXDATEs and moved overrides. Deterministic for a seed.
 
 import argparse
 import datetime as dt
+import os
 import random
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "oracle"))
+from gen_calendar import fold  # noqa: E402  (one folding routine for both generators)
 
 TAGS = ["#amis", "#ecole", "#radio", "#jardin", "#collectif"]
 KINDS = ["#benevole", "#paye"]
 WORDS = ("mise à jour serveur sauvegarde migration messagerie certificat nextcloud yunohost gitea "
          "utilisateurs formation réunion dépannage supervision sécurité annuaire agenda partage "
          "bénévoles association trésorerie documentation wiki réseau imprimante").split()
-
-
-def fold(line):
-    b = line.encode()
-    out, first = [], True
-    while b:
-        lim = 75 if first else 74
-        cut = min(lim, len(b))
-        while cut < len(b) and (b[cut] & 0xC0) == 0x80:
-            cut -= 1
-        out.append((b"" if first else b" ") + b[:cut])
-        b = b[cut:]
-        first = False
-    return b"\r\n".join(out)
 
 
 def main():

@@ -127,7 +127,7 @@ if [ ! -s "$R10/store.db" ]; then
   rm -rf "$R10"; mkdir -p "$R10"
   $PY bench/seed_radicale.py "$W/bench.ics" "$R10/storage" alice work >/dev/null
   PORT=$(free_port); start_radicale "$R10" "$PORT"
-  printf 'timezone = "Europe/Brussels"\nstore = "store.db"\n[[source]]\ncaldav = "http://127.0.0.1:%s/"\nusername = "alice"\npassword_env = "BENCH_PASSWORD"\n' "$PORT" > "$R10/caltally.toml"
+  printf 'timezone = "Europe/Brussels"\nstore = "store.db"\n[[source]]\ncaldav = "http://127.0.0.1:%s/"\nusername = "alice"\npassword_env = "BENCH_PASSWORD"\ntimeout = 3600\n' "$PORT" > "$R10/caltally.toml"
   $BIN -q --config "$R10/caltally.toml" sync   # once; kept in target/bench for the next runs
   stop_radicale "$R10"
 fi

@@ -260,15 +260,9 @@ fn xandikos_round_trip_over_https() {
     round_trip(&servers::start_xandikos());
 }
 
-/// A synced store, a change waiting on the server, and a proxy in front of Radicale.
-struct Faulty {
-    dir: tempfile::TempDir,
-    proxy: Proxy,
-    server: Server,
-    before: Vec<String>,
-}
-
-fn faulty(timeout: Option<u64>) -> Faulty {
+/// Radicale holding the fixture calendar, a proxy in front of it, and a config that syncs
+/// through the proxy.
+fn proxied(timeout: Option<u64>) -> (Server, Proxy, tempfile::TempDir) {
     let server = servers::start_radicale();
     server.populate(
         CALENDAR,
@@ -282,6 +276,19 @@ fn faulty(timeout: Option<u64>) -> Faulty {
     let proxy = Proxy::start(&upstream);
     let dir = tempfile::tempdir().expect("tempdir");
     write_config(dir.path(), &proxy.url, None, timeout);
+    (server, proxy, dir)
+}
+
+/// A synced store, a change waiting on the server, and a proxy in front of Radicale.
+struct Faulty {
+    dir: tempfile::TempDir,
+    proxy: Proxy,
+    server: Server,
+    before: Vec<String>,
+}
+
+fn faulty(timeout: Option<u64>) -> Faulty {
+    let (server, proxy, dir) = proxied(timeout);
     caltally(dir.path()).arg("sync").assert().success();
     server.populate(
         CALENDAR,
@@ -368,20 +375,8 @@ fn maintenance_mode_that_lasts_fails_with_a_clear_message() {
 
 #[test]
 fn a_server_without_sync_collection_is_compared_by_etags() {
-    let server = servers::start_radicale();
-    server.populate(
-        CALENDAR,
-        &["--create", fixture("collectif.ics").to_str().expect("path")],
-    );
-    let upstream = server
-        .base_url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
-    let proxy = Proxy::start(&upstream);
+    let (_server, proxy, dir) = proxied(None);
     proxy.set_fault("sync-collection", Fault::Status(501));
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_config(dir.path(), &proxy.url, None, None);
     caltally(dir.path())
         .arg("sync")
         .assert()
@@ -477,19 +472,7 @@ fn sigkill_during_sync_leaves_a_consistent_store() {
 
 #[test]
 fn an_object_that_does_not_parse_is_stored_and_reported() {
-    let server = servers::start_radicale();
-    server.populate(
-        CALENDAR,
-        &["--create", fixture("collectif.ics").to_str().expect("path")],
-    );
-    let upstream = server
-        .base_url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
-    let proxy = Proxy::start(&upstream);
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_config(dir.path(), &proxy.url, None, None);
+    let (_server, proxy, dir) = proxied(None);
     proxy.set_fault("calendar-multiget", Fault::Corrupt);
     caltally(dir.path())
         .arg("sync")

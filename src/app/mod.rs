@@ -328,13 +328,9 @@ fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Probl
         .par_iter()
         .map(|i| ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x))
         .collect();
-    let mut occurrences = Vec::new();
-    let mut problems = Vec::new();
-    for (o, p) in results {
-        occurrences.extend(o);
-        problems.extend(p);
-    }
-    (occurrences, problems)
+    let (occurrences, problems): (Vec<Vec<Occurrence>>, Vec<Vec<Problem>>) =
+        results.into_iter().unzip();
+    (occurrences.concat(), problems.concat())
 }
 
 fn write_report(r: &report::Report, out: &Path, formats: &[Format]) -> Result<Vec<String>> {

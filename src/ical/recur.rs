@@ -84,13 +84,9 @@ pub fn expand_occurrences(
             }
         })
         .collect();
-    let mut occurrences = Vec::new();
-    let mut problems = Vec::new();
-    for (o, p) in results {
-        occurrences.extend(o);
-        problems.extend(p);
-    }
-    (occurrences, problems)
+    let (occurrences, problems): (Vec<Vec<Occurrence>>, Vec<Vec<Problem>>) =
+        results.into_iter().unzip();
+    (occurrences.concat(), problems.concat())
 }
 
 /// How long an occurrence lasts.
