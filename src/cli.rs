@@ -60,6 +60,46 @@ pub enum Command {
     /// Write reports (CSV and Markdown) for a period.
     #[command(after_help = REPORT_HELP)]
     Report(Box<ReportArgs>),
+    /// List what needs a human in a period, grouped by person.
+    #[command(after_help = CHECK_HELP)]
+    Check(Box<CheckArgs>),
+}
+
+const CHECK_HELP: &str = "\
+Listed, per person (the organizer): untagged events, unknown tags (with a \"did you mean\"),
+ambiguous associations, entries with no kind, one person doing the same activity for the same
+association both as a volunteer and paid, entries over 12 h, overlapping entries of one
+person, zero-length events, all-day events without hours, CONFIDENTIAL stubs, unknown TZIDs.
+Exits 0; with --strict, 1 if anything is listed.
+
+Examples:
+  caltally check --month 2026-10
+  caltally check --month 2026-10 --format md > a-revoir.md
+  caltally check --source team.ics --year 2026 --format json --strict";
+
+/// Options of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The period and the calendars.
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+    /// Exit with code 1 if anything is listed.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// How `check` writes its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// Plain text, one block per person.
+    Text,
+    /// Markdown, one section per person.
+    Md,
+    /// A JSON array.
+    Json,
 }
 
 const SYNC_HELP: &str = "\
@@ -105,9 +145,9 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-/// Options of `report`.
+/// Which period and which calendars (shared by `report` and `check`).
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub struct Selection {
     /// A calendar month, YYYY-MM [default: the current month]
     #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["year", "from", "to"])]
     pub month: Option<String>,
@@ -127,6 +167,14 @@ pub struct ReportArgs {
     /// Time zone of the report [default: config `timezone`, else $TZ, else the system zone]
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
+}
+
+/// Options of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The period and the calendars.
+    #[command(flatten)]
+    pub selection: Selection,
     /// Output directory [default: config `output`/<period>, else reports/<period>]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod caldav;
+pub mod check;
 pub mod classify;
 pub mod cli;
 pub mod config;

@@ -257,6 +257,8 @@ pub struct Entry {
     pub all_day: bool,
     /// Why this entry needs a human, if it does.
     pub review: Option<Review>,
+    /// Tags that are neither an association, a kind, a person nor a duration.
+    pub unknown_tags: Vec<String>,
 }
 
 /// Why an entry is listed for review instead of being counted under an association.

@@ -5,6 +5,7 @@
 //! The clock, the environment and the file system are read here and passed down as
 //! values, so every stage below stays deterministic.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -12,7 +13,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use rayon::prelude::*;
 
 use crate::classify::Rules;
-use crate::cli::{Cli, Command, Format, InitArgs, ReportArgs};
+use crate::cli::{CheckArgs, CheckFormat, Cli, Command, Format, InitArgs, ReportArgs, Selection};
 use crate::config::{self, AllDayPolicy, Config, ConfigError};
 use crate::ical::{self, Expansion, tz::Zone};
 use crate::input::{self, Input};
@@ -47,6 +48,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Sync(args) => {
             let config = load_config(cli.config.as_deref())?;
             sync::sync(&config, args, cli.quiet, &env)
+        }
+        Command::Check(args) => {
+            let config = load_config(cli.config.as_deref())?;
+            check(args, &config, &env)
         }
         Command::Calendars => {
             let config = load_config(cli.config.as_deref())?;
@@ -162,7 +167,7 @@ fn system_zone() -> Option<String> {
     text.split_once("zoneinfo/").map(|(_, z)| z.to_string())
 }
 
-fn period_of(args: &ReportArgs, today: NaiveDate) -> Result<Period> {
+fn period_of(args: &Selection, today: NaiveDate) -> Result<Period> {
     Ok(match (&args.month, &args.year, &args.from, &args.to) {
         (Some(m), _, _, _) => Period::parse_month(m)?,
         (_, Some(y), _, _) => Period::parse_year(y)?,
@@ -174,7 +179,7 @@ fn period_of(args: &ReportArgs, today: NaiveDate) -> Result<Period> {
 /// The inputs of a report: `--source`s if given; else the store's objects that may overlap
 /// `[from, to)` plus the configured local `.ics` paths.
 fn read_inputs(
-    args: &ReportArgs,
+    args: &Selection,
     config: &Config,
     from: chrono::DateTime<Utc>,
     to: chrono::DateTime<Utc>,
@@ -227,25 +232,24 @@ fn read_inputs(
     Ok(inputs)
 }
 
-fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8> {
-    let (zone, zone_name) = report_zone(args.tz.as_deref(), config, env)?;
+/// What `report` and `check` both start from: the settings, the rules, and the
+/// occurrences of the period and of the one before it.
+struct Gathered {
+    settings: Settings,
+    rules: crate::classify::Rules,
+    occurrences: Vec<Occurrence>,
+    problems: Vec<Problem>,
+}
+
+fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Result<Gathered> {
+    let (zone, zone_name) = report_zone(sel.tz.as_deref(), config, env)?;
     let today = zone.to_local(env.now).date();
-    let period = period_of(args, today)?;
-    let lang = match args.lang.as_deref().or(config.lang.as_deref()) {
+    let period = period_of(sel, today)?;
+    let lang = match lang.or(config.lang.as_deref()) {
         Some(l) => Lang::parse(l)
             .ok_or_else(|| UsageError(format!("--lang `{l}` is not supported (use fr or en)")))?,
         None => Lang::from_env(env.lang.as_deref()),
     };
-    let rules = config.rules();
-    if let Some(key) = &args.association
-        && !rules.associations.is_empty()
-        && !rules.associations.iter().any(|a| &a.key == key)
-    {
-        return Err(UsageError(format!(
-            "--association `{key}` is not a configured association"
-        ))
-        .into());
-    }
     let settings = Settings {
         period,
         zone: zone.clone(),
@@ -259,9 +263,9 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
             .map_or_else(|| "EUR".into(), |v| v.currency.clone()),
     };
     let previous = period.previous();
-    let expansion = Expansion::for_dates(zone.clone(), previous.from.min(period.from), period.to);
+    let expansion = Expansion::for_dates(zone, previous.from.min(period.from), period.to);
     let clock = std::time::Instant::now();
-    let inputs = read_inputs(args, config, expansion.from, expansion.to)?;
+    let inputs = read_inputs(sel, config, expansion.from, expansion.to)?;
     log::debug!("read {} input(s) in {:?}", inputs.len(), clock.elapsed());
     let (occurrences, problems) = expand_inputs(&inputs, &expansion);
     log::debug!(
@@ -269,6 +273,32 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         occurrences.len(),
         clock.elapsed()
     );
+    Ok(Gathered {
+        settings,
+        rules: config.rules(),
+        occurrences,
+        problems,
+    })
+}
+
+fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8> {
+    if let Some(key) = &args.association
+        && !config.associations.is_empty()
+        && !config.associations.contains_key(key)
+    {
+        return Err(UsageError(format!(
+            "--association `{key}` is not a configured association"
+        ))
+        .into());
+    }
+    let Gathered {
+        settings,
+        rules,
+        occurrences,
+        problems,
+    } = gather(&args.selection, args.lang.as_deref(), config, env)?;
+    let (period, previous, lang) = (settings.period, settings.period.previous(), settings.lang);
+    let clock = std::time::Instant::now();
     let keep = |e: &crate::model::Entry| {
         args.association
             .as_ref()
@@ -321,6 +351,24 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         );
     }
     Ok(if args.strict && warned { 1 } else { 0 })
+}
+
+fn check(args: &CheckArgs, config: &Config, env: &Env) -> Result<u8> {
+    let g = gather(&args.selection, None, config, env)?;
+    let entries = report::build_entries(&g.occurrences, &g.rules, &g.settings);
+    let findings = crate::check::check_entries(&entries, &g.problems, &g.rules);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        CheckFormat::Text => crate::check::write_text(&mut out, &findings, &g.rules)?,
+        CheckFormat::Md => crate::check::write_markdown(&mut out, &findings, &g.rules)?,
+        CheckFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &findings)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(u8::from(args.strict && !findings.is_empty()))
 }
 
 fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {

@@ -249,6 +249,7 @@ fn entry_of(
         people: c.people,
         summary: o.info.summary.clone(),
         tags: c.tags,
+        unknown_tags: c.unknown_tags,
         calendar: o.calendar.to_string(),
         uid: o.uid.to_string(),
         recurrence_id: o.recurrence_id.map(|r| s.zone.fixed(r)),
