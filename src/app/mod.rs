@@ -393,6 +393,9 @@ fn write_report(r: &report::Report, out: &Path, formats: &[Format]) -> Result<Ve
         })?;
     }
     if formats.contains(&Format::Md) {
+        staged.write("summary.svg", |w| {
+            report::svg::write_chart(w, r).map_err(anyhow::Error::from)
+        })?;
         staged.write("summary.md", |w| {
             report::markdown::write_summary(w, r).map_err(anyhow::Error::from)
         })?;

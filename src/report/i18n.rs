@@ -89,6 +89,8 @@ pub struct Text {
     pub rate: &'static str,
     pub value: &'static str,
     pub hours: &'static str,
+    pub chart: &'static str,
+    pub per_month: &'static str,
     pub months: [&'static str; 12],
     pub decimal: char,
 }
@@ -132,6 +134,8 @@ static FR: Text = Text {
     rate: "Taux horaire",
     value: "Valeur",
     hours: "Heures",
+    chart: "Heures par association (bénévole et rémunéré)",
+    per_month: "Heures par mois",
     months: [
         "janvier",
         "février",
@@ -188,6 +192,8 @@ static EN: Text = Text {
     rate: "Hourly rate",
     value: "Value",
     hours: "Hours",
+    chart: "Hours per association (volunteer and paid)",
+    per_month: "Hours per month",
     months: [
         "January",
         "February",

@@ -68,8 +68,51 @@ pub fn write_summary(mut w: impl Write, r: &Report) -> io::Result<()> {
             t.duration(diff)
         )?;
     }
+    writeln!(w, "\n![{}](summary.svg)", t.chart)?;
+    write_monthly(&mut w, r, t)?;
     write_people(&mut w, r, t)?;
     write_review(&mut w, r, t)
+}
+
+/// Hours per association per month, for periods longer than a month.
+fn write_monthly(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
+    if r.monthly.len() < 2 {
+        return Ok(());
+    }
+    writeln!(w, "\n## {}\n", t.per_month)?;
+    write!(w, "| {} |", t.association)?;
+    for m in r.monthly.keys() {
+        write!(w, " {m} |")?;
+    }
+    writeln!(w, " {} |", t.total)?;
+    writeln!(w, "|---|{}--:|", "--:|".repeat(r.monthly.len()))?;
+    let mut keys: Vec<(String, String)> = r
+        .associations
+        .iter()
+        .map(|a| (a.key.clone(), escape(&a.name)))
+        .collect();
+    if r.entries.iter().any(|e| e.association.is_none()) {
+        keys.push((String::new(), t.unassigned.to_string()));
+    }
+    for (key, label) in keys {
+        write!(w, "| {label} |")?;
+        let mut sum = 0;
+        for month in r.monthly.values() {
+            let m = month.get(&key).map_or(0, |x| x.total());
+            sum += m;
+            write!(w, " {} |", t.duration(m))?;
+        }
+        writeln!(w, " {} |", t.duration(sum))?;
+    }
+    write!(w, "| **{}** |", t.total)?;
+    for month in r.monthly.values() {
+        write!(
+            w,
+            " {} |",
+            t.duration(month.values().map(|x| x.total()).sum())
+        )?;
+    }
+    writeln!(w, " {} |", t.duration(r.totals.total()))
 }
 
 fn header_line(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {

@@ -12,6 +12,7 @@
 pub mod csv;
 pub mod i18n;
 pub mod markdown;
+pub mod svg;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -138,6 +139,9 @@ pub struct Report {
     pub previous: Option<Totals>,
     /// Warnings about single items.
     pub problems: Vec<Problem>,
+    /// Minutes per month (`YYYY-MM`) and association key (empty: no association), for
+    /// periods longer than a month.
+    pub monthly: BTreeMap<String, BTreeMap<String, Totals>>,
 }
 
 /// What shapes entries besides the classification rules.
@@ -272,6 +276,7 @@ pub fn build_report(
     let mut by_assoc: BTreeMap<String, AssociationTotals> = BTreeMap::new();
     let mut by_person: BTreeMap<String, Totals> = BTreeMap::new();
     let mut unnamed = Totals::default();
+    let mut monthly: BTreeMap<String, BTreeMap<String, Totals>> = BTreeMap::new();
     for e in &entries {
         totals.add(e.kind, e.minutes);
         let named = e.people.len() as i64;
@@ -295,6 +300,12 @@ pub fn build_report(
         if e.people.is_empty() {
             unnamed.add(e.kind, e.minutes);
         }
+        monthly
+            .entry(e.date.format("%Y-%m").to_string())
+            .or_default()
+            .entry(e.association.clone().unwrap_or_default())
+            .or_default()
+            .add(e.kind, e.minutes);
         for p in &e.people {
             by_person
                 .entry(p.clone())
@@ -331,6 +342,7 @@ pub fn build_report(
         unnamed,
         previous,
         problems,
+        monthly,
     }
 }
 
