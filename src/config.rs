@@ -257,6 +257,10 @@ pub struct ValuationConfig {
     /// Currency code.
     #[serde(default = "default_currency")]
     pub currency: String,
+    /// Optional account debited in the annex (e.g. French 864, "personnel bénévole").
+    pub debit_account: Option<String>,
+    /// Optional account credited (e.g. French 875, "bénévolat").
+    pub credit_account: Option<String>,
 }
 
 fn default_currency() -> String {

@@ -110,6 +110,29 @@ fn demo_totals_equal_the_sum_of_their_rows() {
         );
     }
     assert_eq!(pages, 5, "one page per association");
+
+    // Valuation: one line per rate in force, values add up, volunteer hours match.
+    let amis = read("amis.md");
+    assert!(amis.contains("Comptes : 864 (débit) / 875 (crédit)"));
+    let rates = table(&amis, "| Taux horaire");
+    let (body, total) = rates.split_at(rates.len() - 1);
+    assert_eq!(body.len(), 2, "two dated rates used in October: {rates:?}");
+    let cents = |v: &str| -> i64 {
+        v.trim_matches('*')
+            .trim_end_matches(" EUR")
+            .replace(',', "")
+            .parse()
+            .expect("value")
+    };
+    assert_eq!(
+        body.iter().map(|r| cents(&r[2])).sum::<i64>(),
+        cents(&total[0][2])
+    );
+    assert_eq!(
+        minutes(&total[0][1]),
+        minutes(&table(&amis, "| Bénévole")[0][0]),
+        "all volunteer hours are valued"
+    );
     insta::assert_snapshot!("demo-summary", summary);
 }
 

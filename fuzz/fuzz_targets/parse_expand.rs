@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
         lang: Lang::Fr,
         rates: Vec::new(),
         currency: "EUR".into(),
+        accounts: None,
     };
     let entries = report::build_entries(&occ, &Rules::default(), &settings);
     let r = report::build_report(entries, &Rules::default(), &settings, None, problems);

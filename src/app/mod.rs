@@ -261,6 +261,10 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
             .valuation
             .as_ref()
             .map_or_else(|| "EUR".into(), |v| v.currency.clone()),
+        accounts: config
+            .valuation
+            .as_ref()
+            .and_then(|v| Some((v.debit_account.clone()?, v.credit_account.clone()?))),
     };
     let previous = period.previous();
     let expansion = Expansion::for_dates(zone, previous.from.min(period.from), period.to);

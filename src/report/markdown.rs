@@ -277,6 +277,17 @@ pub fn write_association(mut w: impl Write, r: &Report, a: &AssociationTotals) -
     if let Some(v) = &a.valuation {
         writeln!(w, "\n## {}\n", t.valuation)?;
         writeln!(w, "{}\n", t.valuation_method)?;
+        if let Some((debit, credit)) = &v.accounts {
+            writeln!(
+                w,
+                "{} : {} ({}) / {} ({})\n",
+                t.accounts,
+                escape(debit),
+                t.debit,
+                escape(credit),
+                t.credit
+            )?;
+        }
         writeln!(w, "| {} | {} | {} |", t.rate, t.hours, t.value)?;
         writeln!(w, "|--:|--:|--:|")?;
         for l in &v.lines {

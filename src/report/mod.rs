@@ -97,6 +97,8 @@ pub struct Valuation {
     pub total_cents: i64,
     /// Currency code.
     pub currency: String,
+    /// Accounts debited and credited, if configured.
+    pub accounts: Option<(String, String)>,
 }
 
 /// Minutes valued at one rate.
@@ -161,6 +163,8 @@ pub struct Settings {
     pub rates: Vec<Rate>,
     /// Valuation currency.
     pub currency: String,
+    /// Accounts debited and credited by the valuation, if configured.
+    pub accounts: Option<(String, String)>,
 }
 
 impl Settings {
@@ -316,7 +320,10 @@ pub fn build_report(
     let mut associations: Vec<AssociationTotals> = by_assoc.into_values().collect();
     if !s.rates.is_empty() {
         for a in &mut associations {
-            a.valuation = Some(valuation(&entries, &a.key, &s.rates, &s.currency));
+            a.valuation = Some(Valuation {
+                accounts: s.accounts.clone(),
+                ..valuation(&entries, &a.key, &s.rates, &s.currency)
+            });
         }
     }
     associations.sort_by_cached_key(|a| (crate::classify::normalise(&a.name), a.key.clone()));
@@ -370,6 +377,7 @@ fn valuation(entries: &[Entry], key: &str, rates: &[Rate], currency: &str) -> Va
         total_cents: lines.iter().map(|l| l.cents).sum(),
         lines,
         currency: currency.to_string(),
+        accounts: None,
     }
 }
 

@@ -41,6 +41,7 @@ pub fn settings(period: Period, all_day: AllDayPolicy) -> Settings {
         lang: Lang::En,
         rates: Vec::new(),
         currency: "EUR".into(),
+        accounts: None,
     }
 }
 
