@@ -60,9 +60,40 @@ pub enum Command {
     /// Write reports (CSV and Markdown) for a period.
     #[command(after_help = REPORT_HELP)]
     Report(Box<ReportArgs>),
+    /// Freeze a month: later edits of the calendar become amendments.
+    #[command(after_help = CLOSE_HELP)]
+    Close(CloseArgs),
     /// List what needs a human in a period, grouped by person.
     #[command(after_help = CHECK_HELP)]
     Check(Box<CheckArgs>),
+}
+
+const CLOSE_HELP: &str = "\
+Stores in the store a fingerprint of the month's entries (per UID and recurrence: start, end,
+minutes, association, kind) and the rendered reports. From then on, `report` for that month
+writes the reports as closed, and lists every later difference from the calendar as an
+amendment (added, removed or changed, with before and after) in summary.md and in the pages
+of the associations concerned. Nothing is merged silently.
+
+Examples:
+  caltally close --month 2026-10
+  caltally close --month 2026-10 --reopen";
+
+/// Options of `close`.
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// The month, YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: String,
+    /// Undo the closing.
+    #[arg(long)]
+    pub reopen: bool,
+    /// Read these calendars instead of the store and the configured sources (repeatable).
+    #[arg(long, value_name = "PATH|URL")]
+    pub source: Vec<String>,
+    /// Time zone [default: config `timezone`, else $TZ, else the system zone]
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 }
 
 const CHECK_HELP: &str = "\

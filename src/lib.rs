@@ -11,6 +11,7 @@ pub mod caldav;
 pub mod check;
 pub mod classify;
 pub mod cli;
+pub mod closing;
 pub mod config;
 pub mod ical;
 pub mod input;

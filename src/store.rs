@@ -65,6 +65,13 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (calendar_id, href)
     );
     CREATE INDEX objects_by_bounds ON objects (first_start, last_end);",
+    // 2: closed months.
+    "CREATE TABLE closings (
+        month TEXT PRIMARY KEY,
+        closed_at INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,
+        reports TEXT NOT NULL
+    );",
 ];
 
 /// The newest schema version this build knows.
@@ -255,6 +262,41 @@ impl Store {
             )
             .optional()?
             .unwrap_or_default())
+    }
+
+    /// The closing of `month` (`YYYY-MM`): `(fingerprint JSON, reports JSON)`.
+    pub fn closing(&self, month: &str) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT fingerprint, reports FROM closings WHERE month = ?1",
+                [month],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Closes `month`; false if it was already closed (nothing is changed then).
+    pub fn close_month(
+        &self,
+        month: &str,
+        at: i64,
+        fingerprint: &str,
+        reports: &str,
+    ) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "INSERT INTO closings (month, closed_at, fingerprint, reports) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (month) DO NOTHING",
+            params![month, at, fingerprint, reports],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Reopens `month`; false if it was not closed.
+    pub fn reopen_month(&self, month: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM closings WHERE month = ?1", [month])?
+            == 1)
     }
 
     /// Number of objects in the store.
