@@ -12,18 +12,17 @@ use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate, Utc};
 use rayon::prelude::*;
 
-use crate::classify::Rules;
-use crate::cli::{
-    CheckArgs, CheckFormat, Cli, CloseArgs, Command, Format, InitArgs, ReportArgs, Selection,
-};
+use crate::cli::{CheckArgs, CheckFormat, Cli, Command, InitArgs, ReportArgs, Selection};
 use crate::config::{self, AllDayPolicy, Config, ConfigError};
 use crate::ical::{self, Expansion, tz::Zone};
 use crate::input::{self, Input};
 use crate::model::{Occurrence, Period, PeriodError, Problem};
-use crate::output::{Staged, file_stem};
 
+mod closing;
 mod sync;
+
 use crate::report::{self, Settings, Totals, i18n::Lang};
+use closing::{close, closed_files, closing_of, render_files, write_files};
 
 /// A usage error: exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -409,168 +408,6 @@ fn build_report(g: &Gathered, association: Option<&str>) -> report::Report {
     )
 }
 
-/// The file name of an association's page.
-fn page_name(key: &str) -> String {
-    let mut stem = file_stem(key);
-    if stem == "summary" || stem == "entries" {
-        stem.push_str("-association");
-    }
-    format!("{stem}.md")
-}
-
-/// Renders every file of a report in memory.
-fn render_files(r: &report::Report, formats: &[Format]) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut files = Vec::new();
-    let mut add = |name: String, f: &dyn Fn(&mut Vec<u8>) -> Result<()>| -> Result<()> {
-        let mut buf = Vec::new();
-        f(&mut buf)?;
-        files.push((name, buf));
-        Ok(())
-    };
-    if formats.contains(&Format::Csv) {
-        add("entries.csv".into(), &|w| {
-            Ok(report::csv::write_entries(w, r)?)
-        })?;
-        add("summary.csv".into(), &|w| {
-            Ok(report::csv::write_summary(w, r)?)
-        })?;
-    }
-    if formats.contains(&Format::Md) {
-        add("summary.svg".into(), &|w| {
-            Ok(report::svg::write_chart(w, r)?)
-        })?;
-        add("summary.md".into(), &|w| {
-            Ok(report::markdown::write_summary(w, r)?)
-        })?;
-        for a in &r.associations {
-            add(page_name(&a.key), &|w| {
-                Ok(report::markdown::write_association(w, r, a)?)
-            })?;
-        }
-    }
-    Ok(files)
-}
-
-/// Writes files into `out` atomically (a temporary directory, then a rename).
-fn write_files(out: &Path, files: Vec<(String, Vec<u8>)>) -> Result<Vec<String>> {
-    let mut staged =
-        Staged::new(out).with_context(|| format!("cannot create {}", out.display()))?;
-    for (name, bytes) in files {
-        staged.write(&name, |w| w.write_all(&bytes).map_err(anyhow::Error::from))?;
-    }
-    staged
-        .commit()
-        .with_context(|| format!("cannot move the report into {}", out.display()))
-}
-
-/// A closing of `period`, if it is a closed month and the store exists.
-fn closing_of(config: &Config, period: &Period) -> Result<Option<(String, String)>> {
-    let Some(path) = config.store_path().filter(|p| p.exists()) else {
-        return Ok(None);
-    };
-    if !period.is_month() {
-        return Ok(None);
-    }
-    let store = crate::store::Store::open(&path)
-        .with_context(|| format!("cannot open the store {}", path.display()))?;
-    Ok(store.closing(&period.label())?)
-}
-
-/// The files of a closed month: those stored at the closing, with the amendments since
-/// appended to `summary.md` and to the pages of the associations they concern.
-fn closed_files(
-    closing: (String, String),
-    now: &report::Report,
-    formats: &[Format],
-) -> Result<Vec<(String, Vec<u8>)>> {
-    let closed: Vec<crate::closing::Item> =
-        serde_json::from_str(&closing.0).context("the stored closing is unreadable")?;
-    let mut files: Vec<(String, String)> =
-        serde_json::from_str(&closing.1).context("the stored closing is unreadable")?;
-    let amendments =
-        crate::closing::amendments(&closed, &crate::closing::fingerprint(&now.entries));
-    let t = now.lang.text();
-    let keys: Vec<String> = closed
-        .iter()
-        .chain(crate::closing::fingerprint(&now.entries).iter())
-        .map(|i| i.association.clone())
-        .collect();
-    for (name, text) in &mut files {
-        let list: Vec<&crate::closing::Amendment> = if name == "summary.md" {
-            amendments.iter().collect()
-        } else if let Some(key) = keys.iter().find(|k| !k.is_empty() && page_name(k) == *name) {
-            amendments.iter().filter(|a| a.concerns(key)).collect()
-        } else {
-            continue;
-        };
-        let mut extra = Vec::new();
-        crate::closing::write_amendments(&mut extra, &list, t)?;
-        text.push_str(&String::from_utf8_lossy(&extra));
-    }
-    let wanted = |name: &str| {
-        (name.ends_with(".csv") && formats.contains(&Format::Csv))
-            || (!name.ends_with(".csv") && formats.contains(&Format::Md))
-    };
-    Ok(files
-        .into_iter()
-        .filter(|(n, _)| wanted(n))
-        .map(|(n, t)| (n, t.into_bytes()))
-        .collect())
-}
-
-fn close(args: &CloseArgs, config: &Config, env: &Env) -> Result<u8> {
-    let path = config
-        .store_path()
-        .ok_or_else(|| UsageError("closing needs a store: set `store` in the config".into()))?;
-    let store = crate::store::Store::open(&path)
-        .with_context(|| format!("cannot open the store {}", path.display()))?;
-    let month = Period::parse_month(&args.month)?;
-    if args.reopen {
-        if !store.reopen_month(&month.label())? {
-            return Err(anyhow::anyhow!("{} is not closed", month.label()));
-        }
-        println!("caltally: {} reopened", month.label());
-        return Ok(0);
-    }
-    let selection = Selection {
-        month: Some(args.month.clone()),
-        year: None,
-        from: None,
-        to: None,
-        source: args.source.clone(),
-        tz: args.tz.clone(),
-    };
-    let g = gather(&selection, None, config, env)?;
-    for p in &g.problems {
-        eprintln!("caltally: warning: {p}");
-    }
-    let report = build_report(&g, None);
-    let files: Vec<(String, String)> = render_files(&report, &[Format::Csv, Format::Md])?
-        .into_iter()
-        .map(|(n, b)| (n, String::from_utf8_lossy(&b).into_owned()))
-        .collect();
-    let fingerprint = serde_json::to_string(&crate::closing::fingerprint(&report.entries))?;
-    if !store.close_month(
-        &month.label(),
-        env.now.timestamp(),
-        &fingerprint,
-        &serde_json::to_string(&files)?,
-    )? {
-        return Err(anyhow::anyhow!(
-            "{} is already closed; run `caltally close --month {} --reopen` first to close it again",
-            month.label(),
-            args.month
-        ));
-    }
-    println!(
-        "caltally: {} closed ({} entries, {} h)",
-        month.label(),
-        report.entries.len(),
-        report.lang.text().duration(report.totals.total())
-    );
-    Ok(0)
-}
-
 /// A minimal stderr logger: warnings always, info with `-v`, debug with `-vv`.
 pub fn init_logging(verbose: u8, quiet: bool) {
     struct Stderr;
@@ -599,9 +436,4 @@ pub fn init_logging(verbose: u8, quiet: bool) {
     if log::set_logger(&LOGGER).is_ok() {
         log::set_max_level(level);
     }
-}
-
-/// Re-exported for tests: today's rules from an optional config.
-pub fn rules_of(config: Option<&Config>) -> Rules {
-    config.map(Config::rules).unwrap_or_default()
 }

@@ -63,6 +63,17 @@ def fold(line):
     return b"\r\n".join(out)
 
 
+def exact_differs_from_wall(start, days, minutes, tzid):
+    """Whether DTSTART (local, naive) + DURATION ends at another instant under RFC 5545
+    §3.3.6 (days on the wall clock, then hours and minutes as exact time) than under
+    Python's aware arithmetic, which recurring_ical_events uses (all on the wall clock)."""
+    zone = ZoneInfo(tzid)
+    day_later = (start + dt.timedelta(days=days)).replace(tzinfo=zone)
+    rfc = day_later.astimezone(dt.timezone.utc) + dt.timedelta(minutes=minutes)
+    wall = (day_later + dt.timedelta(minutes=minutes)).astimezone(dt.timezone.utc)
+    return rfc != wall
+
+
 def stamp(t):
     return t.strftime("%Y%m%dT%H%M%S")
 
@@ -119,7 +130,8 @@ class Gen:
         if night and form == "duration":
             # RFC 5545 §3.3.6 counts DURATION hours as exact time, Python's aware arithmetic
             # as wall-clock time: the two differ across a DST change, so the oracle cannot
-            # judge this case (fixtures/ical/dst-duration.ics pins caltally's answer).
+            # judge this case (fixtures/ical/dst-duration.ics pins caltally's answer). Other
+            # DURATION spans that cross a DST change become DTEND below.
             form = "tzid"
         props = [f"UID:{uid}", "DTSTAMP:20250101T000000Z", f"SUMMARY:{self.summary()}"]
         if form == "tzid":
@@ -136,7 +148,12 @@ class Gen:
             dur = "P" + (f"{days}D" if days else "") + "T" + (f"{h}H" if h else "") + (f"{m}M" if m else "")
             if dur.endswith("T"):
                 dur = dur[:-1]
-            props += [f"DTSTART;TZID={tz}:{stamp(start)}", f"DURATION:{dur}"]
+            if exact_differs_from_wall(start, days, minutes, tz):
+                # Same reason as above: this span crosses a DST change in the hours part.
+                end = start + dt.timedelta(days=days, minutes=minutes)
+                props += [f"DTSTART;TZID={tz}:{stamp(start)}", f"DTEND;TZID={tz}:{stamp(end)}"]
+            else:
+                props += [f"DTSTART;TZID={tz}:{stamp(start)}", f"DURATION:{dur}"]
         if self.r.random() < 0.03:
             props.append("STATUS:CANCELLED")
         if self.r.random() < 0.2:
