@@ -24,8 +24,12 @@ best() {
   local n=$1; shift
   local best_t="" best_m=""
   for _ in $(seq "$n"); do
+    local t0 t1
+    t0=$(date +%s%N)
     /usr/bin/time -f "%e %M" -o "$W/time.txt" "$@" >/dev/null 2>"$W/stderr.txt" || { cat "$W/stderr.txt" >&2; return 1; }
-    read -r t m < "$W/time.txt"
+    t1=$(date +%s%N)
+    read -r _ m < "$W/time.txt"
+    t=$(awk "BEGIN{printf \"%.3f\", ($t1 - $t0) / 1e9}")
     if [ -z "$best_t" ] || awk "BEGIN{exit !($t < $best_t)}"; then best_t=$t; best_m=$m; fi
   done
   echo "$best_t $best_m"

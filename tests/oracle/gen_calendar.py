@@ -3,13 +3,15 @@
 
     gen_calendar.py --seed N --events M --year YYYY --out FILE
 
-One VCALENDAR (CRLF, folded at 75 octets) with at least M VEVENT masters around YEAR:
+One VCALENDAR (UTF-8, CRLF, folded at 75 octets) with at least M VEVENT masters around YEAR:
 single events in UTC, TZID (Brussels, Paris, New York), floating and DURATION forms, some
 across midnight and across the European DST nights; recurring masters (DAILY, WEEKLY,
 MONTHLY, YEARLY with INTERVAL, BYDAY, BYMONTHDAY, COUNT, UNTIL, EXDATE, RDATE) with
 overrides in the same object (moved, SEQUENCE bumped, cancelled); cancelled events; all-day
-events. DTSTART is always an occurrence of its rule, and COUNT never meets UNTIL, so that
-RFC 5545 defines every expansion. Only `random.Random(seed)` decides.
+events; long accented DESCRIPTIONs. DTSTART is always an occurrence of its rule, COUNT never
+meets UNTIL, and DTEND never precedes DTSTART, so that RFC 5545 defines every expansion;
+cases where recurring_ical_events departs from RFC 5545 are left out (see the comments).
+Only `random.Random` seeded from SEED decides: no clock, no environment.
 """
 
 import argparse
@@ -21,6 +23,9 @@ ZONES = ["Europe/Brussels", "Europe/Paris", "America/New_York"]
 TAGS = ["#amis", "#ecole", "#radio", "#jardin", "#collectif"]
 KINDS = ["#benevole", "#paye", ""]
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+WORDS = ("réunion dépannage sécurité bénévoles trésorerie élèves été café déménagement "
+         "réseau imprimante serveur sauvegarde mise à jour formation atelier compte-rendu "
+         "événement fête goûter pétanque émission répétition œuvre français ça").split()
 
 VTIMEZONES = {
     "Europe/Brussels": ("+0100", "+0200", "CET", "CEST", "3", "10"),
@@ -85,6 +90,8 @@ class Gen:
         self.year = year
         self.n = 0
         self.lines = []
+        # DESCRIPTION text has its own generator, so that it never shifts the other choices.
+        self.text = random.Random(seed * 1_000_003 + 17)
 
     def uid(self):
         self.n += 1
@@ -100,9 +107,21 @@ class Gen:
     def summary(self):
         return f"Travail {self.n} {self.r.choice(TAGS)} {self.r.choice(KINDS)}".strip()
 
+    def description(self):
+        """Long, accented text, so that lines fold, often next to a multi-byte character."""
+        t = self.text
+        words = [t.choice(WORDS) for _ in range(t.randrange(8, 45))]
+        if t.random() < 0.2:
+            words.insert(t.randrange(len(words)), "https://wiki.collectif.example/page#notes")
+        if t.random() < 0.3:
+            words.insert(t.randrange(len(words)), "à voir\\, puis\\; ensuite\\n")
+        return "DESCRIPTION:" + " ".join(words)
+
     def emit(self, props):
         self.lines.append("BEGIN:VEVENT")
         self.lines.extend(props)
+        if self.text.random() < 0.3:
+            self.lines.append(self.description())
         self.lines.append("END:VEVENT")
 
     def form(self):
@@ -235,14 +254,14 @@ class Gen:
         early = early[len(exdates):]
         if exdates:
             props.append("EXDATE" + ("" if tz in ("UTC", "floating") else f";TZID={tz}") + ":" + ",".join(stamp(t) + ("Z" if tz == "UTC" else "") for t in exdates))
+        extra = None
         if r.random() < 0.1 and tz not in ("floating",):
             extra = start + dt.timedelta(days=r.randrange(1, 60), hours=1)
-            props.append(f"RDATE{value(extra)}")
-        if r.random() < 0.03:
-            props.append("STATUS:CANCELLED")
-        self.emit(props)
+        cancelled = r.random() < 0.03
+        overrides, exceptions = [], list(exdates)
         if r.random() < 0.4 and early:
             for t in early[:r.choice([1, 1, 2, 3])]:
+                exceptions.append(t)
                 kind = r.choice(["moved", "moved", "sequence", "cancelled"])
                 o = [f"UID:{uid}", "DTSTAMP:20250102T000000Z", f"RECURRENCE-ID{value(t)}"]
                 if kind == "cancelled":
@@ -254,7 +273,25 @@ class Gen:
                     o += [f"DTSTART{value(ns)}", f"DTEND{value(ne)}", f"SUMMARY:{self.summary()} (déplacé)"]
                     if kind == "sequence":
                         o.append(f"SEQUENCE:{r.randrange(1, 5)}")
-                self.emit(o)
+                overrides.append(o)
+        if extra is not None:
+            # recurring_ical_events matches an EXDATE or a RECURRENCE-ID to an instance when
+            # any of their UTC or local wall-clock values are equal, not only their instants:
+            # an RDATE one hour after the rule's time in CET (its UTC value is the rule's
+            # local time) would be removed with the exception of the same day. Such an RDATE
+            # is moved off the hour and half-hour, where no exception can meet it.
+            zone = dt.timezone.utc if tz == "UTC" else ZoneInfo(tz)
+            def clocks(t):
+                return {t, t.replace(tzinfo=zone).astimezone(dt.timezone.utc).replace(tzinfo=None)}
+            taken = set().union(*(clocks(t) for t in exceptions)) if exceptions else set()
+            if clocks(extra) & taken:
+                extra += dt.timedelta(minutes=20)
+            props.append(f"RDATE{value(extra)}")
+        if cancelled:
+            props.append("STATUS:CANCELLED")
+        self.emit(props)
+        for o in overrides:
+            self.emit(o)
 
     def render(self):
         head = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//caltally//oracle generator//EN", "X-WR-CALNAME:generated"]

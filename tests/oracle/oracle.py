@@ -4,14 +4,17 @@
     oracle.py FILE --from YYYY-MM-DD --to YYYY-MM-DD [--floating-tz ZONE]
 
 Output contract: one line per TIMED occurrence (all-day ones, with a DATE start, are left
-out) that is not STATUS:CANCELLED and overlaps [from, to) — start < to and end > from, the
-dates being UTC midnights — sorted, tab-separated:
+out) that is not STATUS:CANCELLED (the status of the occurrence's own component: an
+override's, else its master's) and overlaps [from, to) — start < to and end > from, --from
+and --to being UTC midnights — sorted (byte order), tab-separated, LF-terminated:
 
     UID<TAB>START<TAB>END
 
-START and END are UTC instants written YYYY-MM-DDTHH:MM:SSZ. Floating times are read in
+START and END are UTC instants written YYYY-MM-DDTHH:MM:SSZ. An occurrence without an end
+ends at its start (so one of zero length at --from is left out). Floating times are read in
 --floating-tz (default Europe/Brussels) with zoneinfo's fold=0 (a time in a DST gap takes
-the offset before the gap; an ambiguous time the first offset).
+the offset before the gap, i.e. moves forward; an ambiguous time takes the first offset).
+Identical lines are printed once: compare as sets.
 """
 
 import argparse
@@ -31,16 +34,22 @@ def to_utc(value, floating):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("file")
-    p.add_argument("--from", dest="start", required=True)
-    p.add_argument("--to", dest="end", required=True)
-    p.add_argument("--floating-tz", default="Europe/Brussels")
+    p.add_argument("file", help="an .ics file")
+    p.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD",
+                   help="first day, read as 00:00 UTC (inclusive)")
+    p.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD",
+                   help="day after the last, read as 00:00 UTC (exclusive)")
+    p.add_argument("--floating-tz", default="Europe/Brussels", metavar="ZONE",
+                   help="IANA zone for floating times (default: %(default)s)")
     a = p.parse_args()
     floating = ZoneInfo(a.floating_tz)
     start = dt.datetime.fromisoformat(a.start).replace(tzinfo=dt.timezone.utc)
     end = dt.datetime.fromisoformat(a.end).replace(tzinfo=dt.timezone.utc)
     with open(a.file, "rb") as f:
         cal = icalendar.Calendar.from_ical(f.read())
+    # between() keeps what overlaps its span, but compares floating times as if they were
+    # UTC and keeps a zero-length occurrence at the span's start: ask for a wider span and
+    # apply the contract's rule below.
     margin = dt.timedelta(days=3)
     lines = set()
     for ev in recurring_ical_events.of(cal).between(start - margin, end + margin):
