@@ -21,7 +21,7 @@ use crate::model::{Occurrence, Period, PeriodError, Problem};
 mod closing;
 mod sync;
 
-use crate::report::{self, Settings, Totals, i18n::Lang};
+use crate::report::{self, Settings, i18n::Lang};
 use closing::{close, closed_files, closing_of, render_files, write_files};
 
 /// A usage error: exit code 2.
@@ -392,13 +392,7 @@ fn build_report(g: &Gathered, association: Option<&str>) -> report::Report {
         period: g.settings.period.previous(),
         ..g.settings.clone()
     };
-    let mut prev_totals = Totals::default();
-    for e in report::build_entries(&g.occurrences, &g.rules, &prev_settings)
-        .into_iter()
-        .filter(keep)
-    {
-        prev_totals.add(e.kind, e.minutes);
-    }
+    let prev_totals = report::period_totals(&g.occurrences, &g.rules, &prev_settings, association);
     report::build_report(
         entries,
         &g.rules,

@@ -212,6 +212,59 @@ fn overlaps(o: &Occurrence, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
     }
 }
 
+/// Minutes an occurrence counts in `[from, to)`, and whether it is an all-day event left
+/// uncounted.
+fn counted(
+    o: &Occurrence,
+    tagged: Option<i64>,
+    s: &Settings,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> (i64, bool) {
+    let starts_inside = o.start >= from && o.start < to;
+    match (o.all_day, tagged) {
+        (_, Some(tagged)) => (if starts_inside { tagged } else { 0 }, false),
+        (Some(days), None) => {
+            let first = days.first.max(s.period.from);
+            let last = days.end.min(s.period.to);
+            match s.all_day {
+                AllDayPolicy::Hours(h) => (
+                    ((last - first).num_days().max(0) as f64 * h * 60.0).round() as i64,
+                    false,
+                ),
+                AllDayPolicy::Skip => (0, true),
+            }
+        }
+        (None, None) => {
+            let (start, end) = (floor_minute(o.start).max(from), floor_minute(o.end).min(to));
+            ((end.max(start) - start).num_minutes(), false)
+        }
+    }
+}
+
+/// Totals per kind of a period, without building its entries (for comparisons). With
+/// `association`, only that association's.
+pub fn period_totals(
+    occurrences: &[Occurrence],
+    rules: &Rules,
+    s: &Settings,
+    association: Option<&str>,
+) -> Totals {
+    let (from, to) = s.bounds();
+    let mut classified: HashMap<(*const EventInfo, &str), Classified> = HashMap::new();
+    let mut totals = Totals::default();
+    for o in occurrences.iter().filter(|o| overlaps(o, from, to)) {
+        let c = classified
+            .entry((Arc::as_ptr(&o.info), &*o.calendar))
+            .or_insert_with(|| rules.classify(&o.info, &o.calendar));
+        if association.is_some_and(|a| c.association.as_deref() != Some(a)) {
+            continue;
+        }
+        totals.add(c.kind, counted(o, c.duration, s, from, to).0);
+    }
+    totals
+}
+
 fn entry_of(
     o: &Occurrence,
     c: Classified,
@@ -221,30 +274,11 @@ fn entry_of(
 ) -> Entry {
     let (start, end) = (floor_minute(o.start).max(from), floor_minute(o.end).min(to));
     let end = end.max(start);
-    let starts_inside = o.start >= from && o.start < to;
-    let mut review = c.review;
-    let minutes = match (o.all_day, c.duration) {
-        (_, Some(tagged)) => {
-            if starts_inside {
-                tagged
-            } else {
-                0
-            }
-        }
-        (Some(days), None) => {
-            let first = days.first.max(s.period.from);
-            let last = days.end.min(s.period.to);
-            match s.all_day {
-                AllDayPolicy::Hours(h) => {
-                    ((last - first).num_days().max(0) as f64 * h * 60.0).round() as i64
-                }
-                AllDayPolicy::Skip => {
-                    review = review.or(Some(Review::AllDayNotCounted));
-                    0
-                }
-            }
-        }
-        (None, None) => (end - start).num_minutes(),
+    let (minutes, uncounted) = counted(o, c.duration, s, from, to);
+    let review = if uncounted {
+        c.review.or(Some(Review::AllDayNotCounted))
+    } else {
+        c.review
     };
     let start_local = s.zone.fixed(start);
     Entry {
