@@ -464,11 +464,21 @@ fn moment(e: &ICalendarEntry) -> Option<Moment> {
     moments(e).next()
 }
 
+/// The TZID parameter; Outlook's display names hold commas, which split it into several
+/// values: they are joined back.
+fn tzid_param(e: &ICalendarEntry) -> Option<String> {
+    let parts: Vec<&str> = e
+        .parameters(&ICalendarParameterName::Tzid)
+        .filter_map(|v| v.as_text())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(","))
+}
+
 fn moments(e: &ICalendarEntry) -> impl Iterator<Item = Moment> + '_ {
-    let tzid = e.tz_id();
+    let tzid = tzid_param(e);
     e.values
         .iter()
-        .filter_map(move |v| to_moment(v.as_partial_date_time()?, tzid))
+        .filter_map(move |v| to_moment(v.as_partial_date_time()?, tzid.as_deref()))
 }
 
 fn to_moment(p: &calcard::common::PartialDateTime, tzid: Option<&str>) -> Option<Moment> {
@@ -488,7 +498,8 @@ fn to_moment(p: &calcard::common::PartialDateTime, tzid: Option<&str>) -> Option
 }
 
 fn read_rdates(e: &ICalendarEntry, out: &mut Vec<RDate>) {
-    let tzid = e.tz_id();
+    let tzid = tzid_param(e);
+    let tzid = tzid.as_deref();
     for v in &e.values {
         match v {
             ICalendarValue::PartialDateTime(p) => {

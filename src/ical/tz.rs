@@ -7,7 +7,8 @@
 //! 2. Windows (`Romance Standard Time`) and libical (`/freeassociation.sourceforge.net/…`)
 //!    names are mapped to IANA by calcard.
 //! 3. A TZID known only by its VTIMEZONE is evaluated from that block ([`super::vtimezone`]).
-//! 4. Anything else is unknown: the caller reads it in the report zone and warns.
+//! 4. A `(UTC±hh:mm) …` display name with no usable VTIMEZONE gets that fixed offset.
+//! 5. Anything else is unknown: the caller reads it in the report zone and warns.
 //!
 //! A local time in a DST gap is read with the offset in force before the gap (so it moves
 //! forward); an ambiguous local time takes the first of its two instants.
@@ -89,7 +90,7 @@ impl Zone {
     }
 }
 
-/// Maps a TZID to a zone by name alone: IANA, then Windows, libical and `(UTC±hh:mm)`
+/// Maps a TZID to a zone of the tz database by name alone: IANA, then Windows and libical
 /// names through calcard.
 pub fn zone_by_name(tzid: &str) -> Option<Zone> {
     let tzid = tzid.trim().trim_matches('"');
@@ -97,8 +98,21 @@ pub fn zone_by_name(tzid: &str) -> Option<Zone> {
         return Some(iana(tz));
     }
     match calcard::common::timezone::Tz::from_str(tzid).ok()? {
+        // `(UTC+02:00) …` names that calcard cannot place come back as `Etc/GMT-2`:
+        // an offset without daylight saving time, kept as a last resort.
+        calcard::common::timezone::Tz::Tz(tz) if tz.name().starts_with("Etc/") => None,
         calcard::common::timezone::Tz::Tz(tz) => Some(iana(tz)),
+        _ => None,
+    }
+}
+
+/// The fixed offset a name like `(UTC+02:00) Helsinki, Kyiv` announces: a last resort, used
+/// only when neither the tz database nor the file's VTIMEZONE knows the name (it ignores
+/// daylight saving time).
+fn offset_by_name(tzid: &str) -> Option<Zone> {
+    match calcard::common::timezone::Tz::from_str(tzid.trim().trim_matches('"')).ok()? {
         calcard::common::timezone::Tz::Fixed(off) => Some(Zone::Fixed(off)),
+        calcard::common::timezone::Tz::Tz(tz) => Some(iana(tz)),
         calcard::common::timezone::Tz::Floating => None,
     }
 }
@@ -122,9 +136,17 @@ impl ZoneResolver {
         Self { custom }
     }
 
-    /// The zone for `tzid`, or `None` if nothing knows it.
+    /// The zone for `tzid`: the tz database, else the file's VTIMEZONE, else the offset a
+    /// `(UTC±hh:mm) …` name announces; `None` if nothing knows it.
     pub fn resolve(&self, tzid: &str) -> Option<Zone> {
-        zone_by_name(tzid).or_else(|| self.custom.get(tzid).cloned())
+        zone_by_name(tzid)
+            .or_else(|| {
+                self.custom
+                    .get(tzid)
+                    .or_else(|| self.custom.get(tzid.trim().trim_matches('"')))
+                    .cloned()
+            })
+            .or_else(|| offset_by_name(tzid))
     }
 }
 

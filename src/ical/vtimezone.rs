@@ -81,11 +81,16 @@ impl CustomZone {
 
 /// The TZID property of a VTIMEZONE component.
 pub fn tzid_of(tz: &ICalendarComponent) -> String {
+    // Outlook writes display names with unescaped commas, which a parser splits: join them.
     tz.property(&ICalendarProperty::Tzid)
-        .and_then(|e| e.values.first())
-        .and_then(|v| v.as_text())
+        .map(|e| {
+            e.values
+                .iter()
+                .filter_map(|v| v.as_text())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
         .unwrap_or_default()
-        .to_string()
 }
 
 struct Observance<'a> {
