@@ -296,7 +296,7 @@ pub fn write_association(mut w: impl Write, r: &Report, a: &AssociationTotals) -
                 "| {} {} ({} {}) | {} | {} {} |",
                 t.decimal2(l.per_hour),
                 v.currency,
-                t.date_from(),
+                t.since,
                 t.date(l.from),
                 t.duration(l.minutes),
                 t.decimal2(l.cents as f64 / 100.0),
@@ -317,15 +317,6 @@ pub fn write_association(mut w: impl Write, r: &Report, a: &AssociationTotals) -
     Ok(())
 }
 
-impl Text {
-    fn date_from(&self) -> &'static str {
-        if self.decimal == ',' {
-            "depuis le"
-        } else {
-            "from"
-        }
-    }
-}
 
 /// Escapes text from events for Markdown tables.
 pub fn escape(text: &str) -> String {
