@@ -317,7 +317,6 @@ pub fn write_association(mut w: impl Write, r: &Report, a: &AssociationTotals) -
     Ok(())
 }
 
-
 /// Escapes text from events for Markdown tables.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
