@@ -511,3 +511,60 @@ fn an_object_that_does_not_parse_is_stored_and_reported() {
         "only the broken object's entries are missing: {lost:?}"
     );
 }
+
+#[test]
+fn a_weekly_full_comparison_catches_what_incremental_sync_missed() {
+    // Nextcloud prunes its change history without telling: a deletion can be missed by
+    // sync-collection. A row the server no longer has stands for such a missed change.
+    let server = servers::start_radicale();
+    server.populate(
+        CALENDAR,
+        &["--create", fixture("collectif.ics").to_str().expect("path")],
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write_config(d, &server.base_url, None, None);
+    let at = |now: &str| {
+        let mut c = caltally(d);
+        c.env("CALTALLY_NOW", now);
+        c
+    };
+    at("2026-11-01T00:00:00Z").arg("sync").assert().success();
+    let db = rusqlite::Connection::open(d.join("store/caltally.db")).expect("store");
+    db.execute(
+        "INSERT INTO objects (calendar_id, href, etag, uid, data, first_start, last_end)
+         SELECT calendar_id, '/missed-deletion.ics', '\"x\"', 'missed', data, first_start, last_end FROM objects LIMIT 1",
+        [],
+    )
+    .expect("insert");
+    let count = || -> i64 {
+        db.query_row("SELECT count(*) FROM objects", [], |r| r.get(0))
+            .expect("count")
+    };
+    assert_eq!(count(), 10);
+    at("2026-11-03T00:00:00Z")
+        .arg("sync")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("1 unchanged"));
+    assert_eq!(
+        count(),
+        10,
+        "within 7 days an unchanged token costs nothing and changes nothing"
+    );
+    at("2026-11-09T00:00:00Z")
+        .arg("sync")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("-1 deleted"));
+    assert_eq!(
+        count(),
+        9,
+        "the full comparison removed what the server no longer has"
+    );
+    at("2026-11-09T00:00:00Z")
+        .args(["sync", "--full"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("+0 new, ~0 updated, -0 deleted"));
+}
