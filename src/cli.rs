@@ -174,6 +174,19 @@ pub struct InitArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+    /// Discover the calendars of this CalDAV server (root, principal or calendar URL) and
+    /// write them into the config.
+    #[arg(long, value_name = "URL", requires = "username")]
+    pub caldav: Option<String>,
+    /// User name for --caldav.
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+    /// Environment variable holding the (app) password for --caldav.
+    #[arg(long, value_name = "VAR", default_value = "CALTALLY_PASSWORD")]
+    pub password_env: String,
+    /// Extra trust root (PEM) for a self-signed server.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Which period and which calendars (shared by `report` and `check`).

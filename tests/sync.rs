@@ -568,3 +568,55 @@ fn a_weekly_full_comparison_catches_what_incremental_sync_missed() {
         .success()
         .stderr(predicate::str::contains("+0 new, ~0 updated, -0 deleted"));
 }
+
+#[test]
+fn init_discovers_the_calendars_of_a_caldav_url() {
+    let server = servers::start_xandikos();
+    server.populate(
+        CALENDAR,
+        &["--create", fixture("collectif.ics").to_str().expect("path")],
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let ca = server.ca_file.clone().expect("certificate");
+    Command::cargo_bin("caltally")
+        .expect("binary")
+        .current_dir(d)
+        .env("CALTALLY_TEST_PASSWORD", "secret")
+        .args([
+            "--config",
+            "caltally.toml",
+            "init",
+            "--caldav",
+            &server.base_url,
+            "--username",
+            "alice",
+            "--password-env",
+            "CALTALLY_TEST_PASSWORD",
+            "--ca-file",
+        ])
+        .arg(&ca)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(d.join("caltally.toml")).expect("written");
+    assert!(
+        text.contains(&format!("caldav = \"{}\"", server.base_url)),
+        "{text}"
+    );
+    assert!(
+        text.contains("# Calendars found:") && text.contains(&format!("\"{CALENDAR}\"")),
+        "{text}"
+    );
+    // The file works as written: store it next to the config and sync.
+    let fixed = text.replacen(
+        "timezone = ",
+        "store = \"store/caltally.db\"\ntimezone = ",
+        1,
+    );
+    std::fs::write(d.join("caltally.toml"), fixed).expect("rewrite");
+    caltally(d)
+        .arg("sync")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("+9 new"));
+}

@@ -118,8 +118,11 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<u8> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    std::fs::write(&path, config::TEMPLATE)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let text = match &args.caldav {
+        Some(url) => with_discovered_source(url, args)?,
+        None => config::TEMPLATE.to_string(),
+    };
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     if !cli.quiet {
         println!(
             "wrote {}; edit it, then run: caltally --config {} report --month {}",
@@ -129,6 +132,50 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<u8> {
         );
     }
     Ok(0)
+}
+
+/// The template with a real `[[source]]` for `url` and the calendars found there.
+fn with_discovered_source(url: &str, args: &InitArgs) -> Result<String> {
+    let username = args.username.clone().unwrap_or_default();
+    let ca_file = args.ca_file.as_ref().map(|p| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.clone())
+            .display()
+            .to_string()
+    });
+    let source = crate::config::SourceConfig {
+        caldav: Some(url.to_string()),
+        username: Some(username.clone()),
+        password_env: Some(args.password_env.clone()),
+        ca_file: ca_file.clone(),
+        ..Default::default()
+    };
+    let calendars = sync::discover_calendars(&source)?;
+    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let names: Vec<String> = calendars.iter().map(|c| quote(&c.name)).collect();
+    let mut block = format!(
+        "[[source]]\ncaldav = {}\nusername = {}\npassword_env = {}   # a Nextcloud app password\n",
+        quote(url),
+        quote(&username),
+        quote(&args.password_env)
+    );
+    if let Some(ca) = &ca_file {
+        block.push_str(&format!("ca_file = {}\n", quote(ca)));
+    }
+    block.push_str(&format!(
+        "# Calendars found: {}. To keep only some:\n# calendars = [{}]\n",
+        names.join(", "),
+        names.join(", ")
+    ));
+    let marker = "# [[source]]\n# caldav = ";
+    let at = config::TEMPLATE
+        .find(marker)
+        .context("the template has no source section")?;
+    Ok(format!(
+        "{}{block}\n{}",
+        &config::TEMPLATE[..at],
+        &config::TEMPLATE[at..]
+    ))
 }
 
 /// The report zone: `--tz`, config, `$TZ`, the system zone, else UTC.

@@ -482,6 +482,20 @@ fn sync_feed(
     Ok(())
 }
 
+/// The event calendars a CalDAV source offers (discovery from its URL).
+pub fn discover_calendars(source: &SourceConfig) -> Result<Vec<CalendarInfo>> {
+    let config = Config {
+        base_dir: std::env::current_dir().unwrap_or_default(),
+        ..Config::default()
+    };
+    let (client, username) = client_for(&config, source)?;
+    let key = source.key();
+    Ok(match discovery::discover(&client, key, &username)? {
+        Found::Calendar(c) => vec![c],
+        Found::Home(home) => discovery::list_calendars(&client, &home, &username)?,
+    })
+}
+
 /// `caltally calendars`: what each CalDAV source offers.
 pub fn calendars(config: &Config) -> Result<u8> {
     let sources: Vec<&SourceConfig> = config
