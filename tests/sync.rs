@@ -505,10 +505,24 @@ fn an_object_that_does_not_parse_is_stored_and_reported() {
         .filter(|e| !kept.contains(e))
         .map(|e| e.split(',').nth(10).unwrap_or_default())
         .collect();
-    assert_eq!(
-        lost.len(),
-        1,
+    // Which object the proxy breaks depends on the server's answer order; it may be one with
+    // no entry in October (the cancelled meeting), so at most one UID is missing.
+    assert!(
+        lost.len() <= 1,
         "only the broken object's entries are missing: {lost:?}"
+    );
+    let db = rusqlite::Connection::open(dir.path().join("store/caltally.db")).expect("store");
+    let (stored, unreadable): (i64, i64) = db
+        .query_row(
+            "SELECT count(*), count(*) - count(uid) FROM objects",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("count");
+    assert_eq!(
+        (stored, unreadable),
+        (9, 1),
+        "the broken object is stored beside the 8 others"
     );
 }
 

@@ -14,7 +14,7 @@ use anyhow::{Context, Result, anyhow};
 use rayon::prelude::*;
 
 use super::{Env, UsageError};
-use crate::caldav::discovery::{self, Found};
+use crate::caldav::discovery;
 use crate::caldav::http::{Client, ClientOptions, Credentials};
 use crate::caldav::sync::{self as plan, Local, Mode, Plan, SyncReport};
 use crate::caldav::{CaldavError, CalendarInfo, expect, propfind, xml};
@@ -177,12 +177,10 @@ fn calendars_of(
             }
         }
     }
-    match discovery::discover(client, url, username)? {
-        Found::Calendar(info) => Ok((vec![info], None)),
-        Found::Home(home) => {
-            let list = discovery::list_calendars(client, &home, username)?;
-            Ok((filter(list, &source.calendars), Some(home)))
-        }
+    // A URL that is itself a calendar is synced whatever `calendars` says.
+    match discovery::find_calendars(client, url, username)? {
+        (list, Some(home)) => Ok((filter(list, &source.calendars), Some(home))),
+        (list, None) => Ok((list, None)),
     }
 }
 
@@ -489,11 +487,7 @@ pub fn discover_calendars(source: &SourceConfig) -> Result<Vec<CalendarInfo>> {
         ..Config::default()
     };
     let (client, username) = client_for(&config, source)?;
-    let key = source.key();
-    Ok(match discovery::discover(&client, key, &username)? {
-        Found::Calendar(c) => vec![c],
-        Found::Home(home) => discovery::list_calendars(&client, &home, &username)?,
-    })
+    Ok(discovery::find_calendars(&client, source.key(), &username)?.0)
 }
 
 /// `caltally calendars`: what each CalDAV source offers.
@@ -511,11 +505,7 @@ pub fn calendars(config: &Config) -> Result<u8> {
         let key = source.key();
         let run = || -> Result<()> {
             let (client, username) = client_for(config, source)?;
-            let found = discovery::discover(&client, key, &username)?;
-            let list = match found {
-                Found::Calendar(c) => vec![c],
-                Found::Home(home) => discovery::list_calendars(&client, &home, &username)?,
-            };
+            let (list, _) = discovery::find_calendars(&client, key, &username)?;
             println!("{}", input::redact(key));
             for c in list {
                 let ms = propfind(

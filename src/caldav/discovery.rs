@@ -68,6 +68,19 @@ pub fn discover(client: &Client, url: &str, username: &str) -> Result<Found, Cal
     Ok(Found::Home(absolute(&principal_url, &home)))
 }
 
+/// Discovery, then the listing of the home: the event calendars behind `url`, and the
+/// home they were listed from (`None` when `url` is itself a calendar).
+pub fn find_calendars(
+    client: &Client,
+    url: &str,
+    username: &str,
+) -> Result<(Vec<CalendarInfo>, Option<String>), CaldavError> {
+    match discover(client, url, username)? {
+        Found::Calendar(c) => Ok((vec![c], None)),
+        Found::Home(home) => Ok((list_calendars(client, &home, username)?, Some(home))),
+    }
+}
+
 /// Follows `/.well-known/caldav`, re-sending PROPFIND on each redirect. `None` if the
 /// server does not answer there.
 fn well_known(client: &Client, root: &str, username: &str) -> Result<Option<String>, CaldavError> {
