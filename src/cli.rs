@@ -66,6 +66,81 @@ pub enum Command {
     /// List what needs a human in a period, grouped by person.
     #[command(after_help = CHECK_HELP)]
     Check(Box<CheckArgs>),
+    /// E-mail each association its monthly report (once; --dry-run writes .eml files).
+    #[command(after_help = SEND_HELP)]
+    Send(SendArgs),
+    /// The nightly job: sync, refresh this month's and last month's reports, send when due.
+    #[command(after_help = RUN_HELP)]
+    Run(RunArgs),
+}
+
+const SEND_HELP: &str = "\
+One message per association that has an `email` in the config: the association's page as
+text/plain with an HTML alternative, and <key>-<YYYY-MM>.csv and .md attached, Cc the
+config's `cc`, Reply-To the collective. The month is closed first if it is open.
+
+Each mail is logged in the store with the fingerprint of the entries it carried, so running
+`send` again sends nothing. When the calendar changed after the closing, `--amendments`
+sends a correction to the associations concerned, listing what changed. A failure on one
+association does not stop the others: it is retried on the next run, and the exit code is 1.
+
+Examples:
+  caltally send --month 2026-10 --dry-run          # look at the .eml files first
+  caltally send --month 2026-10 --to me@collectif.example
+  caltally send --month 2026-10
+  caltally send --month 2026-10 --amendments";
+
+/// Options of `send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The month, YYYY-MM [default: last month]
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Send corrections to the associations whose entries changed since their mail.
+    #[arg(long)]
+    pub amendments: bool,
+    /// Write one .eml file per message into --out and send nothing (the store is not touched).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Directory of the .eml files of --dry-run [default: config `output`/mail/<YYYY-MM>]
+    #[arg(long, value_name = "DIR", requires = "dry_run")]
+    pub out: Option<PathBuf>,
+    /// Send every message to this address only, without Cc, to try it out (the month is not
+    /// closed and nothing is logged as sent).
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: Option<String>,
+    /// Only this association (its key).
+    #[arg(long, value_name = "KEY")]
+    pub association: Option<String>,
+    /// Send again even if the log says it was sent (e.g. after an interrupted run).
+    #[arg(long)]
+    pub resend: bool,
+    /// Wait for another running caltally instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+const RUN_HELP: &str = "\
+What cron or a systemd timer calls every night:
+  1. takes the lock on the store (another run in progress: exits 1);
+  2. syncs every remote source (like `caltally sync`);
+  3. writes this month's and last month's reports into the config's `output` directory,
+     each atomically (a temporary directory, then a rename);
+  4. from `[mail] send_on_day` on, sends last month's reports to the associations that have
+     not had them yet (like `caltally send`); not if the sync failed.
+Prints nothing when all went well, one line per problem otherwise, so cron only mails you
+when something needs a look. Exit code 1 if the sync or a mail failed.
+
+Examples:
+  caltally run
+  CALTALLY_NOW=2026-11-03T06:00:00+01:00 caltally run   # as if it were that day";
+
+/// Options of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Wait for another running caltally instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 const CLOSE_HELP: &str = "\

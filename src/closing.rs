@@ -77,6 +77,25 @@ pub fn fingerprint(entries: &[Entry]) -> Vec<Item> {
     items
 }
 
+/// A short digest of association `key`'s items (times, minutes, association, kind; not
+/// the summary): equal digests mean no amendment for that association. FNV-1a, 64 bits, hex.
+pub fn digest(items: &[Item], key: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |s: &str| {
+        for b in s.bytes().chain([0u8]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for i in items.iter().filter(|i| i.association == key) {
+        for field in [&i.uid, &i.recurrence_id, &i.start, &i.end, &i.kind] {
+            eat(field);
+        }
+        eat(&i.minutes.to_string());
+    }
+    format!("{h:016x}")
+}
+
 /// A difference between a closing and the calendar now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Amendment {
@@ -216,5 +235,21 @@ mod tests {
         );
         assert!(matches!(&got[1], Amendment::Removed(i) if i.uid == "b"));
         assert!(matches!(&got[2], Amendment::Added(i) if i.uid == "d"));
+    }
+
+    #[test]
+    fn digest_follows_amendments_of_one_association() {
+        let closed = vec![item("a", 60), item("b", 60)];
+        let mut renamed = closed.clone();
+        renamed[0].summary = "another title".into();
+        assert_eq!(digest(&closed, "amis"), digest(&renamed, "amis"));
+        let mut longer = closed.clone();
+        longer[1].minutes = 61;
+        assert_ne!(digest(&closed, "amis"), digest(&longer, "amis"));
+        let mut moved = closed.clone();
+        moved[1].association = "radio".into();
+        assert_ne!(digest(&closed, "amis"), digest(&moved, "amis"));
+        assert_ne!(digest(&closed, "radio"), digest(&moved, "radio"));
+        assert_eq!(digest(&[], "amis"), digest(&closed, "other"));
     }
 }

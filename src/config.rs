@@ -76,6 +76,8 @@ pub struct Config {
     pub people: BTreeMap<String, PersonConfig>,
     /// `[valuation]`.
     pub valuation: Option<ValuationConfig>,
+    /// `[mail]`.
+    pub mail: Option<MailConfig>,
     /// Directory of the file, to resolve relative paths.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -136,36 +138,101 @@ impl SourceConfig {
 
     /// The password, from the environment, a command or a file (never logged).
     pub fn password(&self, base_dir: &Path) -> Result<Option<String>, SecretError> {
-        if let Some(var) = &self.password_env {
-            return std::env::var(var)
-                .map(Some)
-                .map_err(|_| SecretError::MissingEnv(var.clone()));
+        read_secret(
+            self.password_env.as_deref(),
+            self.password_command.as_deref(),
+            self.password_file.as_deref(),
+            base_dir,
+        )
+    }
+}
+
+/// A secret from an environment variable, the first line a shell command prints, or the
+/// first line of a file (relative to `base_dir`); `None` if none is configured.
+pub fn read_secret(
+    env: Option<&str>,
+    command: Option<&str>,
+    file: Option<&str>,
+    base_dir: &Path,
+) -> Result<Option<String>, SecretError> {
+    if let Some(var) = env {
+        return std::env::var(var)
+            .map(Some)
+            .map_err(|_| SecretError::MissingEnv(var.to_string()));
+    }
+    if let Some(cmd) = command {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .map_err(|e| SecretError::Command(e.to_string()))?;
+        if !out.status.success() {
+            return Err(SecretError::Command(format!("exit status {}", out.status)));
         }
-        if let Some(cmd) = &self.password_command {
-            let out = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(cmd)
-                .stdin(std::process::Stdio::null())
-                .stderr(std::process::Stdio::inherit())
-                .output()
-                .map_err(|e| SecretError::Command(e.to_string()))?;
-            if !out.status.success() {
-                return Err(SecretError::Command(format!("exit status {}", out.status)));
-            }
-            let text = String::from_utf8_lossy(&out.stdout);
-            return Ok(Some(text.lines().next().unwrap_or_default().to_string()));
-        }
-        if let Some(file) = &self.password_file {
-            let path = if Path::new(file).is_absolute() {
-                PathBuf::from(file)
-            } else {
-                base_dir.join(file)
-            };
-            let text = std::fs::read_to_string(&path)
-                .map_err(|_| SecretError::File(path.display().to_string()))?;
-            return Ok(Some(text.lines().next().unwrap_or_default().to_string()));
-        }
-        Ok(None)
+        let text = String::from_utf8_lossy(&out.stdout);
+        return Ok(Some(text.lines().next().unwrap_or_default().to_string()));
+    }
+    if let Some(file) = file {
+        let path = if Path::new(file).is_absolute() {
+            PathBuf::from(file)
+        } else {
+            base_dir.join(file)
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|_| SecretError::File(path.display().to_string()))?;
+        return Ok(Some(text.lines().next().unwrap_or_default().to_string()));
+    }
+    Ok(None)
+}
+
+/// `[mail]`: how `send` and `run` deliver the monthly reports.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp://HOST[:PORT]` (STARTTLS, port 587 by default) or `smtps://HOST[:PORT]`
+    /// (implicit TLS, port 465 by default).
+    pub smtp: String,
+    /// On `smtp://`: `required` (default) or `never` (plain text, for a server on loopback).
+    #[serde(default = "default_starttls")]
+    pub starttls: String,
+    /// Extra trust root (PEM) for the server's certificate.
+    pub ca_file: Option<String>,
+    /// AUTH user name; no AUTH without it.
+    pub username: Option<String>,
+    /// Environment variable holding the password.
+    pub password_env: Option<String>,
+    /// Shell command printing the password.
+    pub password_command: Option<String>,
+    /// File holding the password.
+    pub password_file: Option<String>,
+    /// Sender, `Name <address>`.
+    pub from: String,
+    /// Reply-To (the collective); defaults to `from`.
+    pub reply_to: Option<String>,
+    /// Copy of every message.
+    #[serde(default)]
+    pub cc: Vec<String>,
+    /// Day of the month on which `run` sends last month's reports (1–28), if not sent yet.
+    pub send_on_day: Option<u32>,
+    /// Seconds before a silent server is given up (default 60).
+    pub timeout: Option<u64>,
+}
+
+fn default_starttls() -> String {
+    "required".into()
+}
+
+impl MailConfig {
+    /// The SMTP password, if any is configured.
+    pub fn password(&self, base_dir: &Path) -> Result<Option<String>, SecretError> {
+        read_secret(
+            self.password_env.as_deref(),
+            self.password_command.as_deref(),
+            self.password_file.as_deref(),
+            base_dir,
+        )
     }
 }
 
@@ -377,6 +444,11 @@ impl Config {
                     "expected \"volunteer\", \"paid\" or \"unspecified\"".into(),
                 ));
             }
+            for e in &a.email {
+                crate::mail::parse_mailbox(e).map_err(|err| {
+                    invalid(&format!("associations.{key}.email"), err.to_string())
+                })?;
+            }
         }
         for (i, s) in self.sources.iter().enumerate() {
             let n = i + 1;
@@ -417,6 +489,47 @@ impl Config {
             }
         }
         self.rates().map_err(|m| invalid("rates", m))?;
+        if let Some(mail) = &self.mail {
+            Self::validate_mail(mail, &invalid)?;
+        }
+        Ok(())
+    }
+
+    fn validate_mail(
+        mail: &MailConfig,
+        invalid: &dyn Fn(&str, String) -> ConfigError,
+    ) -> Result<(), ConfigError> {
+        crate::mail::Server::parse(&mail.smtp, &mail.starttls)
+            .map_err(|e| invalid("smtp", e.to_string()))?;
+        crate::mail::parse_mailbox(&mail.from).map_err(|e| invalid("from", e.to_string()))?;
+        if let Some(r) = &mail.reply_to {
+            crate::mail::parse_mailbox(r).map_err(|e| invalid("reply_to", e.to_string()))?;
+        }
+        for c in &mail.cc {
+            crate::mail::parse_mailbox(c).map_err(|e| invalid("cc", e.to_string()))?;
+        }
+        let secrets = [
+            &mail.password_env,
+            &mail.password_command,
+            &mail.password_file,
+        ]
+        .iter()
+        .filter(|x| x.is_some())
+        .count();
+        if secrets > 1 {
+            return Err(invalid(
+                "password_env",
+                "[mail]: give only one of password_env, password_command, password_file".into(),
+            ));
+        }
+        if let Some(day) = mail.send_on_day
+            && !(1..=28).contains(&day)
+        {
+            return Err(invalid(
+                "send_on_day",
+                format!("{day} is not a day every month has; use 1 to 28"),
+            ));
+        }
         Ok(())
     }
 

@@ -15,6 +15,7 @@ pub mod closing;
 pub mod config;
 pub mod ical;
 pub mod input;
+pub mod mail;
 pub mod model;
 pub mod output;
 pub mod report;

@@ -72,6 +72,19 @@ const MIGRATIONS: &[&str] = &[
         fingerprint TEXT NOT NULL,
         reports TEXT NOT NULL
     );",
+    // 3: mail sent per association and month. A row is written as `sending` before the
+    // SMTP session and turned to `sent` after it, so an interrupted run never sends twice.
+    "CREATE TABLE sent (
+        association TEXT NOT NULL,
+        month TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        recipients TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        PRIMARY KEY (association, month, fingerprint)
+    );",
 ];
 
 /// The newest schema version this build knows.
@@ -139,6 +152,27 @@ pub struct StoredObject {
     pub href: String,
     /// Raw bytes.
     pub data: Vec<u8>,
+}
+
+/// One mail of the sent log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentRow {
+    /// Association key.
+    pub association: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Fingerprint of the association's entries that the mail carried.
+    pub fingerprint: String,
+    /// `report` or `correction`.
+    pub kind: String,
+    /// `sending` (the session was started, its outcome is unknown) or `sent`.
+    pub state: String,
+    /// Unix time.
+    pub at: i64,
+    /// Recipients, comma-separated.
+    pub recipients: String,
+    /// Message-ID.
+    pub message_id: String,
 }
 
 /// An open store.
@@ -297,6 +331,82 @@ impl Store {
             .conn
             .execute("DELETE FROM closings WHERE month = ?1", [month])?
             == 1)
+    }
+
+    /// The mails logged for `association` and `month`, oldest first.
+    pub fn sent(&self, association: &str, month: &str) -> Result<Vec<SentRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT association, month, fingerprint, kind, state, at, recipients, message_id
+             FROM sent WHERE association = ?1 AND month = ?2 ORDER BY at, rowid",
+        )?;
+        let rows = stmt.query_map([association, month], |r| {
+            Ok(SentRow {
+                association: r.get(0)?,
+                month: r.get(1)?,
+                fingerprint: r.get(2)?,
+                kind: r.get(3)?,
+                state: r.get(4)?,
+                at: r.get(5)?,
+                recipients: r.get(6)?,
+                message_id: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Logs a mail as `sending`, before its SMTP session; false if this association, month
+    /// and fingerprint are already logged (nothing is changed then).
+    pub fn begin_sending(&self, row: &SentRow) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "INSERT INTO sent (association, month, fingerprint, kind, state, at, recipients, message_id)
+             VALUES (?1, ?2, ?3, ?4, 'sending', ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+            params![
+                row.association,
+                row.month,
+                row.fingerprint,
+                row.kind,
+                row.at,
+                row.recipients,
+                row.message_id
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Marks a logged mail as sent, once the server accepted it.
+    pub fn mark_sent(
+        &self,
+        association: &str,
+        month: &str,
+        fingerprint: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE sent SET state = 'sent' WHERE association = ?1 AND month = ?2 AND fingerprint = ?3",
+            params![association, month, fingerprint],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets a mail the server refused (it is sent again on the next run).
+    pub fn forget_sending(
+        &self,
+        association: &str,
+        month: &str,
+        fingerprint: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "DELETE FROM sent WHERE association = ?1 AND month = ?2 AND fingerprint = ?3 AND state = 'sending'",
+            params![association, month, fingerprint],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets every mail of `association` and `month` (`send --resend`); returns how many.
+    pub fn forget_sent(&self, association: &str, month: &str) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "DELETE FROM sent WHERE association = ?1 AND month = ?2",
+            params![association, month],
+        )?)
     }
 
     /// Number of objects in the store.
@@ -478,6 +588,36 @@ mod tests {
             // dropped without commit
         }
         assert_eq!(store.object_count().expect("count"), 3);
+    }
+
+    #[test]
+    fn sent_log_is_written_before_and_confirmed_after() {
+        let store = Store::in_memory().expect("store");
+        let row = SentRow {
+            association: "amis".into(),
+            month: "2026-10".into(),
+            fingerprint: "f1".into(),
+            kind: "report".into(),
+            state: String::new(),
+            at: 1,
+            recipients: "a@example.org".into(),
+            message_id: "<m@example.org>".into(),
+        };
+        assert!(store.begin_sending(&row).expect("begin"));
+        assert!(!store.begin_sending(&row).expect("again"));
+        assert_eq!(
+            store.sent("amis", "2026-10").expect("log")[0].state,
+            "sending"
+        );
+        store.mark_sent("amis", "2026-10", "f1").expect("sent");
+        store
+            .forget_sending("amis", "2026-10", "f1")
+            .expect("no-op");
+        let log = store.sent("amis", "2026-10").expect("log");
+        assert_eq!((log.len(), log[0].state.as_str()), (1, "sent"));
+        assert!(store.sent("amis", "2026-11").expect("log").is_empty());
+        assert_eq!(store.forget_sent("amis", "2026-10").expect("forget"), 1);
+        assert!(store.sent("amis", "2026-10").expect("log").is_empty());
     }
 
     #[test]

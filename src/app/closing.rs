@@ -14,7 +14,7 @@ use crate::output::{Staged, file_stem};
 use crate::report;
 
 /// The file name of an association's page.
-fn page_name(key: &str) -> String {
+pub(super) fn page_name(key: &str) -> String {
     let mut stem = file_stem(key);
     if stem == "summary" || stem == "entries" {
         stem.push_str("-association");

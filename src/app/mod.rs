@@ -19,6 +19,8 @@ use crate::input::{self, Input};
 use crate::model::{Occurrence, Period, PeriodError, Problem};
 
 mod closing;
+mod nightly;
+mod send;
 mod sync;
 
 use crate::report::{self, Settings, i18n::Lang};
@@ -57,6 +59,14 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Check(args) => {
             let config = load_config(cli.config.as_deref())?;
             check(args, &config, &env)
+        }
+        Command::Send(args) => {
+            let config = load_config(cli.config.as_deref())?;
+            send::send(args, &config, &env, cli.quiet)
+        }
+        Command::Run(args) => {
+            let config = load_config(cli.config.as_deref())?;
+            nightly::run(args, &config, &env)
         }
         Command::Calendars => {
             let config = load_config(cli.config.as_deref())?;
@@ -366,13 +376,10 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         problems,
     };
     let report = build_report(&g, args.association.as_deref());
-    let out = args.out.clone().unwrap_or_else(|| {
-        let base = config.output.as_ref().map_or_else(
-            || PathBuf::from("reports"),
-            |o| config.resolve(&o.display().to_string()),
-        );
-        base.join(period.label())
-    });
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| output_base(config).join(period.label()));
     log::debug!(
         "{} entries classified after {:?}",
         report.entries.len(),
@@ -397,6 +404,14 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         );
     }
     Ok(if args.strict && warned { 1 } else { 0 })
+}
+
+/// The config's `output` directory (relative to the config file), else `reports`.
+fn output_base(config: &Config) -> PathBuf {
+    config.output.as_ref().map_or_else(
+        || PathBuf::from("reports"),
+        |o| config.resolve(&o.display().to_string()),
+    )
 }
 
 fn check(args: &CheckArgs, config: &Config, env: &Env) -> Result<u8> {

@@ -100,6 +100,12 @@ pub fn sync(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> Result<
         .store_path()
         .ok_or_else(|| UsageError("cannot choose a store path".into()))?;
     let _lock = lock_store(&path, args.wait)?;
+    sync_locked(config, args, quiet, env)
+}
+
+/// `sync` once the caller holds the store's lock.
+pub fn sync_locked(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> Result<u8> {
+    let sources = remote_sources(config);
     let (mut store, _) = open_store(config)?;
     let mut tally = Tally::default();
     let mut failures = Vec::new();

@@ -104,6 +104,10 @@ pub struct Text {
     pub per_month: &'static str,
     pub months: [&'static str; 12],
     pub decimal: char,
+    pub mail_correction: &'static str,
+    pub mail_intro: &'static str,
+    pub mail_correction_intro: &'static str,
+    pub mail_attached: &'static str,
 }
 
 static FR: Text = Text {
@@ -173,6 +177,10 @@ static FR: Text = Text {
         "décembre",
     ],
     decimal: ',',
+    mail_correction: "Rectificatif",
+    mail_intro: "Bonjour,\n\nVoici le relevé des heures prestées pour votre association, tiré de notre agenda partagé.",
+    mail_correction_intro: "Bonjour,\n\nLe relevé que nous vous avons envoyé pour ce mois a changé depuis : voici les rectificatifs, et le relevé complet à jour en pièce jointe.",
+    mail_attached: "En pièces jointes : le détail (CSV, pour un tableur) et cette page (Markdown). Pour toute question, répondez simplement à ce message.",
 };
 
 static EN: Text = Text {
@@ -242,9 +250,34 @@ static EN: Text = Text {
         "December",
     ],
     decimal: '.',
+    mail_correction: "Correction",
+    mail_intro: "Hello,\n\nHere are the hours worked for your association, taken from our shared calendar.",
+    mail_correction_intro: "Hello,\n\nThe report we sent you for this month has changed since: here are the amendments, with the full updated report attached.",
+    mail_attached: "Attached: the entries (CSV, for a spreadsheet) and this page (Markdown). For any question, just reply to this message.",
 };
 
 impl Text {
+    /// The subject of an association's monthly mail: title, name and period; prefixed as a
+    /// correction for amendments.
+    pub fn mail_subject(&self, association: &str, period: &Period, correction: bool) -> String {
+        let base = format!(
+            "{} — {} — {}",
+            self.report_title,
+            association,
+            self.period(period)
+        );
+        if correction {
+            format!("{}{}{base}", self.mail_correction, self.colon())
+        } else {
+            base
+        }
+    }
+
+    /// `" : "` in French, `": "` in English.
+    fn colon(&self) -> &'static str {
+        if self.decimal == ',' { " : " } else { ": " }
+    }
+
     /// The name of a kind.
     pub fn kind(&self, kind: Kind) -> &'static str {
         match kind {

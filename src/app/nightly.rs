@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! `run`, the nightly job: lock, sync, refresh this month's and last month's reports, and
+//! send last month's once `[mail] send_on_day` has come. Silent when all went well, so that
+//! cron mails nobody; one line per problem otherwise.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result};
+use chrono::Datelike;
+
+use super::closing::{closed_files, closing_of, render_files, write_files};
+use super::sync::{lock_store, remote_sources, sync_locked};
+use super::{Env, Selection, UsageError, build_report, gather, output_base, report_zone};
+use crate::cli::{Format, RunArgs, SendArgs, SyncArgs};
+use crate::config::Config;
+use crate::model::Period;
+
+/// `caltally run`.
+pub(super) fn run(args: &RunArgs, config: &Config, env: &Env) -> Result<u8> {
+    let path = config.store_path().ok_or_else(|| {
+        UsageError("the nightly job needs a store: set `store` in the config".into())
+    })?;
+    let _lock = lock_store(&path, args.wait)?;
+    let mut failed = false;
+    let mut synced = true;
+    if !remote_sources(config).is_empty() {
+        let sync_args = SyncArgs {
+            full: false,
+            dry_run: false,
+            wait: false,
+        };
+        match sync_locked(config, &sync_args, true, env) {
+            Ok(0) => {}
+            Ok(_) => synced = false,
+            Err(e) => {
+                eprintln!("caltally: error: sync: {e:#}");
+                synced = false;
+            }
+        }
+        failed |= !synced;
+    }
+    let (zone, _) = report_zone(None, config, env)?;
+    let today = zone.to_local(env.now).date();
+    let current = Period::month(today.year(), today.month()).context("no current month")?;
+    let previous = current.previous();
+    let mut warnings = BTreeSet::new();
+    for month in [previous, current] {
+        match refresh(config, env, &month) {
+            Ok(lines) => warnings.extend(lines),
+            Err(e) => {
+                eprintln!("caltally: error: reports of {}: {e:#}", month.label());
+                failed = true;
+            }
+        }
+    }
+    for w in &warnings {
+        eprintln!("caltally: warning: {w}");
+    }
+    let due = config
+        .mail
+        .as_ref()
+        .and_then(|m| m.send_on_day)
+        .is_some_and(|day| today.day() >= day);
+    if due {
+        if synced {
+            let send_args = SendArgs {
+                month: Some(previous.label()),
+                amendments: false,
+                dry_run: false,
+                out: None,
+                to: None,
+                association: None,
+                resend: false,
+                wait: false,
+            };
+            match super::send::send_locked(&send_args, config, env, true, false) {
+                Ok(0) => {}
+                Ok(_) => failed = true,
+                Err(e) => {
+                    eprintln!("caltally: error: send {}: {e:#}", previous.label());
+                    failed = true;
+                }
+            }
+        } else {
+            eprintln!(
+                "caltally: {} not sent because the sync failed; the next run tries again",
+                previous.label()
+            );
+        }
+    }
+    Ok(u8::from(failed))
+}
+
+/// Writes one month's reports into `output/<YYYY-MM>` atomically; returns its warnings.
+fn refresh(config: &Config, env: &Env, month: &Period) -> Result<Vec<String>> {
+    let selection = Selection {
+        month: Some(month.label()),
+        year: None,
+        from: None,
+        to: None,
+        source: Vec::new(),
+        tz: None,
+    };
+    let g = gather(&selection, None, config, env)?;
+    let report = build_report(&g, None);
+    let formats = [Format::Csv, Format::Md];
+    let files = match closing_of(config, month)? {
+        Some(closing) => closed_files(closing, &report, &formats)?,
+        None => render_files(&report, &formats)?,
+    };
+    write_files(&output_base(config).join(month.label()), files)?;
+    Ok(g.problems.iter().map(ToString::to_string).collect())
+}

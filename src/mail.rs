@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! E-mail: the MIME message of an association's monthly report and its delivery over SMTP.
+//!
+//! Owns: the SMTP URL (`smtp://` with STARTTLS or plain on loopback, `smtps://` with
+//! implicit TLS), the message (a `text/plain` part holding the Markdown page, a `text/html`
+//! alternative rendered with pulldown-cmark and inline styles, attachments), the `.eml`
+//! bytes of `--dry-run`, and one SMTP session per message. Knows nothing of the store or
+//! the calendar: [`crate::app`] decides what to send and records what was sent.
+
+use std::time::{Duration, SystemTime};
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{Message, SmtpTransport, Transport};
+
+/// What can go wrong while building or sending a message.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// An address that is not `Name <user@domain>` or `user@domain`.
+    #[error("`{value}` is not an e-mail address ({reason})")]
+    Address {
+        /// The text given.
+        value: String,
+        /// The parser's reason.
+        reason: String,
+    },
+    /// A bad `[mail] smtp` or `starttls`.
+    #[error("{0}")]
+    Server(String),
+    /// The CA file could not be used.
+    #[error("cannot use the CA file: {0}")]
+    Tls(String),
+    /// The message could not be assembled.
+    #[error("cannot build the message: {0}")]
+    Build(String),
+    /// The server refused or the connection failed.
+    #[error("{0}")]
+    Send(String),
+}
+
+/// How the connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// `smtp://` then STARTTLS, which must succeed.
+    StartTls,
+    /// `smtps://`: TLS from the first byte.
+    Implicit,
+    /// `smtp://` with `starttls = "never"`: plain text (a server on loopback).
+    Plain,
+}
+
+/// An SMTP server, from `[mail] smtp` and `starttls`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    /// Host name (also the name its certificate must carry).
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Protection.
+    pub security: Security,
+}
+
+impl Server {
+    /// Parses `smtp://HOST[:PORT]` or `smtps://HOST[:PORT]` with the `starttls` setting.
+    pub fn parse(url: &str, starttls: &str) -> Result<Server, MailError> {
+        let bad = |m: &str| MailError::Server(format!("`{url}`: {m}"));
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| bad("expected smtp://HOST[:PORT] or smtps://HOST[:PORT]"))?;
+        let rest = rest.trim_end_matches('/');
+        if rest.contains('/') || rest.contains('@') {
+            return Err(bad(
+                "give only the host and port; the user goes in `username`",
+            ));
+        }
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => {
+                let port = p
+                    .parse::<u16>()
+                    .map_err(|_| bad(&format!("`{p}` is not a port number")))?;
+                (h.trim_start_matches('[').trim_end_matches(']'), Some(port))
+            }
+            _ => (rest, None),
+        };
+        if host.is_empty() {
+            return Err(bad("the host is missing"));
+        }
+        let security = match (scheme.to_ascii_lowercase().as_str(), starttls) {
+            ("smtps", _) => Security::Implicit,
+            ("smtp", "required") => Security::StartTls,
+            ("smtp", "never") => Security::Plain,
+            ("smtp", other) => {
+                return Err(MailError::Server(format!(
+                    "starttls = \"{other}\": expected \"required\" or \"never\""
+                )));
+            }
+            (other, _) => return Err(bad(&format!("unknown scheme `{other}`; use smtp or smtps"))),
+        };
+        let default_port = if security == Security::Implicit {
+            465
+        } else {
+            587
+        };
+        Ok(Server {
+            host: host.to_string(),
+            port: port.unwrap_or(default_port),
+            security,
+        })
+    }
+}
+
+/// Parses one address, `Name <user@domain>` or `user@domain`.
+pub fn parse_mailbox(text: &str) -> Result<Mailbox, MailError> {
+    text.trim()
+        .parse::<Mailbox>()
+        .map_err(|e| MailError::Address {
+            value: text.to_string(),
+            reason: e.to_string(),
+        })
+}
+
+/// One attachment.
+#[derive(Debug, Clone)]
+pub struct Attached {
+    /// File name.
+    pub name: String,
+    /// MIME type, e.g. `text/csv; charset=utf-8`.
+    pub content_type: String,
+    /// Content.
+    pub bytes: Vec<u8>,
+}
+
+/// Everything a message says, as plain values.
+#[derive(Debug, Clone)]
+pub struct Letter {
+    /// Sender.
+    pub from: String,
+    /// Where replies go (the collective).
+    pub reply_to: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Copies.
+    pub cc: Vec<String>,
+    /// Subject (any Unicode; encoded per RFC 2047).
+    pub subject: String,
+    /// Date header.
+    pub date: SystemTime,
+    /// Message-ID without angle brackets, e.g. `caltally.2026-10.amis.1a2b@collectif.example`.
+    pub message_id: String,
+    /// Title of the HTML page.
+    pub title: String,
+    /// The body, in Markdown: sent as `text/plain` and rendered as the `text/html` alternative.
+    pub markdown: String,
+    /// Attachments.
+    pub attachments: Vec<Attached>,
+}
+
+/// Builds the MIME message of a letter.
+pub fn build(letter: &Letter) -> Result<Message, MailError> {
+    let mut b = Message::builder()
+        .from(parse_mailbox(&letter.from)?)
+        .reply_to(parse_mailbox(&letter.reply_to)?)
+        .subject(letter.subject.clone())
+        .date(letter.date)
+        .message_id(Some(format!("<{}>", letter.message_id)))
+        .user_agent(format!("caltally/{}", env!("CARGO_PKG_VERSION")));
+    if letter.to.is_empty() {
+        return Err(MailError::Build("no recipient".into()));
+    }
+    for to in &letter.to {
+        b = b.to(parse_mailbox(to)?);
+    }
+    for cc in &letter.cc {
+        b = b.cc(parse_mailbox(cc)?);
+    }
+    let html = markdown_to_html(&letter.markdown, &letter.title);
+    let mut body = MultiPart::mixed().multipart(MultiPart::alternative_plain_html(
+        letter.markdown.clone(),
+        html,
+    ));
+    for a in &letter.attachments {
+        let ct = ContentType::parse(&a.content_type)
+            .map_err(|e| MailError::Build(format!("{}: {e}", a.content_type)))?;
+        body = body.singlepart(Attachment::new(a.name.clone()).body(a.bytes.clone(), ct));
+    }
+    b.multipart(body)
+        .map_err(|e| MailError::Build(e.to_string()))
+}
+
+/// The bytes of a message, as an `.eml` file holds them.
+pub fn to_eml(message: &Message) -> Vec<u8> {
+    message.formatted()
+}
+
+/// The domain of an address (for Message-IDs), `localhost` if there is none.
+pub fn domain_of(address: &str) -> String {
+    parse_mailbox(address)
+        .map(|m| m.email.domain().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+const CELL: &str = "border:1px solid #c8c8c8;padding:3px 8px";
+
+/// Renders Markdown as a standalone HTML page with inline styles (mail clients drop
+/// `<style>` blocks): tables get borders and padding, numbers stay right-aligned.
+pub fn markdown_to_html(markdown: &str, title: &str) -> String {
+    use pulldown_cmark::{Options, Parser, html};
+    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES);
+    let mut body = String::with_capacity(markdown.len() * 2);
+    html::push_html(&mut body, parser);
+    for tag in ["td", "th"] {
+        let extra = if tag == "th" {
+            ";background:#f0f0f0"
+        } else {
+            ""
+        };
+        for align in ["left", "center", "right"] {
+            body = body.replace(
+                &format!("<{tag} style=\"text-align: {align}\">"),
+                &format!("<{tag} style=\"text-align:{align};{CELL}{extra}\">"),
+            );
+        }
+        body = body.replace(
+            &format!("<{tag}>"),
+            &format!("<{tag} style=\"text-align:left;{CELL}{extra}\">"),
+        );
+    }
+    body = body.replace(
+        "<table>",
+        "<table style=\"border-collapse:collapse;margin:0.5em 0 1em 0\">",
+    );
+    let title = pulldown_cmark_escape_text(title);
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+         <body style=\"font-family:sans-serif;font-size:14px;line-height:1.4;color:#222\">\n{body}</body></html>\n"
+    )
+}
+
+fn pulldown_cmark_escape_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A connection setting for [`Mailer::new`].
+pub struct MailerSettings<'a> {
+    /// The server.
+    pub server: &'a Server,
+    /// AUTH user and password.
+    pub credentials: Option<(String, String)>,
+    /// An extra trust root, PEM.
+    pub ca_pem: Option<&'a [u8]>,
+    /// How long a silent server is waited for.
+    pub timeout: Duration,
+}
+
+/// Sends messages over SMTP, one session per message.
+pub struct Mailer {
+    transport: SmtpTransport,
+}
+
+impl Mailer {
+    /// Prepares the transport (no connection is opened yet).
+    pub fn new(s: &MailerSettings<'_>) -> Result<Mailer, MailError> {
+        let tls = || -> Result<TlsParameters, MailError> {
+            let mut b = TlsParameters::builder(s.server.host.clone());
+            if let Some(pem) = s.ca_pem {
+                b = b.add_root_certificate(
+                    Certificate::from_pem(pem).map_err(|e| MailError::Tls(e.to_string()))?,
+                );
+            }
+            b.build_rustls().map_err(|e| MailError::Tls(e.to_string()))
+        };
+        let tls = match s.server.security {
+            Security::StartTls => Tls::Required(tls()?),
+            Security::Implicit => Tls::Wrapper(tls()?),
+            Security::Plain => Tls::None,
+        };
+        let mut b = SmtpTransport::builder_dangerous(s.server.host.clone())
+            .port(s.server.port)
+            .tls(tls)
+            .timeout(Some(s.timeout));
+        if let Some((user, password)) = &s.credentials {
+            b = b.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        Ok(Mailer {
+            transport: b.build(),
+        })
+    }
+
+    /// Sends one message to every `To` and `Cc`; an error if the server refused any.
+    pub fn send(&self, message: &Message) -> Result<(), MailError> {
+        self.transport
+            .send(message)
+            .map(|_| ())
+            .map_err(|e| MailError::Send(describe(&e)))
+    }
+}
+
+/// The error with its causes, on one line.
+fn describe(e: &lettre::transport::smtp::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls() {
+        let s = Server::parse("smtp://mail.example.org", "required").unwrap();
+        assert_eq!((s.port, s.security), (587, Security::StartTls));
+        let s = Server::parse("smtps://mail.example.org", "required").unwrap();
+        assert_eq!((s.port, s.security), (465, Security::Implicit));
+        let s = Server::parse("smtp://127.0.0.1:2525", "never").unwrap();
+        assert_eq!(
+            (s.host.as_str(), s.port, s.security),
+            ("127.0.0.1", 2525, Security::Plain)
+        );
+        assert!(Server::parse("mail.example.org", "required").is_err());
+        assert!(Server::parse("smtp://mail.example.org:x", "required").is_err());
+        assert!(Server::parse("smtp://mail.example.org", "maybe").is_err());
+        assert!(Server::parse("http://mail.example.org", "required").is_err());
+        assert!(Server::parse("smtp://user@mail.example.org", "required").is_err());
+    }
+
+    #[test]
+    fn html_tables_get_inline_styles() {
+        let md = "# Titre & co\n\n| A | h |\n|---|--:|\n| x | 1:30 |\n";
+        let html = markdown_to_html(md, "T <1>");
+        assert!(html.contains("<title>T &lt;1&gt;</title>"));
+        assert!(html.contains("<table style=\"border-collapse:collapse"));
+        assert!(html.contains("<td style=\"text-align:right;border:1px solid"));
+        assert!(html.contains("<th style=\"text-align:left;border:1px solid"));
+        assert!(!html.contains("<td>") && !html.contains("<th>"));
+        assert!(html.contains("<h1>Titre &amp; co</h1>"));
+    }
+
+    #[test]
+    fn message_has_parts_and_encoded_subject() {
+        let letter = Letter {
+            from: "Le collectif <help@collectif.example>".into(),
+            reply_to: "help@collectif.example".into(),
+            to: vec!["tresorerie@amis.example".into()],
+            cc: vec![],
+            subject: "Rapport d'heures — Les Amis — octobre 2026".into(),
+            date: SystemTime::UNIX_EPOCH,
+            message_id: "x.1@collectif.example".into(),
+            title: "t".into(),
+            markdown: "| a |\n|---|\n| é |\n".into(),
+            attachments: vec![Attached {
+                name: "amis-2026-10.csv".into(),
+                content_type: "text/csv; charset=utf-8".into(),
+                bytes: b"a,b\n".to_vec(),
+            }],
+        };
+        let eml = String::from_utf8(to_eml(&build(&letter).unwrap())).unwrap();
+        assert!(eml.contains("Subject: =?utf-8?"), "{eml}");
+        assert!(eml.contains("Message-ID: <x.1@collectif.example>"));
+        assert!(eml.contains("multipart/mixed") && eml.contains("multipart/alternative"));
+        assert!(eml.contains("filename=\"amis-2026-10.csv\""));
+        assert_eq!(
+            domain_of("Le collectif <help@collectif.example>"),
+            "collectif.example"
+        );
+        assert!(parse_mailbox("not an address").is_err());
+    }
+}
