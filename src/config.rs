@@ -686,4 +686,38 @@ mod tests {
             .to_string();
         assert!(err.starts_with("c.toml:2: key `all_day`"), "{err}");
     }
+
+    #[test]
+    fn mail_section_is_checked() {
+        let mail = |extra: &str| {
+            Config::parse(
+                &format!(
+                    "[mail]\nsmtp = \"smtp://mail.example.org\"\nfrom = \"Le collectif <help@example.org>\"\n{extra}"
+                ),
+                Path::new("c.toml"),
+            )
+        };
+        let ok = mail("cc = [\"a@example.org\"]\nsend_on_day = 3\n").expect("valid");
+        assert_eq!(ok.mail.expect("mail").starttls, "required");
+        let err = mail("send_on_day = 31\n").unwrap_err().to_string();
+        assert!(err.starts_with("c.toml:4: key `send_on_day`"), "{err}");
+        let err = mail("starttls = \"sometimes\"\n").unwrap_err().to_string();
+        assert!(
+            err.contains("key `smtp`") && err.contains("sometimes"),
+            "{err}"
+        );
+        let err = mail("cc = [\"nobody\"]\n").unwrap_err().to_string();
+        assert!(err.starts_with("c.toml:4: key `cc`"), "{err}");
+        let err = Config::parse(
+            "[associations.amis]\nemail = [\"tresorerie at amis\"]\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("associations.amis.email"), "{err}");
+        let err = Config::parse("[mail]\nfrom = \"a@example.org\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing field `smtp`"), "{err}");
+    }
 }

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! `send` against a real SMTP server (aiosmtpd with STARTTLS on a self-signed certificate
+//! and AUTH, writing a Maildir): one message per association, then none; the messages parsed
+//! back (RFC 2047 subject, parts, attachments, totals equal to the CSV); `--dry-run`;
+//! `--to`; a refused recipient; corrections after amendments; implicit TLS.
+//!
+//! The calendar is `fixtures/sync/collectif.ics` (October 2025), read as a local source;
+//! `tests/run.rs` does the same through Radicale.
+
+#[path = "support/smtp.rs"]
+mod smtp;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use mail_parser::{MessageParser, MimeHeaders};
+use predicates::prelude::*;
+
+use smtp::{SinkOptions, start_sink};
+
+const MONTH: &str = "2025-10";
+
+/// Associations with an address, and their names: `collectif` has none and gets nothing.
+const ASSOCIATIONS: &[(&str, &str, &[&str])] = &[
+    ("amis", "Les Amis du Quartier", &["tresorerie@amis.example"]),
+    (
+        "ecole",
+        "École des Devoirs",
+        &["secretariat@ecole.example", "direction@ecole.example"],
+    ),
+    ("radio", "Radio Libre", &["bureau@radio.example"]),
+];
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/sync")
+        .join(name)
+}
+
+/// A config reading `calendar` and sending through `sink`.
+fn setup(sink: &smtp::Sink, calendar: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = format!(
+        "timezone = \"Europe/Brussels\"\nlang = \"fr\"\nstore = \"store.db\"\noutput = \"out\"\n\
+         [[source]]\nics = \"{}\"\n[associations.collectif]\nname = \"Le collectif\"\n",
+        calendar.display()
+    );
+    for (key, name, emails) in ASSOCIATIONS {
+        let list: Vec<String> = emails.iter().map(|e| format!("\"{e}\"")).collect();
+        text.push_str(&format!(
+            "[associations.{key}]\nname = \"{name}\"\nemail = [{}]\n",
+            list.join(", ")
+        ));
+    }
+    text.push_str(&format!(
+        "[mail]\nsmtp = \"{}\"\nca_file = \"{}\"\nusername = \"{}\"\npassword_env = \"CALTALLY_TEST_SMTP_PASSWORD\"\n\
+         from = \"Le collectif <help@collectif.example>\"\ncc = [\"archives@collectif.example\"]\n",
+        sink.url(),
+        sink.ca_file.display(),
+        smtp::SMTP_USER
+    ));
+    std::fs::write(dir.path().join("caltally.toml"), text).expect("config");
+    dir
+}
+
+fn caltally(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("caltally").expect("binary");
+    cmd.current_dir(dir)
+        .env("CALTALLY_TEST_SMTP_PASSWORD", smtp::SMTP_PASSWORD)
+        .env("CALTALLY_NOW", "2025-11-03T06:00:00+01:00")
+        .arg("--config")
+        .arg(dir.join("caltally.toml"));
+    cmd
+}
+
+/// One message, parsed back.
+struct Parsed {
+    subject: String,
+    raw_subject: String,
+    to: Vec<String>,
+    cc: Vec<String>,
+    reply_to: String,
+    rcpt: String,
+    text: String,
+    html: String,
+    attachments: BTreeMap<String, String>,
+}
+
+fn parse(bytes: &[u8]) -> Parsed {
+    let m = MessageParser::default().parse(bytes).expect("a message");
+    let list = |a: Option<&mail_parser::Address<'_>>| -> Vec<String> {
+        a.map(|a| {
+            a.iter()
+                .filter_map(|x| x.address().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    Parsed {
+        subject: m.subject().unwrap_or_default().to_string(),
+        raw_subject: m
+            .header_raw("Subject")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        to: list(m.to()),
+        cc: list(m.cc()),
+        reply_to: list(m.reply_to()).join(","),
+        rcpt: m
+            .header_raw("X-RcptTo")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        text: m.body_text(0).unwrap_or_default().into_owned(),
+        html: m.body_html(0).unwrap_or_default().into_owned(),
+        attachments: m
+            .attachments()
+            .map(|a| {
+                (
+                    a.attachment_name().unwrap_or_default().to_string(),
+                    String::from_utf8_lossy(a.contents()).into_owned(),
+                )
+            })
+            .collect(),
+    }
+}
+
+fn by_recipient(messages: &[Vec<u8>]) -> BTreeMap<String, Parsed> {
+    messages
+        .iter()
+        .map(|m| {
+            let p = parse(m);
+            (p.to.join(","), p)
+        })
+        .collect()
+}
+
+/// Sum of the `minutes` column of an entries CSV.
+fn csv_minutes(csv: &str) -> i64 {
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let column = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .position(|h| h == "minutes")
+        .expect("minutes column");
+    reader
+        .records()
+        .map(|r| r.expect("row")[column].parse::<i64>().expect("minutes"))
+        .sum()
+}
+
+fn hm(minutes: i64) -> String {
+    format!("{}:{:02}", minutes / 60, minutes % 60)
+}
+
+#[test]
+fn send_once_per_association_and_messages_parse_back() {
+    let sink = start_sink(SinkOptions::default());
+    let dir = setup(&sink, &fixture("collectif.ics"));
+    let d = dir.path();
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2025-10 closed"));
+    let messages = sink.messages();
+    assert_eq!(messages.len(), ASSOCIATIONS.len(), "{}", sink.log());
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 sent, 3 already sent"));
+    assert_eq!(sink.messages().len(), ASSOCIATIONS.len(), "sent once");
+
+    // The month's own report, to compare the totals with.
+    caltally(d)
+        .args(["report", "--month", MONTH, "--out", "report"])
+        .assert()
+        .success();
+    let summary = std::fs::read_to_string(d.join("report/summary.csv")).expect("summary.csv");
+    let total_of = |key: &str| -> i64 {
+        let line = summary
+            .lines()
+            .find(|l| l.starts_with(&format!("association,{key},")))
+            .unwrap_or_else(|| panic!("{key} in summary.csv"));
+        line.split(',')
+            .nth(6)
+            .expect("total_minutes")
+            .parse()
+            .expect("n")
+    };
+
+    let mails = by_recipient(&messages);
+    for (key, name, emails) in ASSOCIATIONS {
+        let m = mails
+            .get(&emails.join(","))
+            .unwrap_or_else(|| panic!("a message to {emails:?}: {:?}", mails.keys()));
+        assert_eq!(
+            m.subject,
+            format!("Rapport d'heures — {name} — octobre 2025")
+        );
+        assert!(
+            m.raw_subject.contains("=?utf-8?"),
+            "RFC 2047: {}",
+            m.raw_subject
+        );
+        assert_eq!(m.cc, ["archives@collectif.example"]);
+        assert_eq!(m.reply_to, "help@collectif.example");
+        for e in emails.iter().chain(["archives@collectif.example"].iter()) {
+            assert!(m.rcpt.contains(e), "envelope to {e}: {}", m.rcpt);
+        }
+        assert!(
+            m.text
+                .contains(&format!("# {name} — Rapport d'heures octobre 2025")),
+            "{}",
+            m.text
+        );
+        assert!(m.html.contains("<table style=\"border-collapse:collapse"));
+        assert!(m.html.contains(&format!("<h1>{name}")), "{}", m.html);
+        let names: Vec<&String> = m.attachments.keys().collect();
+        assert_eq!(
+            names,
+            [&format!("{key}-{MONTH}.csv"), &format!("{key}-{MONTH}.md")]
+        );
+        let csv = &m.attachments[&format!("{key}-{MONTH}.csv")];
+        assert!(
+            csv.lines().skip(1).all(|l| l.contains(&format!(",{key},"))),
+            "only its own entries: {csv}"
+        );
+        let minutes = csv_minutes(csv);
+        assert!(minutes > 0);
+        assert_eq!(minutes, total_of(key), "{key}: CSV = summary.csv");
+        assert!(
+            m.text.contains(&format!("**{}**", hm(minutes))),
+            "{key}: the total in the body is the CSV's {}: {}",
+            hm(minutes),
+            m.text
+        );
+        assert_eq!(
+            m.attachments[&format!("{key}-{MONTH}.md")].trim_end(),
+            std::fs::read_to_string(d.join(format!("report/{key}.md")))
+                .expect("page")
+                .trim_end(),
+            "the attached page is the report's"
+        );
+    }
+}
+
+#[test]
+fn dry_run_writes_eml_files_and_sends_nothing() {
+    let sink = start_sink(SinkOptions::default());
+    let dir = setup(&sink, &fixture("collectif.ics"));
+    let d = dir.path();
+    caltally(d)
+        .args(["send", "--month", MONTH, "--dry-run"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3 message(s) written"));
+    assert!(sink.messages().is_empty(), "nothing sent");
+    assert!(!d.join("store.db").exists(), "the store is not touched");
+    let mut files: Vec<String> = std::fs::read_dir(d.join("out/mail/2025-10"))
+        .expect("eml dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["amis-2025-10.eml", "ecole-2025-10.eml", "radio-2025-10.eml"]
+    );
+    let ecole = parse(&std::fs::read(d.join("out/mail/2025-10/ecole-2025-10.eml")).expect("eml"));
+    assert_eq!(
+        ecole.subject,
+        "Rapport d'heures — École des Devoirs — octobre 2025"
+    );
+    assert_eq!(
+        ecole.to,
+        ["secretariat@ecole.example", "direction@ecole.example"]
+    );
+    // Then the real thing still sends everything.
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .success();
+    assert_eq!(sink.messages().len(), 3);
+}
+
+#[test]
+fn to_address_tries_out_without_logging() {
+    let sink = start_sink(SinkOptions::default());
+    let dir = setup(&sink, &fixture("collectif.ics"));
+    let d = dir.path();
+    caltally(d)
+        .args(["send", "--month", MONTH, "--to", "moi@collectif.example"])
+        .assert()
+        .success();
+    let tried = sink.messages();
+    assert_eq!(tried.len(), 3);
+    for m in &tried {
+        let p = parse(m);
+        assert_eq!(p.to, ["moi@collectif.example"]);
+        assert!(p.cc.is_empty(), "no Cc when trying out");
+        assert_eq!(p.rcpt, "moi@collectif.example");
+    }
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .success();
+    assert_eq!(
+        sink.messages().len(),
+        6,
+        "trying out logged nothing as sent"
+    );
+}
+
+#[test]
+fn a_refused_recipient_does_not_stop_the_others_and_is_retried() {
+    let mut sink = start_sink(SinkOptions {
+        refuse: vec!["bureau@radio.example".into()],
+        ..SinkOptions::default()
+    });
+    let dir = setup(&sink, &fixture("collectif.ics"));
+    let d = dir.path();
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("radio: not sent to bureau@radio.example")
+                .and(predicate::str::contains("tried again on the next run")),
+        );
+    let first = by_recipient(&sink.messages());
+    assert_eq!(first.len(), 2, "{:?}", first.keys());
+    assert!(!first.keys().any(|k| k.contains("radio")));
+
+    sink.restart_with(SinkOptions::default());
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 sent, 2 already sent"));
+    let second = by_recipient(&sink.messages());
+    assert_eq!(second.len(), 3);
+    assert_eq!(
+        second["bureau@radio.example"].subject,
+        "Rapport d'heures — Radio Libre — octobre 2025"
+    );
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .success();
+    assert_eq!(sink.messages().len(), 3);
+}
+
+#[test]
+fn amendments_are_sent_once_as_a_correction() {
+    let sink = start_sink(SinkOptions::default());
+    let calendar = tempfile::tempdir().expect("calendar dir");
+    let ics = calendar.path().join("collectif.ics");
+    let original = std::fs::read_to_string(fixture("collectif.ics")).expect("fixture");
+    std::fs::write(&ics, &original).expect("copy");
+    let dir = setup(&sink, &ics);
+    let d = dir.path();
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .success();
+    assert_eq!(sink.messages().len(), 3);
+
+    // The radio's supplier call is deleted after the mail went out.
+    let start = original.find("UID:appel@collectif.test").expect("the call");
+    let begin = original[..start].rfind("BEGIN:VEVENT").expect("begin");
+    let end = start + original[start..].find("END:VEVENT\r\n").expect("end") + 12;
+    std::fs::write(&ics, format!("{}{}", &original[..begin], &original[end..])).expect("edit");
+
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .success();
+    assert_eq!(sink.messages().len(), 3, "plain send never resends");
+    caltally(d)
+        .args(["send", "--month", MONTH, "--amendments"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 sent, 2 already sent"));
+    let all = sink.messages();
+    assert_eq!(all.len(), 4);
+    let corrections: Vec<Parsed> = all
+        .iter()
+        .map(|m| parse(m))
+        .filter(|p| p.subject.starts_with("Rectificatif"))
+        .collect();
+    assert_eq!(corrections.len(), 1);
+    let c = &corrections[0];
+    assert_eq!(
+        c.subject,
+        "Rectificatif : Rapport d'heures — Radio Libre — octobre 2025"
+    );
+    assert_eq!(c.to, ["bureau@radio.example"]);
+    assert!(
+        c.text.contains("- retiré : Appel fournisseur") && c.text.contains("appel@collectif.test"),
+        "{}",
+        c.text
+    );
+    assert!(
+        !c.attachments[&format!("radio-{MONTH}.csv")].contains("appel@collectif.test"),
+        "the attached entries are the corrected ones"
+    );
+    caltally(d)
+        .args(["send", "--month", MONTH, "--amendments"])
+        .assert()
+        .success();
+    assert_eq!(sink.messages().len(), 4, "a correction goes once");
+}
+
+#[test]
+fn implicit_tls_delivers() {
+    let sink = start_sink(SinkOptions {
+        smtps: true,
+        ..SinkOptions::default()
+    });
+    let dir = setup(&sink, &fixture("collectif.ics"));
+    caltally(dir.path())
+        .args(["send", "--month", MONTH, "--association", "ecole"])
+        .assert()
+        .success();
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        parse(&messages[0]).subject,
+        "Rapport d'heures — École des Devoirs — octobre 2025"
+    );
+}
+
+#[test]
+fn a_wrong_password_fails_every_association_and_logs_nothing() {
+    let sink = start_sink(SinkOptions::default());
+    let dir = setup(&sink, &fixture("collectif.ics"));
+    let d = dir.path();
+    caltally(d)
+        .env("CALTALLY_TEST_SMTP_PASSWORD", "wrong")
+        .args(["send", "--month", MONTH])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "0 sent, 0 already sent or unchanged, 3 failed",
+        ));
+    assert!(sink.messages().is_empty());
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .success();
+    assert_eq!(sink.messages().len(), 3, "retried with the right password");
+}
+
+#[test]
+fn an_interrupted_mail_is_not_sent_again_blindly() {
+    let sink = start_sink(SinkOptions::default());
+    let dir = setup(&sink, &fixture("collectif.ics"));
+    let d = dir.path();
+    caltally(d)
+        .args(["send", "--month", MONTH, "--association", "amis"])
+        .assert()
+        .success();
+    assert_eq!(sink.messages().len(), 1);
+    // As if a run had been killed during the SMTP session of the radio's mail.
+    let store = caltally::store::Store::open(&d.join("store.db")).expect("store");
+    assert!(
+        store
+            .begin_sending(&caltally::store::SentRow {
+                association: "radio".into(),
+                month: MONTH.into(),
+                fingerprint: "0123456789abcdef".into(),
+                kind: "report".into(),
+                state: "sending".into(),
+                at: 1_762_146_000,
+                recipients: "bureau@radio.example".into(),
+                message_id: "x@collectif.example".into(),
+            })
+            .expect("log")
+    );
+    drop(store);
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("radio: the mail to bureau@radio.example was interrupted")
+                .and(predicate::str::contains("--association radio --resend")),
+        );
+    let after = by_recipient(&sink.messages());
+    assert_eq!(after.len(), 2, "ecole sent, radio held: {:?}", after.keys());
+    assert!(!after.contains_key("bureau@radio.example"));
+    caltally(d)
+        .args([
+            "send",
+            "--month",
+            MONTH,
+            "--association",
+            "radio",
+            "--resend",
+        ])
+        .assert()
+        .success();
+    assert!(by_recipient(&sink.messages()).contains_key("bureau@radio.example"));
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .success();
+    assert_eq!(sink.messages().len(), 3);
+}
