@@ -14,13 +14,16 @@ use clap::{Args, Parser, Subcommand};
 const AFTER_HELP: &str = "\
 Exit codes:
   0  done
-  1  failed (the message says what; nothing was half-written), or warnings with --strict
+  1  failed (the message says what; nothing was half-written): a source, a report, a mail
+     (the others were sent), the lock held by another run; or warnings with --strict
   2  usage or configuration error
 
 Examples:
   caltally --config fixtures/demo/caltally.toml report --month 2026-10
   caltally report --source team.ics --year 2026 --tz Europe/Brussels --lang fr
   caltally sync && caltally report --month 2026-10
+  caltally send --month 2026-10 --dry-run
+  caltally run                  # the nightly job, from cron or a systemd timer
   caltally init";
 
 /// Turns a shared calendar into exact, classified time reports.

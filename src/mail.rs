@@ -367,7 +367,10 @@ mod tests {
             }],
         };
         let eml = String::from_utf8(to_eml(&build(&letter).unwrap())).unwrap();
-        assert!(eml.contains("Subject: =?utf-8?"), "{eml}");
+        assert!(
+            eml.contains("Subject: Rapport d'heures =?utf-8?b?4oCU?= Les Amis"),
+            "{eml}"
+        );
         assert!(eml.contains("Message-ID: <x.1@collectif.example>"));
         assert!(eml.contains("multipart/mixed") && eml.contains("multipart/alternative"));
         assert!(eml.contains("filename=\"amis-2026-10.csv\""));

@@ -230,4 +230,20 @@ fn help_documents_exit_codes_and_examples() {
         .assert()
         .success()
         .stdout(predicate::str::contains("--month"));
+    for command in [
+        "init",
+        "calendars",
+        "sync",
+        "report",
+        "check",
+        "close",
+        "send",
+        "run",
+    ] {
+        caltally(dir.path())
+            .args([command, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
+    }
 }

@@ -147,3 +147,35 @@ fn nightly_job_sends_once_from_send_on_day() {
         .code(1)
         .stderr(predicate::str::contains("not sent because the sync failed"));
 }
+
+#[test]
+fn a_second_run_is_refused_while_one_holds_the_lock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(
+        d.join("caltally.toml"),
+        format!(
+            "timezone = \"Europe/Brussels\"\nstore = \"caltally.db\"\noutput = \"reports\"\n\
+             [[source]]\nics = \"{}\"\n",
+            fixture("collectif.ics")
+        ),
+    )
+    .expect("config");
+    let lock = std::fs::File::create(d.join("caltally.db.lock")).expect("lock file");
+    lock.try_lock().expect("the test holds the lock");
+    nightly(d, "2025-11-02T02:30:00+01:00")
+        .code(1)
+        .stderr(predicate::str::contains(
+            "another caltally run holds the lock",
+        ));
+    assert!(
+        !d.join("reports").exists(),
+        "nothing written without the lock"
+    );
+    drop(lock);
+    nightly(d, "2025-11-02T02:30:00+01:00")
+        .success()
+        .stdout("")
+        .stderr("");
+    assert!(read(d, "reports/2025-10/entries.csv").contains("appel@collectif.test"));
+}
