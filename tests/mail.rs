@@ -249,6 +249,27 @@ fn send_once_per_association_and_messages_parse_back() {
 }
 
 #[test]
+fn a_month_that_is_not_over_is_not_sent() {
+    let sink = start_sink(SinkOptions::default());
+    let dir = setup(&sink, &fixture("collectif.ics"));
+    let d = dir.path();
+    caltally(d)
+        .env("CALTALLY_NOW", "2025-10-31T20:00:00+01:00")
+        .args(["send", "--month", MONTH])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "2025-10 is not over yet: it can be sent from 2025-11-01 on",
+        ));
+    assert!(sink.messages().is_empty());
+    caltally(d)
+        .env("CALTALLY_NOW", "2025-10-31T20:00:00+01:00")
+        .args(["send", "--month", MONTH, "--dry-run"])
+        .assert()
+        .success();
+}
+
+#[test]
 fn dry_run_writes_eml_files_and_sends_nothing() {
     let sink = start_sink(SinkOptions::default());
     let dir = setup(&sink, &fixture("collectif.ics"));

@@ -91,6 +91,13 @@ pub(super) fn send_locked(
             .previous(),
     };
     let label = month.label();
+    if today < month.to && !trial {
+        return Err(UsageError(format!(
+            "{label} is not over yet: it can be sent from {} on (try it out now with --dry-run or --to)",
+            month.to
+        ))
+        .into());
+    }
     let selection = Selection {
         month: Some(label.clone()),
         year: None,
