@@ -140,3 +140,52 @@ fn total_of(summary: &str) -> String {
     let rows = table(summary, "| Association");
     rows.last().expect("total row")[4].clone()
 }
+
+#[test]
+fn demo_mail_matches_its_snapshot() {
+    use mail_parser::{MessageParser, MimeHeaders};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().expect("tempdir");
+    Command::cargo_bin("caltally")
+        .expect("binary")
+        .current_dir(root)
+        .env("CALTALLY_NOW", "2026-11-03T06:00:00+01:00")
+        .args([
+            "--config",
+            "fixtures/demo/caltally.toml",
+            "send",
+            "--month",
+            "2026-10",
+            "--dry-run",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let bytes = std::fs::read(out.path().join("amis-2026-10.eml")).expect("amis-2026-10.eml");
+    let m = MessageParser::default().parse(&bytes).expect("a message");
+    let header = |name: &str| m.header_raw(name).unwrap_or_default().trim().to_string();
+    let attachments: Vec<String> = m
+        .attachments()
+        .map(|a| {
+            format!(
+                "{} ({} bytes)",
+                a.attachment_name().unwrap_or_default(),
+                a.contents().len()
+            )
+        })
+        .collect();
+    let shown = format!(
+        "From: {}\nReply-To: {}\nTo: {}\nCc: {}\nSubject: {}\nDate: {}\nMessage-ID: {}\nAttachments: {}\n\n{}",
+        header("From"),
+        header("Reply-To"),
+        header("To"),
+        header("Cc"),
+        m.subject().unwrap_or_default(),
+        header("Date"),
+        header("Message-ID"),
+        attachments.join(", "),
+        m.body_text(0).unwrap_or_default()
+    );
+    insta::assert_snapshot!("demo-mail-amis", shown);
+}
