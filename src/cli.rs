@@ -115,8 +115,9 @@ pub struct SendArgs {
     /// Only this association (its key).
     #[arg(long, value_name = "KEY")]
     pub association: Option<String>,
-    /// Send again even if the log says it was sent (e.g. after an interrupted run).
-    #[arg(long)]
+    /// Forget the association's interrupted mail (after checking it did not arrive) and
+    /// send again.
+    #[arg(long, requires = "association")]
     pub resend: bool,
     /// Wait for another running caltally instead of exiting.
     #[arg(long)]

@@ -80,20 +80,39 @@ pub fn fingerprint(entries: &[Entry]) -> Vec<Item> {
 /// A short digest of association `key`'s items (times, minutes, association, kind; not
 /// the summary): equal digests mean no amendment for that association. FNV-1a, 64 bits, hex.
 pub fn digest(items: &[Item], key: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |s: &str| {
-        for b in s.bytes().chain([0u8]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
+    let mut h = Fnv::default();
     for i in items.iter().filter(|i| i.association == key) {
         for field in [&i.uid, &i.recurrence_id, &i.start, &i.end, &i.kind] {
-            eat(field);
+            h.eat(field);
         }
-        eat(&i.minutes.to_string());
+        h.eat(&i.minutes.to_string());
     }
-    format!("{h:016x}")
+    format!("{:016x}", h.0)
+}
+
+/// The same digest of a text (e.g. an association key, made ASCII for a Message-ID).
+pub fn digest_text(text: &str) -> String {
+    let mut h = Fnv::default();
+    h.eat(text);
+    format!("{:016x}", h.0)
+}
+
+/// FNV-1a, 64 bits: stable across versions and platforms, which is all a digest needs here.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn eat(&mut self, s: &str) {
+        for b in s.bytes().chain([0u8]) {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
 }
 
 /// A difference between a closing and the calendar now.
@@ -154,6 +173,11 @@ pub fn write_amendments(mut w: impl Write, list: &[&Amendment], t: &Text) -> io:
     }
     writeln!(w, "\n## {}\n", t.amendments)?;
     writeln!(w, "{}\n", t.amendments_note)?;
+    write_amendment_lines(w, list, t)
+}
+
+/// Writes one Markdown list item per amendment, with before and after.
+pub fn write_amendment_lines(mut w: impl Write, list: &[&Amendment], t: &Text) -> io::Result<()> {
     let show = |i: &Item| {
         let kind = Kind::parse(&i.kind).map_or(i.kind.as_str(), |k| t.kind(k));
         let association = if i.association.is_empty() {

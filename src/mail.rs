@@ -13,6 +13,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use lettre::{Message, SmtpTransport, Transport};
 
 /// What can go wrong while building or sending a message.
@@ -35,9 +36,12 @@ pub enum MailError {
     /// The message could not be assembled.
     #[error("cannot build the message: {0}")]
     Build(String),
-    /// The server refused or the connection failed.
+    /// The server refused the message, or no session could be opened: it was not delivered.
     #[error("{0}")]
-    Send(String),
+    Refused(String),
+    /// The session broke off at a point where the server may already have taken the message.
+    #[error("{0}")]
+    Unknown(String),
 }
 
 /// How the connection is protected.
@@ -194,11 +198,14 @@ pub fn to_eml(message: &Message) -> Vec<u8> {
     message.formatted()
 }
 
-/// The domain of an address (for Message-IDs), `localhost` if there is none.
+/// The domain of an address (for Message-IDs and EHLO); `localhost` if there is none or
+/// it is not ASCII (a Message-ID must be plain ASCII).
 pub fn domain_of(address: &str) -> String {
     parse_mailbox(address)
         .map(|m| m.email.domain().to_string())
-        .unwrap_or_else(|_| "localhost".into())
+        .ok()
+        .filter(|d| d.is_ascii() && !d.is_empty())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 const CELL: &str = "border:1px solid #c8c8c8;padding:3px 8px";
@@ -254,6 +261,8 @@ pub struct MailerSettings<'a> {
     pub ca_pem: Option<&'a [u8]>,
     /// How long a silent server is waited for.
     pub timeout: Duration,
+    /// The name given in EHLO (the domain of `from`).
+    pub hello: String,
 }
 
 /// Sends messages over SMTP, one session per message.
@@ -281,7 +290,8 @@ impl Mailer {
         let mut b = SmtpTransport::builder_dangerous(s.server.host.clone())
             .port(s.server.port)
             .tls(tls)
-            .timeout(Some(s.timeout));
+            .timeout(Some(s.timeout))
+            .hello_name(ClientId::Domain(s.hello.clone()));
         if let Some((user, password)) = &s.credentials {
             b = b.credentials(Credentials::new(user.clone(), password.clone()));
         }
@@ -291,11 +301,24 @@ impl Mailer {
     }
 
     /// Sends one message to every `To` and `Cc`; an error if the server refused any.
+    ///
+    /// [`MailError::Refused`] when the message was certainly not delivered: an SMTP reply
+    /// 4xx or 5xx, a TLS failure, no connection. [`MailError::Unknown`] when the session
+    /// broke off (network error, timeout) and the server may have taken it.
     pub fn send(&self, message: &Message) -> Result<(), MailError> {
-        self.transport
-            .send(message)
-            .map(|_| ())
-            .map_err(|e| MailError::Send(describe(&e)))
+        self.transport.send(message).map(|_| ()).map_err(|e| {
+            let text = describe(&e);
+            let not_delivered = e.is_permanent()
+                || e.is_transient()
+                || e.is_tls()
+                || e.is_client()
+                || e.to_string().starts_with("Connection error");
+            if not_delivered {
+                MailError::Refused(text)
+            } else {
+                MailError::Unknown(text)
+            }
+        })
     }
 }
 

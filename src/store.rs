@@ -72,19 +72,22 @@ const MIGRATIONS: &[&str] = &[
         fingerprint TEXT NOT NULL,
         reports TEXT NOT NULL
     );",
-    // 3: mail sent per association and month. A row is written as `sending` before the
-    // SMTP session and turned to `sent` after it, so an interrupted run never sends twice.
+    // 3: mail sent per association and month, one row per message. A row is written as
+    // `sending` before the SMTP session and turned to `sent` after it, so an interrupted run
+    // never sends twice. `items` holds the association's entries as that mail told them.
     "CREATE TABLE sent (
+        id INTEGER PRIMARY KEY,
         association TEXT NOT NULL,
         month TEXT NOT NULL,
         fingerprint TEXT NOT NULL,
+        items TEXT NOT NULL,
         kind TEXT NOT NULL,
         state TEXT NOT NULL,
         at INTEGER NOT NULL,
         recipients TEXT NOT NULL,
-        message_id TEXT NOT NULL,
-        PRIMARY KEY (association, month, fingerprint)
-    );",
+        message_id TEXT NOT NULL
+    );
+    CREATE INDEX sent_by_month ON sent (association, month);",
 ];
 
 /// The newest schema version this build knows.
@@ -161,8 +164,12 @@ pub struct SentRow {
     pub association: String,
     /// `YYYY-MM`.
     pub month: String,
-    /// Fingerprint of the association's entries that the mail carried.
+    /// Row id (0 before it is written).
+    pub id: i64,
+    /// Digest of the association's entries that the mail carried.
     pub fingerprint: String,
+    /// Those entries (JSON of closing items).
+    pub items: String,
     /// `report` or `correction`.
     pub kind: String,
     /// `sending` (the session was started, its outcome is unknown) or `sent`.
@@ -188,7 +195,8 @@ impl Store {
         }
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: a committed row of the sent log survives a power cut.
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         let mut store = Store { conn };
@@ -336,75 +344,74 @@ impl Store {
     /// The mails logged for `association` and `month`, oldest first.
     pub fn sent(&self, association: &str, month: &str) -> Result<Vec<SentRow>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT association, month, fingerprint, kind, state, at, recipients, message_id
-             FROM sent WHERE association = ?1 AND month = ?2 ORDER BY at, rowid",
+            "SELECT id, association, month, fingerprint, items, kind, state, at, recipients, message_id
+             FROM sent WHERE association = ?1 AND month = ?2 ORDER BY id",
         )?;
         let rows = stmt.query_map([association, month], |r| {
             Ok(SentRow {
-                association: r.get(0)?,
-                month: r.get(1)?,
-                fingerprint: r.get(2)?,
-                kind: r.get(3)?,
-                state: r.get(4)?,
-                at: r.get(5)?,
-                recipients: r.get(6)?,
-                message_id: r.get(7)?,
+                id: r.get(0)?,
+                association: r.get(1)?,
+                month: r.get(2)?,
+                fingerprint: r.get(3)?,
+                items: r.get(4)?,
+                kind: r.get(5)?,
+                state: r.get(6)?,
+                at: r.get(7)?,
+                recipients: r.get(8)?,
+                message_id: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Logs a mail as `sending`, before its SMTP session; false if this association, month
-    /// and fingerprint are already logged (nothing is changed then).
-    pub fn begin_sending(&self, row: &SentRow) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            "INSERT INTO sent (association, month, fingerprint, kind, state, at, recipients, message_id)
-             VALUES (?1, ?2, ?3, ?4, 'sending', ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+    /// Logs a mail as `sending`, before its SMTP session (committed, and synced to disk,
+    /// when this returns); returns its row id.
+    pub fn begin_sending(&self, row: &SentRow) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO sent (association, month, fingerprint, items, kind, state, at, recipients, message_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'sending', ?6, ?7, ?8)",
             params![
                 row.association,
                 row.month,
                 row.fingerprint,
+                row.items,
                 row.kind,
                 row.at,
                 row.recipients,
                 row.message_id
             ],
         )?;
-        Ok(n == 1)
+        Ok(self.conn.last_insert_rowid())
     }
 
     /// Marks a logged mail as sent, once the server accepted it.
-    pub fn mark_sent(
-        &self,
-        association: &str,
-        month: &str,
-        fingerprint: &str,
-    ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE sent SET state = 'sent' WHERE association = ?1 AND month = ?2 AND fingerprint = ?3",
-            params![association, month, fingerprint],
-        )?;
+    pub fn mark_sent(&self, id: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE sent SET state = 'sent' WHERE id = ?1", [id])?;
         Ok(())
     }
 
     /// Forgets a mail the server refused (it is sent again on the next run).
-    pub fn forget_sending(
-        &self,
-        association: &str,
-        month: &str,
-        fingerprint: &str,
-    ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "DELETE FROM sent WHERE association = ?1 AND month = ?2 AND fingerprint = ?3 AND state = 'sending'",
-            params![association, month, fingerprint],
-        )?;
+    pub fn forget_sending(&self, id: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM sent WHERE id = ?1 AND state = 'sending'", [id])?;
         Ok(())
     }
 
-    /// Forgets every mail of `association` and `month` (`send --resend`); returns how many.
-    pub fn forget_sent(&self, association: &str, month: &str) -> Result<usize, StoreError> {
+    /// How many associations were mailed about `month`.
+    pub fn mailed_associations(&self, month: &str) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(DISTINCT association) FROM sent WHERE month = ?1 AND state = 'sent'",
+            [month],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Forgets the interrupted mails of `association` and `month` (`send --resend`);
+    /// returns how many.
+    pub fn forget_interrupted(&self, association: &str, month: &str) -> Result<usize, StoreError> {
         Ok(self.conn.execute(
-            "DELETE FROM sent WHERE association = ?1 AND month = ?2",
+            "DELETE FROM sent WHERE association = ?1 AND month = ?2 AND state = 'sending'",
             params![association, month],
         )?)
     }
@@ -594,30 +601,43 @@ mod tests {
     fn sent_log_is_written_before_and_confirmed_after() {
         let store = Store::in_memory().expect("store");
         let row = SentRow {
+            id: 0,
             association: "amis".into(),
             month: "2026-10".into(),
             fingerprint: "f1".into(),
+            items: "[]".into(),
             kind: "report".into(),
             state: String::new(),
             at: 1,
             recipients: "a@example.org".into(),
             message_id: "<m@example.org>".into(),
         };
-        assert!(store.begin_sending(&row).expect("begin"));
-        assert!(!store.begin_sending(&row).expect("again"));
+        let first = store.begin_sending(&row).expect("begin");
         assert_eq!(
             store.sent("amis", "2026-10").expect("log")[0].state,
             "sending"
         );
-        store.mark_sent("amis", "2026-10", "f1").expect("sent");
-        store
-            .forget_sending("amis", "2026-10", "f1")
-            .expect("no-op");
+        store.mark_sent(first).expect("sent");
+        store.forget_sending(first).expect("no-op once sent");
+        let second = store.begin_sending(&row).expect("a correction");
+        assert_ne!(first, second);
         let log = store.sent("amis", "2026-10").expect("log");
-        assert_eq!((log.len(), log[0].state.as_str()), (1, "sent"));
+        assert_eq!(
+            log.iter()
+                .map(|r| (r.id, r.state.as_str()))
+                .collect::<Vec<_>>(),
+            [(first, "sent"), (second, "sending")]
+        );
         assert!(store.sent("amis", "2026-11").expect("log").is_empty());
-        assert_eq!(store.forget_sent("amis", "2026-10").expect("forget"), 1);
-        assert!(store.sent("amis", "2026-10").expect("log").is_empty());
+        assert_eq!(
+            store.forget_interrupted("amis", "2026-10").expect("forget"),
+            1
+        );
+        assert_eq!(store.sent("amis", "2026-10").expect("log").len(), 1);
+        store
+            .forget_sending(first)
+            .expect("a sent mail is never forgotten");
+        assert_eq!(store.sent("amis", "2026-10").expect("log").len(), 1);
     }
 
     #[test]

@@ -146,19 +146,27 @@ fn demo_mail_matches_its_snapshot() {
     use mail_parser::{MessageParser, MimeHeaders};
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = tempfile::tempdir().expect("tempdir");
+    // The demo config with its own store, so that no earlier send of the demo changes it.
+    let demo = root.join("fixtures/demo");
+    let config = std::fs::read_to_string(demo.join("caltally.toml"))
+        .expect("demo config")
+        .replace(
+            "store = \"../../target/demo/caltally.db\"",
+            &format!("store = \"{}\"", out.path().join("store.db").display()),
+        )
+        .replace(
+            "ics = \"collectif.ics\"",
+            &format!("ics = \"{}\"", demo.join("collectif.ics").display()),
+        );
+    assert!(config.contains("store.db") && config.contains("fixtures/demo/collectif.ics"));
+    std::fs::write(out.path().join("caltally.toml"), config).expect("config");
     Command::cargo_bin("caltally")
         .expect("binary")
         .current_dir(root)
         .env("CALTALLY_NOW", "2026-11-03T06:00:00+01:00")
-        .args([
-            "--config",
-            "fixtures/demo/caltally.toml",
-            "send",
-            "--month",
-            "2026-10",
-            "--dry-run",
-            "--out",
-        ])
+        .arg("--config")
+        .arg(out.path().join("caltally.toml"))
+        .args(["send", "--month", "2026-10", "--dry-run", "--out"])
         .arg(out.path())
         .assert()
         .success();

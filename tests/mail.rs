@@ -374,6 +374,31 @@ fn a_refused_recipient_does_not_stop_the_others_and_is_retried() {
     assert_eq!(sink.messages().len(), 3);
 }
 
+/// The event `uid` removed from `ics`.
+fn without(ics: &str, uid: &str) -> String {
+    let at = ics.find(&format!("UID:{uid}")).expect("the event");
+    let begin = ics[..at].rfind("BEGIN:VEVENT").expect("begin");
+    let end = at + ics[at..].find("END:VEVENT\r\n").expect("end") + 12;
+    format!("{}{}", &ics[..begin], &ics[end..])
+}
+
+/// `ics` with one more event.
+fn with_event(ics: &str, uid: &str, start: &str, end: &str, summary: &str) -> String {
+    let event = format!(
+        "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20251102T080000Z\r\nDTSTART:{start}\r\nDTEND:{end}\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n"
+    );
+    let at = ics.rfind("END:VCALENDAR").expect("end of calendar");
+    format!("{}{event}{}", &ics[..at], &ics[at..])
+}
+
+fn corrections(sink: &smtp::Sink) -> Vec<Parsed> {
+    sink.messages()
+        .iter()
+        .map(|m| parse(m))
+        .filter(|p| p.subject.starts_with("Rectificatif"))
+        .collect()
+}
+
 #[test]
 fn amendments_are_sent_once_as_a_correction() {
     let sink = start_sink(SinkOptions::default());
@@ -383,17 +408,35 @@ fn amendments_are_sent_once_as_a_correction() {
     std::fs::write(&ics, &original).expect("copy");
     let dir = setup(&sink, &ics);
     let d = dir.path();
+    // An association with an address and no entry in the closed month.
+    let config = std::fs::read_to_string(d.join("caltally.toml")).expect("config");
+    std::fs::write(
+        d.join("caltally.toml"),
+        config.replace(
+            "[mail]",
+            "[associations.jardin]\nname = \"Jardin Partagé\"\nemail = [\"jardin@potager.example\"]\n[mail]",
+        ),
+    )
+    .expect("config");
     caltally(d)
         .args(["send", "--month", MONTH])
         .assert()
         .success();
-    assert_eq!(sink.messages().len(), 3);
+    assert_eq!(
+        sink.messages().len(),
+        3,
+        "no mail for an association without entries"
+    );
 
-    // The radio's supplier call is deleted after the mail went out.
-    let start = original.find("UID:appel@collectif.test").expect("the call");
-    let begin = original[..start].rfind("BEGIN:VEVENT").expect("begin");
-    let end = start + original[start..].find("END:VEVENT\r\n").expect("end") + 12;
-    std::fs::write(&ics, format!("{}{}", &original[..begin], &original[end..])).expect("edit");
+    // After the mails: the radio's supplier call is deleted, and the garden gets 2 h.
+    let edited = with_event(
+        &without(&original, "appel@collectif.test"),
+        "taille@collectif.test",
+        "20251025T080000Z",
+        "20251025T100000Z",
+        "Taille des haies #jardin #benevole",
+    );
+    std::fs::write(&ics, &edited).expect("edit");
 
     caltally(d)
         .args(["send", "--month", MONTH])
@@ -404,35 +447,91 @@ fn amendments_are_sent_once_as_a_correction() {
         .args(["send", "--month", MONTH, "--amendments"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("1 sent, 2 already sent"));
-    let all = sink.messages();
-    assert_eq!(all.len(), 4);
-    let corrections: Vec<Parsed> = all
+        .stdout(predicate::str::contains("2 sent, 2 already sent"));
+    assert_eq!(sink.messages().len(), 5);
+    let first = corrections(&sink);
+    let radio = first
         .iter()
-        .map(|m| parse(m))
-        .filter(|p| p.subject.starts_with("Rectificatif"))
-        .collect();
-    assert_eq!(corrections.len(), 1);
-    let c = &corrections[0];
+        .find(|c| c.to == ["bureau@radio.example"])
+        .expect("a correction to the radio");
     assert_eq!(
-        c.subject,
+        radio.subject,
         "Rectificatif : Rapport d'heures — Radio Libre — octobre 2025"
     );
-    assert_eq!(c.to, ["bureau@radio.example"]);
+    let changes = radio
+        .text
+        .split("## Changements depuis notre dernier envoi")
+        .nth(1)
+        .expect("the changes")
+        .split("\n# ")
+        .next()
+        .expect("before the page");
+    assert_eq!(
+        changes.lines().filter(|l| l.starts_with("- ")).count(),
+        1,
+        "{changes}"
+    );
     assert!(
-        c.text.contains("- retiré : Appel fournisseur") && c.text.contains("appel@collectif.test"),
+        changes.contains("- retiré : Appel fournisseur")
+            && changes.contains("(appel@collectif.test)"),
+        "{changes}"
+    );
+    let csv = &radio.attachments[&format!("radio-{MONTH}.csv")];
+    assert!(
+        !csv.contains("appel@collectif.test"),
+        "the corrected entries"
+    );
+    let page = &radio.attachments[&format!("radio-{MONTH}.md")];
+    assert!(
+        page.contains(&format!("**{}**", hm(csv_minutes(csv)))),
+        "the attached page is the corrected one, its total equal to the CSV: {page}"
+    );
+    assert!(
+        !radio.text.contains("Rectificatifs depuis la clôture"),
+        "the body shows the corrected page, not the closed one"
+    );
+    let garden = first
+        .iter()
+        .find(|c| c.to == ["jardin@potager.example"])
+        .expect("the garden hears of its new hours");
+    assert!(
+        garden.text.contains("- ajouté : Taille des haies"),
         "{}",
-        c.text
+        garden.text
     );
-    assert!(
-        !c.attachments[&format!("radio-{MONTH}.csv")].contains("appel@collectif.test"),
-        "the attached entries are the corrected ones"
+    assert_eq!(
+        csv_minutes(&garden.attachments[&format!("jardin-{MONTH}.csv")]),
+        120
     );
+
     caltally(d)
         .args(["send", "--month", MONTH, "--amendments"])
         .assert()
         .success();
-    assert_eq!(sink.messages().len(), 4, "a correction goes once");
+    assert_eq!(sink.messages().len(), 5, "a correction goes once");
+
+    // The call comes back: the radio is told again, relative to its last mail.
+    std::fs::write(&ics, &original).expect("revert");
+    caltally(d)
+        .args(["send", "--month", MONTH, "--amendments"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 sent"));
+    let second = corrections(&sink);
+    assert_eq!(second.len(), 4);
+    let radio_again = second
+        .iter()
+        .filter(|c| c.to == ["bureau@radio.example"])
+        .find(|c| c.text.contains("- ajouté : Appel fournisseur"))
+        .expect("the call is announced as added back");
+    assert!(
+        radio_again.attachments[&format!("radio-{MONTH}.csv")].contains("appel@collectif.test")
+    );
+    assert!(
+        second.iter().any(|c| c.to == ["jardin@potager.example"]
+            && c.text.contains("- retiré : Taille des haies")),
+        "the garden's hours are withdrawn again"
+    );
 }
 
 #[test]
@@ -487,20 +586,20 @@ fn an_interrupted_mail_is_not_sent_again_blindly() {
     assert_eq!(sink.messages().len(), 1);
     // As if a run had been killed during the SMTP session of the radio's mail.
     let store = caltally::store::Store::open(&d.join("store.db")).expect("store");
-    assert!(
-        store
-            .begin_sending(&caltally::store::SentRow {
-                association: "radio".into(),
-                month: MONTH.into(),
-                fingerprint: "0123456789abcdef".into(),
-                kind: "report".into(),
-                state: "sending".into(),
-                at: 1_762_146_000,
-                recipients: "bureau@radio.example".into(),
-                message_id: "x@collectif.example".into(),
-            })
-            .expect("log")
-    );
+    store
+        .begin_sending(&caltally::store::SentRow {
+            id: 0,
+            items: "[]".into(),
+            association: "radio".into(),
+            month: MONTH.into(),
+            fingerprint: "0123456789abcdef".into(),
+            kind: "report".into(),
+            state: "sending".into(),
+            at: 1_762_146_000,
+            recipients: "bureau@radio.example".into(),
+            message_id: "x@collectif.example".into(),
+        })
+        .expect("log");
     drop(store);
     caltally(d)
         .args(["send", "--month", MONTH])

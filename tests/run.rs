@@ -179,3 +179,42 @@ fn a_second_run_is_refused_while_one_holds_the_lock() {
         .stderr("");
     assert!(read(d, "reports/2025-10/entries.csv").contains("appel@collectif.test"));
 }
+
+#[test]
+fn a_missed_send_on_day_is_caught_up_on_the_next_run() {
+    let sink = smtp::start_sink(smtp::SinkOptions::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(
+        d.join("caltally.toml"),
+        format!(
+            "timezone = \"Europe/Brussels\"\nstore = \"caltally.db\"\noutput = \"reports\"\n\
+             [[source]]\nics = \"{}\"\n\
+             [associations.radio]\nemail = [\"bureau@radio.example\"]\n\
+             [mail]\nsmtp = \"{}\"\nca_file = \"{}\"\nusername = \"{}\"\npassword_env = \"CALTALLY_TEST_SMTP_PASSWORD\"\n\
+             from = \"Collectif <help@collectif.example>\"\nsend_on_day = 3\n",
+            fixture("collectif.ics"),
+            sink.url(),
+            sink.ca_file.display(),
+            smtp::SMTP_USER
+        ),
+    )
+    .expect("config");
+    // The machine was off from the 2nd to the 5th.
+    nightly(d, "2025-11-01T02:30:00+01:00")
+        .success()
+        .stdout("")
+        .stderr("");
+    assert!(sink.messages().is_empty());
+    nightly(d, "2025-11-06T02:30:00+01:00")
+        .success()
+        .stdout("")
+        .stderr("");
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "sent on the first run after the day"
+    );
+    nightly(d, "2025-11-07T02:30:00+01:00").success();
+    assert_eq!(sink.messages().len(), 1);
+}

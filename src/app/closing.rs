@@ -125,7 +125,7 @@ pub(super) fn closed_files(
         .collect())
 }
 
-pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env) -> Result<u8> {
+pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -> Result<u8> {
     let path = config
         .store_path()
         .ok_or_else(|| UsageError("closing needs a store: set `store` in the config".into()))?;
@@ -136,7 +136,19 @@ pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env) -> Result<u8> 
         if !store.reopen_month(&month.label())? {
             return Err(anyhow::anyhow!("{} is not closed", month.label()));
         }
-        println!("caltally: {} reopened", month.label());
+        if !quiet {
+            println!("caltally: {} reopened", month.label());
+        }
+        let mailed = store.mailed_associations(&month.label())?;
+        if mailed > 0 {
+            eprintln!(
+                "caltally: warning: {} association(s) already had the {} report by mail; once the month is \
+                 closed again, `caltally send --month {} --amendments` tells them what changed",
+                mailed,
+                month.label(),
+                month.label()
+            );
+        }
         return Ok(0);
     }
     let selection = Selection {
@@ -168,6 +180,9 @@ pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env) -> Result<u8> 
             month.label(),
             args.month
         ));
+    }
+    if quiet {
+        return Ok(0);
     }
     println!(
         "caltally: {} closed ({} entries, {} h)",

@@ -41,7 +41,7 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
 
 /// Runs the command; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
-    let env = Env::from_process();
+    let env = Env::from_process()?;
     match &cli.command {
         Command::Init(args) => init(&cli, args),
         Command::Report(args) => {
@@ -54,7 +54,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Close(args) => {
             let config = load_config(cli.config.as_deref())?;
-            close(args, &config, &env)
+            close(args, &config, &env, cli.quiet)
         }
         Command::Check(args) => {
             let config = load_config(cli.config.as_deref())?;
@@ -87,19 +87,25 @@ pub struct Env {
 }
 
 impl Env {
-    fn from_process() -> Self {
-        let now = std::env::var("CALTALLY_NOW")
-            .ok()
-            .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
-            .map_or_else(Utc::now, |d| d.with_timezone(&Utc));
-        Self {
+    fn from_process() -> Result<Self, UsageError> {
+        let now = match std::env::var("CALTALLY_NOW") {
+            Ok(s) if !s.is_empty() => chrono::DateTime::parse_from_rfc3339(&s)
+                .map_err(|e| {
+                    UsageError(format!(
+                        "CALTALLY_NOW=`{s}` is not an RFC 3339 time such as 2026-11-03T06:00:00+01:00 ({e})"
+                    ))
+                })?
+                .with_timezone(&Utc),
+            _ => Utc::now(),
+        };
+        Ok(Self {
             now,
             tz: std::env::var("TZ").ok(),
             lang: std::env::var("LC_ALL")
                 .ok()
                 .filter(|s| !s.is_empty())
                 .or_else(|| std::env::var("LANG").ok()),
-        }
+        })
     }
 }
 

@@ -148,17 +148,16 @@ pub(super) fn send_locked(
     };
     let closed: Vec<Item> =
         serde_json::from_str(&closing.0).context("the stored closing is unreadable")?;
-    let files: BTreeMap<String, Vec<u8>> =
+    // As closed (with the amendments since appended), and as the calendar is now.
+    let closed_files: BTreeMap<String, Vec<u8>> =
         closed_files(closing, &report, &[Format::Csv, Format::Md])?
             .into_iter()
             .collect();
+    let current_files: BTreeMap<String, Vec<u8>> =
+        render_files(&report, &[Format::Csv, Format::Md])?
+            .into_iter()
+            .collect();
     let now_items = closing::fingerprint(&report.entries);
-    let amendments = closing::amendments(&closed, &now_items);
-    let current_csv = {
-        let mut buf = Vec::new();
-        crate::report::csv::write_entries(&mut buf, &report)?;
-        buf
-    };
 
     let mut mailer: Option<Mailer> = None;
     let mut tally = Tally::default();
@@ -170,21 +169,22 @@ pub(super) fn send_locked(
         if assoc.email.is_empty() || args.association.as_ref().is_some_and(|k| k != key) {
             continue;
         }
-        let Some(page) = files.get(&page_name(key)) else {
-            log::info!("{key}: no entries in {label}, nothing to send");
-            continue;
+        let of_key = |items: &[Item]| -> Vec<Item> {
+            items
+                .iter()
+                .filter(|i| i.association == *key)
+                .cloned()
+                .collect()
         };
-        let name = assoc.name.clone().unwrap_or_else(|| key.clone());
-        let digest = closing::digest(&now_items, key);
-        let mut log = if trial {
+        let (closed_key, now_key) = (of_key(&closed), of_key(&now_items));
+        if args.resend && !trial {
+            store.forget_interrupted(key, &label)?;
+        }
+        let log = if args.to.is_some() {
             Vec::new()
         } else {
             store.sent(key, &label)?
         };
-        if args.resend && !trial {
-            store.forget_sent(key, &label)?;
-            log.clear();
-        }
         if let Some(row) = log.iter().find(|r| r.state == "sending") {
             eprintln!(
                 "caltally: error: {label}: {key}: the mail to {} was interrupted at {} and may have been delivered; \
@@ -196,40 +196,66 @@ pub(super) fn send_locked(
             tally.failed += 1;
             continue;
         }
-        let concerned = amendments.iter().any(|a| a.concerns(key));
-        let what = if trial {
-            if !args.amendments {
-                Some(Mail::Report)
-            } else if concerned {
-                Some(Mail::Correction)
-            } else {
-                None
+        let has_closed_page = closed_files.contains_key(&page_name(key));
+        let last_sent = log.iter().rev().find(|r| r.state == "sent");
+        // What this association gets now, and the entries it was last told about.
+        let decision: Option<(Mail, Vec<Item>)> = match last_sent {
+            _ if args.to.is_some() && !args.amendments => {
+                has_closed_page.then_some((Mail::Report, Vec::new()))
             }
-        } else if log.is_empty() {
-            Some(Mail::Report)
-        } else if !args.amendments || log.iter().any(|r| r.fingerprint == digest) || !concerned {
-            None
-        } else {
-            Some(Mail::Correction)
+            _ if args.to.is_some() => Some((Mail::Correction, closed_key.clone())),
+            None if has_closed_page => Some((Mail::Report, Vec::new())),
+            None if args.amendments => Some((Mail::Correction, Vec::new())),
+            None => None,
+            Some(_) if !args.amendments => None,
+            Some(row) => Some((
+                Mail::Correction,
+                serde_json::from_str(&row.items).context("the sent log is unreadable")?,
+            )),
         };
-        let Some(what) = what else {
-            tally.skipped += 1;
+        let Some((what, told)) = decision else {
+            if has_closed_page {
+                tally.skipped += 1;
+            } else {
+                log::info!("{key}: no entries in {label}, nothing to send");
+            }
             continue;
         };
-        let csv = match what {
-            Mail::Report => files.get("entries.csv").map_or(&[][..], |v| v.as_slice()),
-            Mail::Correction => current_csv.as_slice(),
+        let changes = closing::amendments(&told, &now_key);
+        if what == Mail::Correction && changes.is_empty() {
+            tally.skipped += 1;
+            continue;
+        }
+        let (mailed, files) = match what {
+            Mail::Report => (closed_key, &closed_files),
+            Mail::Correction => (now_key, &current_files),
         };
-        let page_text = String::from_utf8_lossy(page);
-        let (intro, correction) = match what {
-            Mail::Report => (t.mail_intro, false),
-            Mail::Correction => (t.mail_correction_intro, true),
-        };
+        let digest = closing::digest(&mailed, key);
+        let page = files.get(&page_name(key)).cloned().unwrap_or_default();
+        let csv = files.get("entries.csv").map_or(&[][..], |v| v.as_slice());
+        let name = assoc.name.clone().unwrap_or_else(|| key.clone());
+        let correction = what == Mail::Correction;
+        let mut markdown = String::new();
+        if correction {
+            markdown.push_str(t.mail_correction_intro);
+            markdown.push_str(&format!("\n\n## {}\n\n", t.mail_changes));
+            let mut lines = Vec::new();
+            closing::write_amendment_lines(&mut lines, &changes.iter().collect::<Vec<_>>(), t)?;
+            markdown.push_str(&String::from_utf8_lossy(&lines));
+        } else {
+            markdown.push_str(t.mail_intro);
+        }
+        markdown.push_str(&format!(
+            "\n\n{}\n\n{}\n",
+            String::from_utf8_lossy(&page).trim_end(),
+            t.mail_attached
+        ));
         let to = match &args.to {
             Some(addr) => vec![addr.clone()],
             None => assoc.email.clone(),
         };
         let stem = file_stem(key);
+        let sequence = log.len() + 1;
         let letter = Letter {
             from: mail_config.from.clone(),
             reply_to: mail_config
@@ -245,13 +271,18 @@ pub(super) fn send_locked(
             subject: t.mail_subject(&name, &month, correction),
             date: env.now.into(),
             message_id: format!(
-                "caltally.{label}.{stem}.{}.{digest}{}@{}",
+                "caltally.{label}.{}.{}.{digest}.{}@{}",
+                message_id_part(key),
                 what.as_str(),
-                if args.to.is_some() { ".trial" } else { "" },
+                if args.to.is_some() {
+                    "trial".to_string()
+                } else {
+                    sequence.to_string()
+                },
                 mail::domain_of(&mail_config.from)
             ),
             title: t.mail_subject(&name, &month, correction),
-            markdown: format!("{intro}\n\n{page_text}\n\n{}\n", t.mail_attached),
+            markdown,
             attachments: vec![
                 Attached {
                     name: format!("{stem}-{label}.csv"),
@@ -261,13 +292,17 @@ pub(super) fn send_locked(
                 Attached {
                     name: format!("{stem}-{label}.md"),
                     content_type: "text/markdown; charset=utf-8".into(),
-                    bytes: page.clone(),
+                    bytes: page,
                 },
             ],
         };
         let message = mail::build(&letter)?;
         if args.dry_run {
-            let suffix = if correction { "-correction" } else { "" };
+            let suffix = if correction {
+                format!("-correction-{sequence}")
+            } else {
+                String::new()
+            };
             let path = out_dir.join(format!("{stem}-{label}{suffix}.eml"));
             write_atomically(&path, &mail::to_eml(&message))?;
             if !quiet {
@@ -276,34 +311,40 @@ pub(super) fn send_locked(
             tally.sent += 1;
             continue;
         }
-        let row = SentRow {
-            association: key.clone(),
-            month: label.clone(),
-            fingerprint: digest.clone(),
-            kind: what.as_str().into(),
-            state: "sending".into(),
-            at: env.now.timestamp(),
-            recipients: to.join(", "),
-            message_id: letter.message_id.clone(),
+        let row_id = if trial {
+            None
+        } else {
+            Some(store.begin_sending(&SentRow {
+                id: 0,
+                association: key.clone(),
+                month: label.clone(),
+                fingerprint: digest.clone(),
+                items: serde_json::to_string(&mailed)?,
+                kind: what.as_str().into(),
+                state: "sending".into(),
+                at: env.now.timestamp(),
+                recipients: to.join(", "),
+                message_id: letter.message_id.clone(),
+            })?)
         };
-        if !trial && !store.begin_sending(&row)? {
-            tally.skipped += 1;
-            continue;
-        }
         if mailer.is_none() {
-            mailer = Some(mailer_for(mail_config, config).inspect_err(|_| {
-                if !trial {
-                    let _ = store.forget_sending(key, &label, &digest);
+            match mailer_for(mail_config, config) {
+                Ok(m) => mailer = Some(m),
+                Err(e) => {
+                    if let Some(id) = row_id {
+                        store.forget_sending(id)?;
+                    }
+                    return Err(e);
                 }
-            })?);
+            }
         }
         let Some(m) = mailer.as_ref() else {
             unreachable!("the mailer was just set")
         };
         match m.send(&message) {
             Ok(()) => {
-                if !trial {
-                    store.mark_sent(key, &label, &digest)?;
+                if let Some(id) = row_id {
+                    store.mark_sent(id)?;
                 }
                 if !quiet {
                     println!(
@@ -314,9 +355,18 @@ pub(super) fn send_locked(
                 }
                 tally.sent += 1;
             }
+            Err(mail::MailError::Unknown(e)) => {
+                eprintln!(
+                    "caltally: error: {label}: {key}: the session with {} broke off ({e}); the mail to {} \
+                     may have been delivered: ask them, then run `caltally send --month {label} --association {key} --resend`",
+                    mail_config.smtp,
+                    to.join(", ")
+                );
+                tally.failed += 1;
+            }
             Err(e) => {
-                if !trial {
-                    store.forget_sending(key, &label, &digest)?;
+                if let Some(id) = row_id {
+                    store.forget_sending(id)?;
                 }
                 eprintln!(
                     "caltally: error: {label}: {key}: not sent to {} through {}: {e}{}",
@@ -387,7 +437,21 @@ fn mailer_for(m: &MailConfig, config: &Config) -> Result<Mailer> {
         credentials,
         ca_pem: ca.as_deref(),
         timeout: std::time::Duration::from_secs(m.timeout.unwrap_or(60).max(1)),
+        hello: mail::domain_of(&m.from),
     })?)
+}
+
+/// A key as it may appear in a Message-ID: itself if plain ASCII, else its digest.
+fn message_id_part(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        key.to_string()
+    } else {
+        closing::digest_text(key)
+    }
 }
 
 /// The header and the rows of `entries.csv` whose association is `key`.
@@ -398,11 +462,15 @@ fn association_rows(csv: &[u8], key: &str) -> Result<Vec<u8>> {
         .iter()
         .position(|h| h == "association")
         .ok_or_else(|| anyhow!("entries.csv has no association column"))?;
-    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    let mut writer = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     writer.write_record(&headers)?;
+    // The column holds the key as entries.csv writes it (neutralised for spreadsheets).
+    let cell = crate::report::csv::safe(key);
     for record in reader.records() {
         let record = record?;
-        if record.get(column) == Some(key) {
+        if record.get(column) == Some(cell.as_str()) {
             writer.write_record(&record)?;
         }
     }
@@ -421,4 +489,33 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(&temp, bytes).with_context(|| format!("cannot write {}", temp.display()))?;
     std::fs::rename(&temp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_of_one_association_even_with_a_neutralised_key() {
+        let csv = "date,minutes,association\r\n2025-10-01,60,'-radio\r\n2025-10-02,30,amis\r\n2025-10-03,15,'-radio\r\n";
+        let rows = String::from_utf8(association_rows(csv.as_bytes(), "-radio").expect("rows"))
+            .expect("utf-8");
+        assert_eq!(
+            rows,
+            "date,minutes,association\r\n2025-10-01,60,'-radio\r\n2025-10-03,15,'-radio\r\n"
+        );
+        let amis = String::from_utf8(association_rows(csv.as_bytes(), "amis").expect("rows"))
+            .expect("utf-8");
+        assert_eq!(amis.lines().count(), 2);
+        assert!(association_rows(b"date,minutes\r\n", "amis").is_err());
+    }
+
+    #[test]
+    fn message_ids_stay_ascii() {
+        assert_eq!(message_id_part("amis"), "amis");
+        assert_eq!(message_id_part("asso_2-b"), "asso_2-b");
+        let odd = message_id_part("école");
+        assert!(odd.is_ascii() && odd.len() == 16, "{odd}");
+        assert_ne!(message_id_part("a b"), "a b");
+    }
 }

@@ -108,6 +108,7 @@ pub struct Text {
     pub mail_intro: &'static str,
     pub mail_correction_intro: &'static str,
     pub mail_attached: &'static str,
+    pub mail_changes: &'static str,
 }
 
 static FR: Text = Text {
@@ -179,7 +180,8 @@ static FR: Text = Text {
     decimal: ',',
     mail_correction: "Rectificatif",
     mail_intro: "Bonjour,\n\nVoici le relevé des heures prestées pour votre association, tiré de notre agenda partagé.",
-    mail_correction_intro: "Bonjour,\n\nLe relevé que nous vous avons envoyé pour ce mois a changé depuis : voici les rectificatifs, et le relevé complet à jour en pièce jointe.",
+    mail_correction_intro: "Bonjour,\n\nL'agenda a changé depuis notre dernier envoi pour ce mois : voici les changements, puis le relevé complet à jour.",
+    mail_changes: "Changements depuis notre dernier envoi",
     mail_attached: "En pièces jointes : le détail (CSV, pour un tableur) et cette page (Markdown). Pour toute question, répondez simplement à ce message.",
 };
 
@@ -252,7 +254,8 @@ static EN: Text = Text {
     decimal: '.',
     mail_correction: "Correction",
     mail_intro: "Hello,\n\nHere are the hours worked for your association, taken from our shared calendar.",
-    mail_correction_intro: "Hello,\n\nThe report we sent you for this month has changed since: here are the amendments, with the full updated report attached.",
+    mail_correction_intro: "Hello,\n\nThe calendar has changed since our last mail for this month: here are the changes, then the full updated report.",
+    mail_changes: "Changes since our last mail",
     mail_attached: "Attached: the entries (CSV, for a spreadsheet) and this page (Markdown). For any question, just reply to this message.",
 };
 
