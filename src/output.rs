@@ -25,6 +25,7 @@ impl Staged {
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_else(|| "out".into());
+        recover(parent, &name, target)?;
         let temp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if temp.exists() {
             fs::remove_dir_all(&temp)?;
@@ -86,6 +87,26 @@ impl Drop for Staged {
     }
 }
 
+/// If a run died between the two renames of [`Staged::commit`], the previous directory is
+/// still there under its `.old` name while the target is missing: put it back.
+fn recover(parent: &Path, name: &str, target: &Path) -> io::Result<()> {
+    if target.exists() {
+        return Ok(());
+    }
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.starts_with(&prefix) && file.ends_with(".old") && entry.path().is_dir() {
+            fs::rename(entry.path(), target)?;
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// A file name for an association key: letters, digits, `-` and `_` kept, others `-`.
 pub fn file_stem(key: &str) -> String {
     let s: String = key
@@ -102,5 +123,52 @@ pub fn file_stem(key: &str) -> String {
         format!("_{s}")
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, files: &[(&str, &str)]) -> Vec<String> {
+        let mut staged = Staged::new(dir).expect("staged");
+        for (name, text) in files {
+            staged
+                .write(name, |w| w.write_all(text.as_bytes()))
+                .expect("write");
+        }
+        staged.commit().expect("commit")
+    }
+
+    #[test]
+    fn a_new_directory_replaces_the_old_one_as_a_whole() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let out = root.path().join("2026-10");
+        write(&out, &[("a.md", "1"), ("b.md", "1")]);
+        assert_eq!(write(&out, &[("a.md", "2")]), ["a.md"]);
+        assert_eq!(fs::read_to_string(out.join("a.md")).expect("a"), "2");
+        assert!(!out.join("b.md").exists(), "no file of the old report is left");
+        let names: Vec<_> = fs::read_dir(root.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["2026-10"], "no temporary directory is left");
+    }
+
+    #[test]
+    fn a_report_lost_between_the_two_renames_is_put_back() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let out = root.path().join("2026-10");
+        let old = root.path().join(".2026-10.tmp-4242.old");
+        fs::create_dir_all(&old).expect("old");
+        fs::write(old.join("a.md"), "before the crash").expect("file");
+        // A run that fails before its commit still finds the previous report in place.
+        let staged = Staged::new(&out).expect("staged");
+        drop(staged);
+        assert_eq!(
+            fs::read_to_string(out.join("a.md")).expect("restored"),
+            "before the crash"
+        );
+        assert!(!old.exists());
     }
 }
