@@ -2,7 +2,8 @@
 //! `send` against a real SMTP server (aiosmtpd with STARTTLS on a self-signed certificate
 //! and AUTH, writing a Maildir): one message per association, then none; the messages parsed
 //! back (RFC 2047 subject, parts, attachments, totals equal to the CSV); `--dry-run`;
-//! `--to`; a refused recipient; corrections after amendments; implicit TLS.
+//! `--to`; a refused recipient; corrections after amendments; implicit TLS; a session that
+//! breaks off after the message (never resent blindly); an interrupted run.
 //!
 //! The calendar is `fixtures/sync/collectif.ics` (October 2025), read as a local source;
 //! `tests/run.rs` does the same through Radicale.
@@ -629,4 +630,34 @@ fn an_interrupted_mail_is_not_sent_again_blindly() {
         .assert()
         .success();
     assert_eq!(sink.messages().len(), 3);
+}
+
+#[test]
+fn a_session_broken_off_after_the_message_is_never_resent_blindly() {
+    let sink = start_sink(SinkOptions {
+        hang_up_after_data: true,
+        ..SinkOptions::default()
+    });
+    let dir = setup(&sink, &fixture("collectif.ics"));
+    let d = dir.path();
+    caltally(d)
+        .args(["send", "--month", MONTH, "--association", "radio"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("radio: the session with smtp://localhost")
+                .and(predicate::str::contains("may have been delivered")),
+        );
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "the server did store it: {}",
+        sink.log()
+    );
+    caltally(d)
+        .args(["send", "--month", MONTH, "--association", "radio"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("was interrupted"));
+    assert_eq!(sink.messages().len(), 1, "not sent a second time");
 }

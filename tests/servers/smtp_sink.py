@@ -104,9 +104,10 @@ def make_cert(directory: Path) -> None:
 class Sink:
     """aiosmtpd handler: refuses some recipients, stores the rest in a Maildir."""
 
-    def __init__(self, maildir: Path, refuse: list[str]):
+    def __init__(self, maildir: Path, refuse: list[str], hang_up: bool = False):
         self.maildir = mailbox.Maildir(maildir, create=True)
         self.refuse = {a.casefold() for a in refuse}
+        self.hang_up = hang_up
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.casefold() in self.refuse:
@@ -131,6 +132,10 @@ class Sink:
             "stored %s: from <%s> to %s, %d bytes",
             key, envelope.mail_from, envelope.rcpt_tos, len(raw),
         )
+        if self.hang_up:
+            # Stored, but the client never hears so: the connection drops before the reply.
+            log.info("hanging up instead of answering the end of DATA")
+            server.transport.abort()
         return "250 2.0.0 OK: queued"
 
 
@@ -192,6 +197,10 @@ def parse_args(argv):
         "--refuse", action="append", default=[], metavar="ADDR",
         help="answer RCPT TO:<ADDR> with 550 5.1.1 (repeatable)",
     )
+    p.add_argument(
+        "--hang-up-after-data", action="store_true",
+        help="store each message, then drop the connection instead of answering the end of DATA",
+    )
     args = p.parse_args(argv)
     if (args.user is None) != (args.password is None):
         p.error("--user and --password go together")
@@ -246,7 +255,7 @@ def main(argv=None) -> int:
         return 2
     controller = BoundController(
         listener,
-        Sink(args.maildir, args.refuse),
+        Sink(args.maildir, args.refuse, args.hang_up_after_data),
         hostname=args.host,
         port=args.port,
         **smtp_options,

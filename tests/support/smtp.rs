@@ -39,6 +39,9 @@ pub struct SinkOptions {
     /// Recipients answered with `550 5.1.1 <ADDR>: mailbox unavailable` (compared
     /// case-insensitively).
     pub refuse: Vec<String>,
+    /// Store each message, then drop the connection instead of answering the end of DATA:
+    /// the client cannot know that the message was delivered.
+    pub hang_up_after_data: bool,
 }
 
 /// A running sink; killed (and waited for) on drop, its directory removed afterwards.
@@ -257,6 +260,9 @@ impl Sink {
         }
         for addr in &self.opts.refuse {
             cmd.arg("--refuse").arg(addr);
+        }
+        if self.opts.hang_up_after_data {
+            cmd.arg("--hang-up-after-data");
         }
         let child = cmd
             .current_dir(d)
