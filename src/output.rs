@@ -147,7 +147,10 @@ mod tests {
         write(&out, &[("a.md", "1"), ("b.md", "1")]);
         assert_eq!(write(&out, &[("a.md", "2")]), ["a.md"]);
         assert_eq!(fs::read_to_string(out.join("a.md")).expect("a"), "2");
-        assert!(!out.join("b.md").exists(), "no file of the old report is left");
+        assert!(
+            !out.join("b.md").exists(),
+            "no file of the old report is left"
+        );
         let names: Vec<_> = fs::read_dir(root.path())
             .expect("dir")
             .map(|e| e.expect("entry").file_name())

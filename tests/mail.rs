@@ -422,7 +422,10 @@ fn amendments_are_sent_once_as_a_correction() {
     caltally(d)
         .args(["send", "--month", MONTH])
         .assert()
-        .success();
+        .success()
+        .stdout(predicate::str::contains(
+            "1 association(s) with no entries this month got nothing",
+        ));
     assert_eq!(
         sink.messages().len(),
         3,

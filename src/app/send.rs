@@ -218,6 +218,7 @@ pub(super) fn send_locked(
                 tally.skipped += 1;
             } else {
                 log::info!("{key}: no entries in {label}, nothing to send");
+                tally.idle += 1;
             }
             continue;
         };
@@ -391,8 +392,18 @@ pub(super) fn send_locked(
             );
         } else {
             println!(
-                "caltally: {label}: {} sent, {} already sent or unchanged, {} failed",
-                tally.sent, tally.skipped, tally.failed
+                "caltally: {label}: {} sent, {} already sent or unchanged, {} failed{}",
+                tally.sent,
+                tally.skipped,
+                tally.failed,
+                if tally.idle > 0 {
+                    format!(
+                        "; {} association(s) with no entries this month got nothing",
+                        tally.idle
+                    )
+                } else {
+                    String::new()
+                }
             );
         }
     }
@@ -401,6 +412,7 @@ pub(super) fn send_locked(
 
 #[derive(Debug, Default)]
 struct Tally {
+    idle: usize,
     sent: usize,
     skipped: usize,
     failed: usize,
