@@ -9,12 +9,12 @@
 
 use std::time::{Duration, SystemTime};
 
+use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-use lettre::{Message, SmtpTransport, Transport};
 
 /// What can go wrong while building or sending a message.
 #[derive(Debug, thiserror::Error)]
@@ -267,58 +267,86 @@ pub struct MailerSettings<'a> {
 
 /// Sends messages over SMTP, one session per message.
 pub struct Mailer {
-    transport: SmtpTransport,
+    server: Server,
+    tls: Option<TlsParameters>,
+    hello: ClientId,
+    credentials: Option<Credentials>,
+    timeout: Duration,
 }
 
 impl Mailer {
-    /// Prepares the transport (no connection is opened yet).
+    /// Prepares the sessions (no connection is opened yet).
     pub fn new(s: &MailerSettings<'_>) -> Result<Mailer, MailError> {
-        let tls = || -> Result<TlsParameters, MailError> {
-            let mut b = TlsParameters::builder(s.server.host.clone());
-            if let Some(pem) = s.ca_pem {
-                b = b.add_root_certificate(
-                    Certificate::from_pem(pem).map_err(|e| MailError::Tls(e.to_string()))?,
-                );
-            }
-            b.build_rustls().map_err(|e| MailError::Tls(e.to_string()))
-        };
         let tls = match s.server.security {
-            Security::StartTls => Tls::Required(tls()?),
-            Security::Implicit => Tls::Wrapper(tls()?),
-            Security::Plain => Tls::None,
+            Security::Plain => None,
+            Security::StartTls | Security::Implicit => {
+                let mut b = TlsParameters::builder(s.server.host.clone());
+                if let Some(pem) = s.ca_pem {
+                    b = b.add_root_certificate(
+                        Certificate::from_pem(pem).map_err(|e| MailError::Tls(e.to_string()))?,
+                    );
+                }
+                Some(
+                    b.build_rustls()
+                        .map_err(|e| MailError::Tls(e.to_string()))?,
+                )
+            }
         };
-        let mut b = SmtpTransport::builder_dangerous(s.server.host.clone())
-            .port(s.server.port)
-            .tls(tls)
-            .timeout(Some(s.timeout))
-            .hello_name(ClientId::Domain(s.hello.clone()));
-        if let Some((user, password)) = &s.credentials {
-            b = b.credentials(Credentials::new(user.clone(), password.clone()));
-        }
         Ok(Mailer {
-            transport: b.build(),
+            server: s.server.clone(),
+            tls,
+            hello: ClientId::Domain(s.hello.clone()),
+            credentials: s
+                .credentials
+                .as_ref()
+                .map(|(user, password)| Credentials::new(user.clone(), password.clone())),
+            timeout: s.timeout,
         })
     }
 
-    /// Sends one message to every `To` and `Cc`; an error if the server refused any.
+    /// Sends one message to every `To` and `Cc` in one SMTP session; an error if the server
+    /// refused any recipient.
     ///
-    /// [`MailError::Refused`] when the message was certainly not delivered: an SMTP reply
-    /// 4xx or 5xx, a TLS failure, no connection. [`MailError::Unknown`] when the session
-    /// broke off (network error, timeout) and the server may have taken it.
+    /// [`MailError::Refused`]: the message was certainly not delivered (no connection, TLS or
+    /// AUTH failure, or an SMTP reply 4xx/5xx). [`MailError::Unknown`]: the session broke
+    /// off once the envelope had started (network error, timeout), so the server may have
+    /// taken the message.
     pub fn send(&self, message: &Message) -> Result<(), MailError> {
-        self.transport.send(message).map(|_| ()).map_err(|e| {
-            let text = describe(&e);
-            let not_delivered = e.is_permanent()
-                || e.is_transient()
-                || e.is_tls()
-                || e.is_client()
-                || e.to_string().starts_with("Connection error");
-            if not_delivered {
-                MailError::Refused(text)
-            } else {
-                MailError::Unknown(text)
+        let refused = |e: lettre::transport::smtp::Error| MailError::Refused(describe(&e));
+        let wrapper = match self.server.security {
+            Security::Implicit => self.tls.as_ref(),
+            _ => None,
+        };
+        let mut conn = SmtpConnection::connect(
+            (self.server.host.as_str(), self.server.port),
+            Some(self.timeout),
+            &self.hello,
+            wrapper,
+            None,
+        )
+        .map_err(refused)?;
+        if let (Security::StartTls, Some(tls)) = (self.server.security, &self.tls) {
+            conn.starttls(tls, &self.hello).map_err(refused)?;
+        }
+        if let Some(credentials) = &self.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .map_err(refused)?;
+        }
+        // From here on only an SMTP reply proves that the message was not taken.
+        match conn.send(message.envelope(), &message.formatted()) {
+            Ok(_) => {
+                let _ = conn.quit();
+                Ok(())
             }
-        })
+            Err(e) if e.is_permanent() || e.is_transient() || e.is_client() => {
+                conn.abort();
+                Err(refused(e))
+            }
+            Err(e) => {
+                conn.abort();
+                Err(MailError::Unknown(describe(&e)))
+            }
+        }
     }
 }
 

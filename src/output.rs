@@ -58,7 +58,7 @@ impl Staged {
 
     /// Moves the files into place: the old directory (if any) is replaced as a whole.
     pub fn commit(mut self) -> io::Result<Vec<String>> {
-        let old = self.temp.with_extension("old");
+        let old = old_name(&self.temp);
         let had_old = self.target.exists();
         if had_old {
             if old.exists() {
@@ -85,6 +85,13 @@ impl Drop for Staged {
             let _ = fs::remove_dir_all(&self.temp);
         }
     }
+}
+
+/// Where [`Staged::commit`] parks the previous directory between its two renames.
+fn old_name(temp: &Path) -> PathBuf {
+    let mut name = temp.as_os_str().to_owned();
+    name.push(".old");
+    PathBuf::from(name)
 }
 
 /// If a run died between the two renames of [`Staged::commit`], the previous directory is
@@ -162,9 +169,12 @@ mod tests {
     fn a_report_lost_between_the_two_renames_is_put_back() {
         let root = tempfile::tempdir().expect("tempdir");
         let out = root.path().join("2026-10");
-        let old = root.path().join(".2026-10.tmp-4242.old");
-        fs::create_dir_all(&old).expect("old");
-        fs::write(old.join("a.md"), "before the crash").expect("file");
+        write(&out, &[("a.md", "before the crash")]);
+        // As a run killed between the two renames leaves it: the report under commit's
+        // parking name, nothing at the target.
+        let old = old_name(&Staged::new(&out).expect("staged").temp);
+        fs::rename(&out, &old).expect("park");
+        assert!(!out.exists());
         // A run that fails before its commit still finds the previous report in place.
         let staged = Staged::new(&out).expect("staged");
         drop(staged);

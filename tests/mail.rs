@@ -445,7 +445,10 @@ fn amendments_are_sent_once_as_a_correction() {
     caltally(d)
         .args(["send", "--month", MONTH])
         .assert()
-        .success();
+        .success()
+        .stdout(predicate::str::contains(
+            "jardin has entries only since the closing",
+        ));
     assert_eq!(sink.messages().len(), 3, "plain send never resends");
     caltally(d)
         .args(["send", "--month", MONTH, "--amendments"])
@@ -494,15 +497,15 @@ fn amendments_are_sent_once_as_a_correction() {
         !radio.text.contains("Rectificatifs depuis la clôture"),
         "the body shows the corrected page, not the closed one"
     );
-    let garden = first
-        .iter()
-        .find(|c| c.to == ["jardin@potager.example"])
+    assert_eq!(first.len(), 1, "the garden's first mail is no correction");
+    let garden = by_recipient(&sink.messages())
+        .remove("jardin@potager.example")
         .expect("the garden hears of its new hours");
-    assert!(
-        garden.text.contains("- ajouté : Taille des haies"),
-        "{}",
-        garden.text
+    assert_eq!(
+        garden.subject,
+        "Rapport d'heures — Jardin Partagé — octobre 2025"
     );
+    assert!(garden.text.contains("Taille des haies"), "{}", garden.text);
     assert_eq!(
         csv_minutes(&garden.attachments[&format!("jardin-{MONTH}.csv")]),
         120
@@ -522,7 +525,7 @@ fn amendments_are_sent_once_as_a_correction() {
         .success()
         .stdout(predicate::str::contains("2 sent"));
     let second = corrections(&sink);
-    assert_eq!(second.len(), 4);
+    assert_eq!(second.len(), 3);
     let radio_again = second
         .iter()
         .filter(|c| c.to == ["bureau@radio.example"])
@@ -663,4 +666,139 @@ fn a_session_broken_off_after_the_message_is_never_resent_blindly() {
         .code(1)
         .stderr(predicate::str::contains("was interrupted"));
     assert_eq!(sink.messages().len(), 1, "not sent a second time");
+}
+
+/// A private copy of the fixture calendar, to edit.
+fn calendar_copy() -> (tempfile::TempDir, PathBuf, String) {
+    let dir = tempfile::tempdir().expect("calendar dir");
+    let ics = dir.path().join("collectif.ics");
+    let original = std::fs::read_to_string(fixture("collectif.ics")).expect("fixture");
+    std::fs::write(&ics, &original).expect("copy");
+    (dir, ics, original)
+}
+
+#[test]
+fn an_interrupted_correction_is_resent_as_a_correction() {
+    let mut sink = start_sink(SinkOptions::default());
+    let (_calendar, ics, original) = calendar_copy();
+    let dir = setup(&sink, &ics);
+    let d = dir.path();
+    caltally(d)
+        .args(["send", "--month", MONTH, "--association", "radio"])
+        .assert()
+        .success();
+    std::fs::write(&ics, without(&original, "appel@collectif.test")).expect("edit");
+    sink.restart_with(SinkOptions {
+        hang_up_after_data: true,
+        ..SinkOptions::default()
+    });
+    caltally(d)
+        .args([
+            "send",
+            "--month",
+            MONTH,
+            "--amendments",
+            "--association",
+            "radio",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("may have been delivered"));
+    sink.restart_with(SinkOptions::default());
+    caltally(d)
+        .args([
+            "send",
+            "--month",
+            MONTH,
+            "--association",
+            "radio",
+            "--resend",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("correction sent to Radio Libre"));
+    let again = corrections(&sink);
+    assert_eq!(again.len(), 2, "the broken-off one, then the resent one");
+    assert!(
+        again
+            .iter()
+            .all(|c| c.text.contains("- retiré : Appel fournisseur"))
+    );
+    caltally(d)
+        .args(["send", "--month", MONTH, "--amendments"])
+        .assert()
+        .success();
+    assert_eq!(corrections(&sink).len(), 2, "told once it went through");
+}
+
+#[test]
+fn an_untrusted_certificate_sends_nothing_and_logs_nothing() {
+    let sink = start_sink(SinkOptions::default());
+    let other = start_sink(SinkOptions::default());
+    let dir = setup(&sink, &fixture("collectif.ics"));
+    let d = dir.path();
+    let config = std::fs::read_to_string(d.join("caltally.toml")).expect("config");
+    let good = sink.ca_file.display().to_string();
+    std::fs::write(
+        d.join("caltally.toml"),
+        config.replace(&good, &other.ca_file.display().to_string()),
+    )
+    .expect("wrong CA");
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("certificate")
+                .and(predicate::str::contains("tried again on the next run"))
+                .and(predicate::str::contains("may have been delivered").not()),
+        );
+    assert!(sink.messages().is_empty());
+    std::fs::write(d.join("caltally.toml"), config).expect("right CA");
+    caltally(d)
+        .args(["send", "--month", MONTH])
+        .assert()
+        .success();
+    assert_eq!(sink.messages().len(), 3, "nothing was held as maybe sent");
+}
+
+#[test]
+fn a_report_sent_after_edits_lists_them_and_no_correction_repeats_them() {
+    let sink = start_sink(SinkOptions::default());
+    let (_calendar, ics, original) = calendar_copy();
+    let dir = setup(&sink, &ics);
+    let d = dir.path();
+    caltally(d)
+        .args(["close", "--month", MONTH])
+        .assert()
+        .success();
+    std::fs::write(&ics, without(&original, "appel@collectif.test")).expect("edit");
+    caltally(d)
+        .args(["send", "--month", MONTH, "--amendments"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3 sent, 0 already sent"));
+    let radio = by_recipient(&sink.messages())
+        .remove("bureau@radio.example")
+        .expect("the radio's report");
+    let listed = radio
+        .text
+        .split("## Rectificatifs depuis la clôture")
+        .nth(1)
+        .expect("the amendments under the closed report");
+    assert!(listed.contains("appel@collectif.test"), "{listed}");
+    assert!(
+        radio.attachments[&format!("radio-{MONTH}.csv")].contains("appel@collectif.test"),
+        "the closed figures"
+    );
+    caltally(d)
+        .args(["send", "--month", MONTH, "--amendments"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 sent, 3 already sent"));
+    assert_eq!(
+        sink.messages().len(),
+        3,
+        "what the report listed is not told again"
+    );
 }

@@ -177,15 +177,20 @@ pub(super) fn send_locked(
                 .collect()
         };
         let (closed_key, now_key) = (of_key(&closed), of_key(&now_items));
+        // The log is read even to try out (`--dry-run`, `--to`), never written then.
+        let mut log = store.sent(key, &label)?;
+        let mut amendments = args.amendments;
         if args.resend && !trial {
+            // An interrupted correction is sent again as a correction.
+            amendments |= log
+                .iter()
+                .any(|r| r.state == "sending" && r.kind == Mail::Correction.as_str());
             store.forget_interrupted(key, &label)?;
+            log = store.sent(key, &label)?;
         }
-        let log = if args.to.is_some() {
-            Vec::new()
-        } else {
-            store.sent(key, &label)?
-        };
-        if let Some(row) = log.iter().find(|r| r.state == "sending") {
+        if let Some(row) = log.iter().find(|r| r.state == "sending")
+            && args.to.is_none()
+        {
             eprintln!(
                 "caltally: error: {label}: {key}: the mail to {} was interrupted at {} and may have been delivered; \
                  ask them, then run `caltally send --month {label} --association {key} --resend`",
@@ -200,14 +205,17 @@ pub(super) fn send_locked(
         let last_sent = log.iter().rev().find(|r| r.state == "sent");
         // What this association gets now, and the entries it was last told about.
         let decision: Option<(Mail, Vec<Item>)> = match last_sent {
-            _ if args.to.is_some() && !args.amendments => {
+            // Trying out: every report, or the correction a real run would send.
+            _ if args.to.is_some() && !amendments => {
                 has_closed_page.then_some((Mail::Report, Vec::new()))
             }
-            _ if args.to.is_some() => Some((Mail::Correction, closed_key.clone())),
+            None if args.to.is_some() => Some((Mail::Correction, closed_key.clone())),
+            // The month's report: as closed, with any amendment since listed under it.
             None if has_closed_page => Some((Mail::Report, Vec::new())),
-            None if args.amendments => Some((Mail::Correction, Vec::new())),
+            // No entry at the closing, some since: told with --amendments, as a report.
+            None if amendments && !now_key.is_empty() => Some((Mail::Report, Vec::new())),
             None => None,
-            Some(_) if !args.amendments => None,
+            Some(_) if !amendments => None,
             Some(row) => Some((
                 Mail::Correction,
                 serde_json::from_str(&row.items).context("the sent log is unreadable")?,
@@ -215,6 +223,14 @@ pub(super) fn send_locked(
         };
         let Some((what, told)) = decision else {
             if has_closed_page {
+                tally.skipped += 1;
+            } else if !now_key.is_empty() {
+                if !quiet {
+                    println!(
+                        "caltally: {label}: {key} has entries only since the closing; \
+                         `caltally send --month {label} --amendments` sends them"
+                    );
+                }
                 tally.skipped += 1;
             } else {
                 log::info!("{key}: no entries in {label}, nothing to send");
@@ -227,14 +243,26 @@ pub(super) fn send_locked(
             tally.skipped += 1;
             continue;
         }
-        let (mailed, files) = match what {
-            Mail::Report => (closed_key, &closed_files),
-            Mail::Correction => (now_key, &current_files),
+        // A report shows the closing and lists the amendments since, so it tells the
+        // calendar as it is now, like a correction.
+        let mailed = now_key;
+        let files = match what {
+            Mail::Report if has_closed_page => &closed_files,
+            _ => &current_files,
         };
         let digest = closing::digest(&mailed, key);
-        let page = files.get(&page_name(key)).cloned().unwrap_or_default();
-        let csv = files.get("entries.csv").map_or(&[][..], |v| v.as_slice());
         let name = assoc.name.clone().unwrap_or_else(|| key.clone());
+        let page = files.get(&page_name(key)).cloned().unwrap_or_else(|| {
+            // Every entry was removed: a page that says so.
+            format!(
+                "# {name} — {} {}\n\n{}\n",
+                t.report_title,
+                t.period(&month),
+                t.no_entries
+            )
+            .into_bytes()
+        });
+        let csv = files.get("entries.csv").map_or(&[][..], |v| v.as_slice());
         let correction = what == Mail::Correction;
         let mut markdown = String::new();
         if correction {
@@ -356,7 +384,7 @@ pub(super) fn send_locked(
                 }
                 tally.sent += 1;
             }
-            Err(mail::MailError::Unknown(e)) => {
+            Err(mail::MailError::Unknown(e)) if !trial => {
                 eprintln!(
                     "caltally: error: {label}: {key}: the session with {} broke off ({e}); the mail to {} \
                      may have been delivered: ask them, then run `caltally send --month {label} --association {key} --resend`",
