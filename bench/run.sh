@@ -122,6 +122,13 @@ read -r vs2 _ < <(best 1 .venv/bin/vdirsyncer sync)
 v_req2=$(( $(requests "$R") - before ))
 echo "initial sync: caltally ${cs} s (${c_req} requests, peak $((cm / 1024)) MB), vdirsyncer ${vs} s (${v_req} requests)"
 echo "nothing changed: caltally ${cs2} s (${c_req2} requests), vdirsyncer ${vs2} s (${v_req2} requests)"
+# The nightly job on the same store: an unchanged sync, then this month's and last month's
+# reports written atomically (no [mail] here: sending is measured by the mail tests).
+sed -i '1i output = "reports"' "$R/caltally.toml"
+before=$(requests "$R")
+read -r cn cnm < <(best "$RUNS" env CALTALLY_NOW=2025-04-02T02:30:00+02:00 $BIN --config "$R/caltally.toml" run)
+c_reqn=$(( ($(requests "$R") - before) / RUNS ))
+echo "nightly run (unchanged sync + 2 months of reports): caltally ${cn} s (${c_reqn} requests, peak $((cnm / 1024)) MB)"
 stop_radicale "$R"
 
 echo
