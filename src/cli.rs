@@ -82,10 +82,11 @@ One message per association that has an `email` in the config: the association's
 text/plain with an HTML alternative, and <key>-<YYYY-MM>.csv and .md attached, Cc the
 config's `cc`, Reply-To the collective. The month is closed first if it is open.
 
-Each mail is logged in the store with the fingerprint of the entries it carried, so running
-`send` again sends nothing. When the calendar changed after the closing, `--amendments`
-sends a correction to the associations concerned, listing what changed. A failure on one
-association does not stop the others: it is retried on the next run, and the exit code is 1.
+Each mail is logged in the store with the entries it told about, so running `send` again
+sends nothing. When the calendar changed since an association's last mail, `--amendments`
+sends it a correction listing what changed. A failure on one association does not stop the
+others: it is retried on the next run, and the exit code is 1. A mail whose session broke
+off after the envelope may have arrived: it is not sent again until `--resend`.
 
 Examples:
   caltally send --month 2026-10 --dry-run          # look at the .eml files first
