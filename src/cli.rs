@@ -293,6 +293,20 @@ pub struct Selection {
     pub tz: Option<String>,
 }
 
+impl Selection {
+    /// The calendar month `label` (`YYYY-MM`), from the store and the configured sources.
+    pub fn of_month(label: String) -> Self {
+        Selection {
+            month: Some(label),
+            year: None,
+            from: None,
+            to: None,
+            source: Vec::new(),
+            tz: None,
+        }
+    }
+}
+
 /// Options of `report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {

@@ -125,6 +125,22 @@ pub(super) fn closed_files(
         .collect())
 }
 
+/// What a closing stores of a month: the fingerprint of its entries and its rendered files,
+/// both as JSON.
+pub(super) fn freeze(
+    report: &report::Report,
+    files: &[(String, Vec<u8>)],
+) -> Result<(String, String)> {
+    let files: Vec<(&str, std::borrow::Cow<'_, str>)> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), String::from_utf8_lossy(b)))
+        .collect();
+    Ok((
+        serde_json::to_string(&crate::closing::fingerprint(&report.entries))?,
+        serde_json::to_string(&files)?,
+    ))
+}
+
 pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -> Result<u8> {
     let path = config
         .store_path()
@@ -152,29 +168,18 @@ pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -
         return Ok(0);
     }
     let selection = Selection {
-        month: Some(args.month.clone()),
-        year: None,
-        from: None,
-        to: None,
         source: args.source.clone(),
         tz: args.tz.clone(),
+        ..Selection::of_month(month.label())
     };
     let g = gather(&selection, None, config, env)?;
     for p in &g.problems {
         eprintln!("caltally: warning: {p}");
     }
     let report = build_report(&g, None);
-    let files: Vec<(String, String)> = render_files(&report, &[Format::Csv, Format::Md])?
-        .into_iter()
-        .map(|(n, b)| (n, String::from_utf8_lossy(&b).into_owned()))
-        .collect();
-    let fingerprint = serde_json::to_string(&crate::closing::fingerprint(&report.entries))?;
-    if !store.close_month(
-        &month.label(),
-        env.now.timestamp(),
-        &fingerprint,
-        &serde_json::to_string(&files)?,
-    )? {
+    let (fingerprint, files) =
+        freeze(&report, &render_files(&report, &[Format::Csv, Format::Md])?)?;
+    if !store.close_month(&month.label(), env.now.timestamp(), &fingerprint, &files)? {
         return Err(anyhow::anyhow!(
             "{} is already closed; run `caltally close --month {} --reopen` first to close it again",
             month.label(),

@@ -93,15 +93,7 @@ pub(super) fn run(args: &RunArgs, config: &Config, env: &Env) -> Result<u8> {
 
 /// Writes one month's reports into `output/<YYYY-MM>` atomically; returns its warnings.
 fn refresh(config: &Config, env: &Env, month: &Period) -> Result<Vec<String>> {
-    let selection = Selection {
-        month: Some(month.label()),
-        year: None,
-        from: None,
-        to: None,
-        source: Vec::new(),
-        tz: None,
-    };
-    let g = gather(&selection, None, config, env)?;
+    let g = gather(&Selection::of_month(month.label()), None, config, env)?;
     let report = build_report(&g, None);
     let formats = [Format::Csv, Format::Md];
     let files = match closing_of(config, month)? {

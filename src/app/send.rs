@@ -13,7 +13,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow};
 use chrono::Datelike;
 
-use super::closing::{closed_files, page_name, render_files};
+use super::closing::{closed_files, freeze, page_name, render_files};
 use super::sync::{lock_store, open_store};
 use super::{Env, Selection, UsageError, build_report, gather, report_zone};
 use crate::cli::{Format, SendArgs};
@@ -98,15 +98,7 @@ pub(super) fn send_locked(
         ))
         .into());
     }
-    let selection = Selection {
-        month: Some(label.clone()),
-        year: None,
-        from: None,
-        to: None,
-        source: Vec::new(),
-        tz: None,
-    };
-    let g = gather(&selection, None, config, env)?;
+    let g = gather(&Selection::of_month(label.clone()), None, config, env)?;
     if print_warnings {
         for p in &g.problems {
             eprintln!("caltally: warning: {p}");
@@ -123,16 +115,12 @@ pub(super) fn send_locked(
     } else {
         open_store(config)?.0
     };
-    let stored = store.closing(&label)?;
-    let closing = match stored {
+    // The month as the calendar is now, rendered once: closed from it if it is still open.
+    let rendered = render_files(&report, &[Format::Csv, Format::Md])?;
+    let closing = match store.closing(&label)? {
         Some(c) => c,
         None => {
-            let fingerprint = serde_json::to_string(&closing::fingerprint(&report.entries))?;
-            let files: Vec<(String, String)> = render_files(&report, &[Format::Csv, Format::Md])?
-                .into_iter()
-                .map(|(n, b)| (n, String::from_utf8_lossy(&b).into_owned()))
-                .collect();
-            let files = serde_json::to_string(&files)?;
+            let (fingerprint, files) = freeze(&report, &rendered)?;
             if !trial {
                 store.close_month(&label, env.now.timestamp(), &fingerprint, &files)?;
                 if !quiet {
@@ -153,10 +141,7 @@ pub(super) fn send_locked(
         closed_files(closing, &report, &[Format::Csv, Format::Md])?
             .into_iter()
             .collect();
-    let current_files: BTreeMap<String, Vec<u8>> =
-        render_files(&report, &[Format::Csv, Format::Md])?
-            .into_iter()
-            .collect();
+    let current_files: BTreeMap<String, Vec<u8>> = rendered.into_iter().collect();
     let now_items = closing::fingerprint(&report.entries);
 
     let mut mailer: Option<Mailer> = None;
