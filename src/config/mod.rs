@@ -15,6 +15,11 @@ use serde::Deserialize;
 use crate::classify::{self, AssociationRule, PersonRule, Rules};
 use crate::model::Kind;
 
+mod mail;
+mod secret;
+pub use mail::MailConfig;
+pub use secret::{SecretError, read_secret};
+
 /// What can go wrong with a config file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -113,20 +118,6 @@ pub struct SourceConfig {
     pub timeout: Option<u64>,
 }
 
-/// Why a secret could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum SecretError {
-    /// The variable is not set.
-    #[error("environment variable {0} (password_env) is not set")]
-    MissingEnv(String),
-    /// The command failed.
-    #[error("password_command failed: {0}")]
-    Command(String),
-    /// The file could not be read.
-    #[error("cannot read password_file {0}")]
-    File(String),
-}
-
 impl SourceConfig {
     /// The key identifying this source in the store (its URL or path).
     pub fn key(&self) -> &str {
@@ -137,95 +128,6 @@ impl SourceConfig {
     }
 
     /// The password, from the environment, a command or a file (never logged).
-    pub fn password(&self, base_dir: &Path) -> Result<Option<String>, SecretError> {
-        read_secret(
-            self.password_env.as_deref(),
-            self.password_command.as_deref(),
-            self.password_file.as_deref(),
-            base_dir,
-        )
-    }
-}
-
-/// A secret from an environment variable, the first line a shell command prints, or the
-/// first line of a file (relative to `base_dir`); `None` if none is configured.
-pub fn read_secret(
-    env: Option<&str>,
-    command: Option<&str>,
-    file: Option<&str>,
-    base_dir: &Path,
-) -> Result<Option<String>, SecretError> {
-    if let Some(var) = env {
-        return std::env::var(var)
-            .map(Some)
-            .map_err(|_| SecretError::MissingEnv(var.to_string()));
-    }
-    if let Some(cmd) = command {
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(cmd)
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .map_err(|e| SecretError::Command(e.to_string()))?;
-        if !out.status.success() {
-            return Err(SecretError::Command(format!("exit status {}", out.status)));
-        }
-        let text = String::from_utf8_lossy(&out.stdout);
-        return Ok(Some(text.lines().next().unwrap_or_default().to_string()));
-    }
-    if let Some(file) = file {
-        let path = if Path::new(file).is_absolute() {
-            PathBuf::from(file)
-        } else {
-            base_dir.join(file)
-        };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|_| SecretError::File(path.display().to_string()))?;
-        return Ok(Some(text.lines().next().unwrap_or_default().to_string()));
-    }
-    Ok(None)
-}
-
-/// `[mail]`: how `send` and `run` deliver the monthly reports.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MailConfig {
-    /// `smtp://HOST[:PORT]` (STARTTLS, port 587 by default) or `smtps://HOST[:PORT]`
-    /// (implicit TLS, port 465 by default).
-    pub smtp: String,
-    /// On `smtp://`: `required` (default) or `never` (plain text, for a server on loopback).
-    #[serde(default = "default_starttls")]
-    pub starttls: String,
-    /// Extra trust root (PEM) for the server's certificate.
-    pub ca_file: Option<String>,
-    /// AUTH user name; no AUTH without it.
-    pub username: Option<String>,
-    /// Environment variable holding the password.
-    pub password_env: Option<String>,
-    /// Shell command printing the password.
-    pub password_command: Option<String>,
-    /// File holding the password.
-    pub password_file: Option<String>,
-    /// Sender, `Name <address>`.
-    pub from: String,
-    /// Reply-To (the collective); defaults to `from`.
-    pub reply_to: Option<String>,
-    /// Copy of every message.
-    #[serde(default)]
-    pub cc: Vec<String>,
-    /// Day of the month on which `run` sends last month's reports (1–28), if not sent yet.
-    pub send_on_day: Option<u32>,
-    /// Seconds before a silent server is given up (default 60).
-    pub timeout: Option<u64>,
-}
-
-fn default_starttls() -> String {
-    "required".into()
-}
-
-impl MailConfig {
-    /// The SMTP password, if any is configured.
     pub fn password(&self, base_dir: &Path) -> Result<Option<String>, SecretError> {
         read_secret(
             self.password_env.as_deref(),
@@ -490,45 +392,7 @@ impl Config {
         }
         self.rates().map_err(|m| invalid("rates", m))?;
         if let Some(mail) = &self.mail {
-            Self::validate_mail(mail, &invalid)?;
-        }
-        Ok(())
-    }
-
-    fn validate_mail(
-        mail: &MailConfig,
-        invalid: &dyn Fn(&str, String) -> ConfigError,
-    ) -> Result<(), ConfigError> {
-        crate::mail::Server::parse(&mail.smtp, &mail.starttls)
-            .map_err(|e| invalid("smtp", e.to_string()))?;
-        crate::mail::parse_mailbox(&mail.from).map_err(|e| invalid("from", e.to_string()))?;
-        if let Some(r) = &mail.reply_to {
-            crate::mail::parse_mailbox(r).map_err(|e| invalid("reply_to", e.to_string()))?;
-        }
-        for c in &mail.cc {
-            crate::mail::parse_mailbox(c).map_err(|e| invalid("cc", e.to_string()))?;
-        }
-        let secrets = [
-            &mail.password_env,
-            &mail.password_command,
-            &mail.password_file,
-        ]
-        .iter()
-        .filter(|x| x.is_some())
-        .count();
-        if secrets > 1 {
-            return Err(invalid(
-                "password_env",
-                "[mail]: give only one of password_env, password_command, password_file".into(),
-            ));
-        }
-        if let Some(day) = mail.send_on_day
-            && !(1..=28).contains(&day)
-        {
-            return Err(invalid(
-                "send_on_day",
-                format!("{day} is not a day every month has; use 1 to 28"),
-            ));
+            mail.validate(&invalid)?;
         }
         Ok(())
     }
@@ -685,39 +549,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("c.toml:2: key `all_day`"), "{err}");
-    }
-
-    #[test]
-    fn mail_section_is_checked() {
-        let mail = |extra: &str| {
-            Config::parse(
-                &format!(
-                    "[mail]\nsmtp = \"smtp://mail.example.org\"\nfrom = \"Le collectif <help@example.org>\"\n{extra}"
-                ),
-                Path::new("c.toml"),
-            )
-        };
-        let ok = mail("cc = [\"a@example.org\"]\nsend_on_day = 3\n").expect("valid");
-        assert_eq!(ok.mail.expect("mail").starttls, "required");
-        let err = mail("send_on_day = 31\n").unwrap_err().to_string();
-        assert!(err.starts_with("c.toml:4: key `send_on_day`"), "{err}");
-        let err = mail("starttls = \"sometimes\"\n").unwrap_err().to_string();
-        assert!(
-            err.contains("key `smtp`") && err.contains("sometimes"),
-            "{err}"
-        );
-        let err = mail("cc = [\"nobody\"]\n").unwrap_err().to_string();
-        assert!(err.starts_with("c.toml:4: key `cc`"), "{err}");
-        let err = Config::parse(
-            "[associations.amis]\nemail = [\"tresorerie at amis\"]\n",
-            Path::new("c.toml"),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("associations.amis.email"), "{err}");
-        let err = Config::parse("[mail]\nfrom = \"a@example.org\"\n", Path::new("c.toml"))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("missing field `smtp`"), "{err}");
     }
 }
