@@ -55,11 +55,8 @@ fn setup(sink: &smtp::Sink, calendar: &Path) -> tempfile::TempDir {
         ));
     }
     text.push_str(&format!(
-        "[mail]\nsmtp = \"{}\"\nca_file = \"{}\"\nusername = \"{}\"\npassword_env = \"CALTALLY_TEST_SMTP_PASSWORD\"\n\
-         from = \"Le collectif <help@collectif.example>\"\ncc = [\"archives@collectif.example\"]\n",
-        sink.url(),
-        sink.ca_file.display(),
-        smtp::SMTP_USER
+        "{}from = \"Le collectif <help@collectif.example>\"\ncc = [\"archives@collectif.example\"]\n",
+        sink.mail_section()
     ));
     std::fs::write(dir.path().join("caltally.toml"), text).expect("config");
     dir

@@ -55,13 +55,10 @@ fn nightly_job_sends_once_from_send_on_day() {
              [associations.amis]\nemail = [\"tresorerie@amis.example\"]\n\
              [associations.ecole]\nemail = [\"secretariat@ecole.example\"]\n\
              [associations.radio]\nemail = [\"bureau@radio.example\"]\n\
-             [mail]\nsmtp = \"{}\"\nca_file = \"{}\"\nusername = \"{}\"\npassword_env = \"CALTALLY_TEST_SMTP_PASSWORD\"\n\
-             from = \"Collectif <help@collectif.example>\"\nsend_on_day = 3\n",
+             {}from = \"Collectif <help@collectif.example>\"\nsend_on_day = 3\n",
             server.base_url,
             servers::USER,
-            sink.url(),
-            sink.ca_file.display(),
-            smtp::SMTP_USER
+            sink.mail_section()
         ),
     )
     .expect("config");
@@ -191,12 +188,9 @@ fn a_missed_send_on_day_is_caught_up_on_the_next_run() {
             "timezone = \"Europe/Brussels\"\nstore = \"caltally.db\"\noutput = \"reports\"\n\
              [[source]]\nics = \"{}\"\n\
              [associations.radio]\nemail = [\"bureau@radio.example\"]\n\
-             [mail]\nsmtp = \"{}\"\nca_file = \"{}\"\nusername = \"{}\"\npassword_env = \"CALTALLY_TEST_SMTP_PASSWORD\"\n\
-             from = \"Collectif <help@collectif.example>\"\nsend_on_day = 3\n",
+             {}from = \"Collectif <help@collectif.example>\"\nsend_on_day = 3\n",
             fixture("collectif.ics"),
-            sink.url(),
-            sink.ca_file.display(),
-            smtp::SMTP_USER
+            sink.mail_section()
         ),
     )
     .expect("config");

@@ -126,6 +126,17 @@ impl Sink {
         format!("{scheme}://localhost:{}", self.port)
     }
 
+    /// A `[mail]` section sending through this sink, the password read from
+    /// `CALTALLY_TEST_SMTP_PASSWORD` (set it to [`SMTP_PASSWORD`]); `from` and the rest follow.
+    pub fn mail_section(&self) -> String {
+        format!(
+            "[mail]\nsmtp = \"{}\"\nca_file = \"{}\"\nusername = \"{SMTP_USER}\"\n\
+             password_env = \"CALTALLY_TEST_SMTP_PASSWORD\"\n",
+            self.url(),
+            self.ca_file.display()
+        )
+    }
+
     /// The options it runs with (the last ones given to [`Sink::restart_with`]).
     pub fn options(&self) -> &SinkOptions {
         &self.opts
