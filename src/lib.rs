@@ -13,6 +13,7 @@ pub mod classify;
 pub mod cli;
 pub mod closing;
 pub mod config;
+pub mod file_names;
 pub mod ical;
 pub mod input;
 pub mod mail;

@@ -6,7 +6,16 @@
 //! alternative rendered with pulldown-cmark and inline styles, attachments), the `.eml`
 //! bytes of `--dry-run`, and one SMTP session per message. Knows nothing of the store or
 //! the calendar: [`crate::app`] decides what to send and records what was sent.
+//!
+//! Guarantees: AUTH only over TLS (plain `smtp://` with `starttls = "never"` is refused
+//! unless the server is on loopback); a refusal of the credentials is told apart
+//! ([`MailError::Auth`]) so that the caller stops instead of trying again; every server
+//! reply in an error is passed through [`redact`] first.
 
+mod redact;
+pub use redact::{REDACTED, Secrets, redact};
+
+use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use lettre::Message;
@@ -30,6 +39,14 @@ pub enum MailError {
     /// A bad `[mail] smtp` or `starttls`.
     #[error("{0}")]
     Server(String),
+    /// `starttls = "never"` for a server that is not on loopback: the password would cross
+    /// the network in clear text.
+    #[error(
+        "starttls = \"never\" would send the password in clear text to `{0}`; it is allowed \
+         only for a server on this machine (localhost, 127.0.0.0/8, ::1): use starttls = \"required\" \
+         or an smtps:// URL"
+    )]
+    PlainText(String),
     /// The CA file could not be used.
     #[error("cannot use the CA file: {0}")]
     Tls(String),
@@ -39,6 +56,10 @@ pub enum MailError {
     /// The server refused the message, or no session could be opened: it was not delivered.
     #[error("{0}")]
     Refused(String),
+    /// The server refused the user name or password (a permanent AUTH error such as 535):
+    /// every other session would be refused too.
+    #[error("{0}")]
+    Auth(String),
     /// The session broke off at a point where the server may already have taken the message.
     #[error("{0}")]
     Unknown(String),
@@ -102,6 +123,9 @@ impl Server {
             }
             (other, _) => return Err(bad(&format!("unknown scheme `{other}`; use smtp or smtps"))),
         };
+        if security == Security::Plain && !is_loopback(host) {
+            return Err(MailError::PlainText(host.to_string()));
+        }
         let default_port = if security == Security::Implicit {
             465
         } else {
@@ -112,6 +136,21 @@ impl Server {
             port: port.unwrap_or(default_port),
             security,
         })
+    }
+}
+
+/// Whether `host` names this machine: `localhost`, 127.0.0.0/8 or ::1 (also IPv4-mapped).
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Err(_) => false,
     }
 }
 
@@ -271,6 +310,7 @@ pub struct Mailer {
     tls: Option<TlsParameters>,
     hello: ClientId,
     credentials: Option<Credentials>,
+    secrets: Secrets,
     timeout: Duration,
 }
 
@@ -300,6 +340,11 @@ impl Mailer {
                 .credentials
                 .as_ref()
                 .map(|(user, password)| Credentials::new(user.clone(), password.clone())),
+            secrets: s
+                .credentials
+                .as_ref()
+                .map(|(user, password)| Secrets::of(user, password))
+                .unwrap_or_default(),
             timeout: s.timeout,
         })
     }
@@ -307,11 +352,13 @@ impl Mailer {
     /// Sends one message to every `To` and `Cc` in one SMTP session; an error if the server
     /// refused any recipient.
     ///
-    /// [`MailError::Refused`]: the message was certainly not delivered (no connection, TLS or
-    /// AUTH failure, or an SMTP reply 4xx/5xx). [`MailError::Unknown`]: the session broke
+    /// [`MailError::Refused`]: the message was certainly not delivered (no connection, TLS
+    /// failure, a temporary AUTH failure, or an SMTP reply 4xx/5xx). [`MailError::Auth`]:
+    /// the server refused the credentials for good. [`MailError::Unknown`]: the session broke
     /// off once the envelope had started (network error, timeout), so the server may have
-    /// taken the message.
+    /// taken the message. Every server reply in the error is redacted.
     pub fn send(&self, message: &Message) -> Result<(), MailError> {
+        let describe = |e: &lettre::transport::smtp::Error| redact(&describe(e), &self.secrets);
         let refused = |e: lettre::transport::smtp::Error| MailError::Refused(describe(&e));
         let wrapper = match self.server.security {
             Security::Implicit => self.tls.as_ref(),
@@ -329,8 +376,14 @@ impl Mailer {
             conn.starttls(tls, &self.hello).map_err(refused)?;
         }
         if let Some(credentials) = &self.credentials {
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
-                .map_err(refused)?;
+            if let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials) {
+                conn.abort();
+                return Err(if e.is_permanent() {
+                    MailError::Auth(describe(&e))
+                } else {
+                    refused(e)
+                });
+            }
         }
         // From here on only an SMTP reply proves that the message was not taken.
         match conn.send(message.envelope(), &message.formatted()) {
@@ -385,6 +438,29 @@ mod tests {
         assert!(Server::parse("smtp://mail.example.org", "maybe").is_err());
         assert!(Server::parse("http://mail.example.org", "required").is_err());
         assert!(Server::parse("smtp://user@mail.example.org", "required").is_err());
+    }
+
+    #[test]
+    fn plain_text_only_to_loopback() {
+        for host in ["localhost", "LOCALHOST.", "127.0.0.1", "127.8.9.10", "[::1]"] {
+            let s = Server::parse(&format!("smtp://{host}:25"), "never")
+                .unwrap_or_else(|e| panic!("{host}: {e}"));
+            assert_eq!(s.security, Security::Plain, "{host}");
+        }
+        for host in [
+            "mail.example.org",
+            "10.0.0.1",
+            "128.0.0.1",
+            "[::2]",
+            "localhost.example.org",
+            "127.0.0.1.nip.io",
+        ] {
+            let err = Server::parse(&format!("smtp://{host}:25"), "never").unwrap_err();
+            assert!(matches!(err, MailError::PlainText(_)), "{host}: {err}");
+            assert!(err.to_string().contains("clear text"), "{err}");
+        }
+        assert!(is_loopback("::ffff:127.0.0.1"));
+        assert!(!is_loopback("::ffff:10.0.0.1"));
     }
 
     #[test]

@@ -14,7 +14,8 @@ pub struct MailConfig {
     /// `smtp://HOST[:PORT]` (STARTTLS, port 587 by default) or `smtps://HOST[:PORT]`
     /// (implicit TLS, port 465 by default).
     pub smtp: String,
-    /// On `smtp://`: `required` (default) or `never` (plain text, for a server on loopback).
+    /// On `smtp://`: `required` (default) or `never` (plain text, refused unless the server
+    /// is on loopback: localhost, 127.0.0.0/8, ::1).
     #[serde(default = "default_starttls")]
     pub starttls: String,
     /// Extra trust root (PEM) for the server's certificate.
@@ -60,8 +61,10 @@ impl MailConfig {
         &self,
         invalid: &dyn Fn(&str, String) -> ConfigError,
     ) -> Result<(), ConfigError> {
-        crate::mail::Server::parse(&self.smtp, &self.starttls)
-            .map_err(|e| invalid("smtp", e.to_string()))?;
+        crate::mail::Server::parse(&self.smtp, &self.starttls).map_err(|e| match e {
+            crate::mail::MailError::PlainText(_) => invalid("starttls", e.to_string()),
+            _ => invalid("smtp", e.to_string()),
+        })?;
         crate::mail::parse_mailbox(&self.from).map_err(|e| invalid("from", e.to_string()))?;
         if let Some(r) = &self.reply_to {
             crate::mail::parse_mailbox(r).map_err(|e| invalid("reply_to", e.to_string()))?;
@@ -120,6 +123,24 @@ mod tests {
             err.contains("key `smtp`") && err.contains("sometimes"),
             "{err}"
         );
+        let err = mail("starttls = \"never\"\n").unwrap_err().to_string();
+        assert!(
+            err.starts_with("c.toml:4: key `starttls`") && err.contains("clear text"),
+            "{err}"
+        );
+        let local = |host: &str| {
+            Config::parse(
+                &format!(
+                    "[mail]\nsmtp = \"smtp://{host}:25\"\nstarttls = \"never\"\nfrom = \"a@example.org\"\n"
+                ),
+                Path::new("c.toml"),
+            )
+        };
+        local("localhost").expect("loopback by name");
+        local("127.0.0.1").expect("loopback IPv4");
+        local("[::1]").expect("loopback IPv6");
+        let err = local("10.1.2.3").unwrap_err().to_string();
+        assert!(err.starts_with("c.toml:3: key `starttls`"), "{err}");
         let err = mail("cc = [\"nobody\"]\n").unwrap_err().to_string();
         assert!(err.starts_with("c.toml:4: key `cc`"), "{err}");
         let err = Config::parse(

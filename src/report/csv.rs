@@ -3,7 +3,10 @@
 //! `summary.csv` (totals per association and per person).
 //!
 //! RFC 4180, UTF-8 without BOM. Text cells that a spreadsheet would read as a formula
-//! (starting with `=`, `+`, `-`, `@`, tab or carriage return) are prefixed with `'`.
+//! are prefixed with `'`: those starting with `=`, `+`, `-` or `@`, also after leading
+//! spaces, tabs or line breaks, and those starting with a tab or a carriage return. The
+//! `people` and `tags` cells are lists joined with `;`, which a spreadsheet may be told to
+//! split into cells: each item is neutralised on its own.
 
 use std::io::Write;
 
@@ -44,9 +47,9 @@ pub fn write_entries(w: impl Write, report: &Report) -> csv::Result<()> {
             hours(e.minutes),
             safe(e.association.as_deref().unwrap_or_default()),
             e.kind.as_str().to_string(),
-            safe(&e.people.join(";")),
+            safe_list(&e.people),
             safe(&e.summary),
-            safe(&e.tags.join(";")),
+            safe_list(&e.tags),
             safe(&e.calendar),
             safe(&e.uid),
             e.recurrence_id
@@ -118,12 +121,25 @@ pub fn hours(minutes: i64) -> String {
     format!("{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
-/// Neutralises a cell a spreadsheet would evaluate.
+/// Neutralises a cell a spreadsheet would evaluate: a formula character first, also after
+/// leading blanks and line breaks, or a tab or carriage return first.
 pub fn safe(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
+    let body = cell.trim_start_matches([' ', '\t', '\r', '\n']);
+    let formula = matches!(body.chars().next(), Some('=' | '+' | '-' | '@'));
+    if formula || cell.starts_with(['\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
     }
+}
+
+/// A list cell: the items joined with `;`, each neutralised on its own.
+pub fn safe_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| safe(i))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 #[cfg(test)]
@@ -136,6 +152,27 @@ mod tests {
         assert_eq!(safe("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(safe("-1+1"), "'-1+1");
         assert_eq!(safe("Réunion"), "Réunion");
+        assert_eq!(safe("Réunion -1"), "Réunion -1");
+    }
+
+    #[test]
+    fn formulas_after_leading_blanks_are_neutralised() {
+        assert_eq!(safe("  =1+1"), "'  =1+1");
+        assert_eq!(safe("\n@SUM(A1)"), "'\n@SUM(A1)");
+        assert_eq!(safe(" \r\n -2"), "' \r\n -2");
+        assert_eq!(safe("\tplain"), "'\tplain");
+        assert_eq!(safe("\rplain"), "'\rplain");
+        assert_eq!(safe("  plain"), "  plain");
+        assert_eq!(safe("\nplain"), "\nplain");
+    }
+
+    #[test]
+    fn each_item_of_a_list_is_neutralised() {
+        let items = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(safe_list(&items(&["amis", "=cmd"])), "amis;'=cmd");
+        assert_eq!(safe_list(&items(&["-x", " +y", "z"])), "'-x;' +y;z");
+        assert_eq!(safe_list(&items(&["alice", "bob"])), "alice;bob");
+        assert_eq!(safe_list(&[]), "");
     }
 
     #[test]
