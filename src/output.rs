@@ -1,135 +1,257 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Atomic output: a set of files is written into a temporary directory beside the target,
-//! then moved into place with renames, so a crash never leaves a half-written report.
+//! Report folders: writing a report's files into a folder that may hold other things,
+//! without ever deleting what caltally did not write.
+//!
+//! Key terms:
+//!
+//! * **manifest**: `.caltally-manifest` in the folder lists, one per line, the files
+//!   caltally wrote there. A folder with a manifest is a *report folder*. caltally replaces
+//!   or removes only files the manifest lists, and never touches any other file or folder.
+//! * **owned folder**: one caltally may write into: missing, empty, a report folder, or a
+//!   folder written by a caltally that kept no manifest yet (it holds caltally's own
+//!   `entries.csv` or `summary.csv`, or `summary.md` with its chart `summary.svg`). Any
+//!   other non-empty folder, or a file at that path, is refused ([`OutputError::Foreign`],
+//!   [`OutputError::NotAFolder`]).
+//! * **stale**: a file the manifest lists, that this report does not write but that a
+//!   report of its kind would (a full report no longer writing a page for an association
+//!   without entries). Only those are removed.
+//!
+//! Crash safety: each file is written under a temporary name in the folder, synced, then
+//! renamed over the old one, so a file is always whole, old or new. The manifest is written
+//! the same way, and lists a file before it is put in place. A lock file
+//! (`.caltally.lock`) lets two writers of one folder take turns: both succeed and the last
+//! one wins.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// A directory being written; nothing is visible at the target until [`Staged::commit`].
-pub struct Staged {
-    target: PathBuf,
-    temp: PathBuf,
-    files: Vec<String>,
+/// The manifest's file name.
+pub const MANIFEST: &str = ".caltally-manifest";
+
+/// The lock file's name.
+const LOCK: &str = ".caltally.lock";
+
+/// Prefix of the temporary files; any left by a crash are removed under the lock.
+const TEMP_PREFIX: &str = ".caltally-tmp-";
+
+/// The manifest's first line.
+const MANIFEST_HEAD: &str = "# caltally report folder: caltally wrote the files listed below and may \
+replace or remove them; it never touches any other file here.";
+
+/// What can go wrong while writing a report folder.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The path exists and is not a folder.
+    #[error("{} is a file, not a folder: give --out a folder (new, empty, or one caltally wrote)", .0.display())]
+    NotAFolder(PathBuf),
+    /// A non-empty folder that is not a report folder.
+    #[error(
+        "{} is not empty and is not a caltally report folder (it has no {MANIFEST}; it holds {}): \
+         caltally does not write among other files; give --out a new or empty folder",
+        .path.display(), .sample
+    )]
+    Foreign {
+        /// The folder.
+        path: PathBuf,
+        /// A few of the names found there.
+        sample: String,
+    },
+    /// A read or write failed.
+    #[error("cannot write {}", .path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
 }
 
-impl Staged {
-    /// Starts writing the directory `target`.
-    pub fn new(target: &Path) -> io::Result<Self> {
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        fs::create_dir_all(parent)?;
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "out".into());
-        recover(parent, &name, target)?;
-        let temp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-        if temp.exists() {
-            fs::remove_dir_all(&temp)?;
-        }
-        fs::create_dir_all(&temp)?;
-        Ok(Self {
-            target: target.to_path_buf(),
-            temp,
-            files: Vec::new(),
-        })
-    }
-
-    /// Writes one file with `write`.
-    pub fn write<E>(
-        &mut self,
-        name: &str,
-        write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
-    ) -> Result<(), E>
-    where
-        E: From<io::Error>,
-    {
-        let file = fs::File::create(self.temp.join(name))?;
-        let mut w = io::BufWriter::new(file);
-        write(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        self.files.push(name.to_string());
-        Ok(())
-    }
-
-    /// Moves the files into place: the old directory (if any) is replaced as a whole.
-    pub fn commit(mut self) -> io::Result<Vec<String>> {
-        let old = old_name(&self.temp);
-        let had_old = self.target.exists();
-        if had_old {
-            if old.exists() {
-                fs::remove_dir_all(&old)?;
-            }
-            fs::rename(&self.target, &old)?;
-        }
-        if let Err(e) = fs::rename(&self.temp, &self.target) {
-            if had_old {
-                let _ = fs::rename(&old, &self.target);
-            }
-            return Err(e);
-        }
-        if had_old {
-            fs::remove_dir_all(&old)?;
-        }
-        Ok(std::mem::take(&mut self.files))
+impl OutputError {
+    /// Whether the user chose a folder that cannot be used (a usage error), rather than a
+    /// write that failed.
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, OutputError::Io { .. })
     }
 }
 
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if self.temp.exists() {
-            let _ = fs::remove_dir_all(&self.temp);
+fn at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `files` into the folder `dir` and records them in its manifest; removes the
+/// files the manifest lists that are not written now and for which `stale` is true.
+/// Returns the names written.
+pub fn write_report(
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    stale: &dyn Fn(&str) -> bool,
+) -> Result<Vec<String>, OutputError> {
+    check_owned(dir)?;
+    fs::create_dir_all(dir).map_err(at(dir))?;
+    let lock_path = dir.join(LOCK);
+    let lock = fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(at(&lock_path))?;
+    lock.lock().map_err(at(&lock_path))?;
+    remove_temporaries(dir)?;
+    let mut owned = read_manifest(dir)?;
+    let written: BTreeSet<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    let mut temps = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        temps.push((write_temp(dir, name, bytes)?, dir.join(name)));
+    }
+    // Listed before they appear: a crash from here on leaves only files the manifest owns.
+    owned.extend(written.iter().cloned());
+    write_manifest(dir, &owned)?;
+    for (temp, target) in &temps {
+        fs::rename(temp, target).map_err(at(target))?;
+    }
+    let gone: Vec<String> = owned
+        .iter()
+        .filter(|n| !written.contains(*n) && stale(n))
+        .cloned()
+        .collect();
+    for name in &gone {
+        let path = dir.join(name);
+        match fs::symlink_metadata(&path) {
+            Ok(m) if !m.is_dir() => fs::remove_file(&path).map_err(at(&path))?,
+            _ => {}
         }
+        owned.remove(name);
     }
+    write_manifest(dir, &owned)?;
+    sync_dir(dir)?;
+    drop(lock);
+    Ok(written.into_iter().collect())
 }
 
-/// Where [`Staged::commit`] parks the previous directory between its two renames.
-fn old_name(temp: &Path) -> PathBuf {
-    let mut name = temp.as_os_str().to_owned();
-    name.push(".old");
-    PathBuf::from(name)
-}
-
-/// If a run died between the two renames of [`Staged::commit`], the previous directory is
-/// still there under its `.old` name while the target is missing: put it back.
-fn recover(parent: &Path, name: &str, target: &Path) -> io::Result<()> {
-    if target.exists() {
-        return Ok(());
-    }
-    let prefix = format!(".{name}.tmp-");
-    let Ok(entries) = fs::read_dir(parent) else {
-        return Ok(());
+/// Refuses a path caltally may not write into; see [`OutputError`].
+fn check_owned(dir: &Path) -> Result<(), OutputError> {
+    let meta = match fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(at(dir)(e)),
     };
-    for entry in entries.flatten() {
-        let file = entry.file_name().to_string_lossy().into_owned();
-        if file.starts_with(&prefix) && file.ends_with(".old") && entry.path().is_dir() {
-            fs::rename(entry.path(), target)?;
-            break;
+    if !meta.is_dir() {
+        return Err(OutputError::NotAFolder(dir.to_path_buf()));
+    }
+    if dir.join(MANIFEST).is_file() {
+        return Ok(());
+    }
+    let mut others: Vec<String> = fs::read_dir(dir)
+        .map_err(at(dir))?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()
+        .map_err(at(dir))?;
+    others.retain(|n| n != LOCK && !n.starts_with(TEMP_PREFIX));
+    if others.is_empty() || is_earlier_report(dir) {
+        return Ok(());
+    }
+    others.sort();
+    let mut sample: Vec<String> = others.iter().take(3).map(|n| format!("`{n}`")).collect();
+    if others.len() > 3 {
+        sample.push(format!("and {} more", others.len() - 3));
+    }
+    Err(OutputError::Foreign {
+        path: dir.to_path_buf(),
+        sample: sample.join(", ").chars().map(|c| if c.is_control() { '?' } else { c }).collect(),
+    })
+}
+
+/// A folder a caltally without manifests wrote: its `entries.csv` or `summary.csv` begins
+/// with caltally's header, or it holds `summary.md` with its chart.
+fn is_earlier_report(dir: &Path) -> bool {
+    let header = |name: &str, expected: &str| {
+        fs::read(dir.join(name)).is_ok_and(|b| b.starts_with(expected.as_bytes()))
+    };
+    header(
+        "entries.csv",
+        &crate::report::csv::ENTRIES_HEADER.join(","),
+    ) || header("summary.csv", "scope,key,name,")
+        || (dir.join("summary.md").is_file() && dir.join("summary.svg").is_file())
+}
+
+/// The files the manifest lists (none without a manifest). Lines that could name
+/// anything outside the folder, or a hidden file, are ignored.
+fn read_manifest(dir: &Path) -> Result<BTreeSet<String>, OutputError> {
+    let path = dir.join(MANIFEST);
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
+        Err(e) => return Err(at(&path)(e)),
+    };
+    Ok(text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| is_plain_name(l))
+        .map(str::to_string)
+        .collect())
+}
+
+/// A file name of the folder itself: not empty, not hidden, no separator.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(['.', '#'])
+        && !name.contains(['/', '\\', '\0'])
+}
+
+fn write_manifest(dir: &Path, owned: &BTreeSet<String>) -> Result<(), OutputError> {
+    let mut text = String::from(MANIFEST_HEAD);
+    text.push('\n');
+    for name in owned {
+        text.push_str(name);
+        text.push('\n');
+    }
+    let temp = write_temp(dir, MANIFEST, text.as_bytes())?;
+    let path = dir.join(MANIFEST);
+    fs::rename(&temp, &path).map_err(at(&path))
+}
+
+/// Writes `bytes` to a temporary file in `dir` and syncs it; returns its path.
+fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, OutputError> {
+    let temp = dir.join(format!("{TEMP_PREFIX}{}-{name}", std::process::id()));
+    let write = || -> io::Result<()> {
+        let mut file = fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    };
+    write().map_err(at(&temp))?;
+    Ok(temp)
+}
+
+/// Removes temporary files a crashed writer left (only writers holding the lock make any).
+fn remove_temporaries(dir: &Path) -> Result<(), OutputError> {
+    for entry in fs::read_dir(dir).map_err(at(dir))? {
+        let entry = entry.map_err(at(dir))?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(TEMP_PREFIX)
+            && entry.file_type().is_ok_and(|t| t.is_file())
+        {
+            fs::remove_file(entry.path()).map_err(at(&entry.path()))?;
         }
     }
     Ok(())
 }
 
-/// A file name for an association key: letters, digits, `-` and `_` kept, others `-`.
-pub fn file_stem(key: &str) -> String {
-    let s: String = key
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if s.is_empty() || s.starts_with('.') {
-        format!("_{s}")
-    } else {
-        s
+/// Makes the renames durable (a no-op where folders cannot be opened).
+fn sync_dir(dir: &Path) -> Result<(), OutputError> {
+    match fs::File::open(dir) {
+        Ok(d) => match d.sync_all() {
+            Ok(()) => Ok(()),
+            // Some file systems cannot sync a folder; the files themselves are synced.
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => Ok(()),
+            Err(e) => Err(at(dir)(e)),
+        },
+        Err(_) => Ok(()),
     }
 }
 
@@ -137,51 +259,112 @@ pub fn file_stem(key: &str) -> String {
 mod tests {
     use super::*;
 
-    fn write(dir: &Path, files: &[(&str, &str)]) -> Vec<String> {
-        let mut staged = Staged::new(dir).expect("staged");
-        for (name, text) in files {
-            staged
-                .write(name, |w| w.write_all(text.as_bytes()))
-                .expect("write");
-        }
-        staged.commit().expect("commit")
+    fn files(list: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        list.iter()
+            .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
+            .collect()
     }
 
-    #[test]
-    fn a_new_directory_replaces_the_old_one_as_a_whole() {
-        let root = tempfile::tempdir().expect("tempdir");
-        let out = root.path().join("2026-10");
-        write(&out, &[("a.md", "1"), ("b.md", "1")]);
-        assert_eq!(write(&out, &[("a.md", "2")]), ["a.md"]);
-        assert_eq!(fs::read_to_string(out.join("a.md")).expect("a"), "2");
-        assert!(
-            !out.join("b.md").exists(),
-            "no file of the old report is left"
-        );
-        let names: Vec<_> = fs::read_dir(root.path())
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
             .expect("dir")
-            .map(|e| e.expect("entry").file_name())
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, ["2026-10"], "no temporary directory is left");
+        v.sort();
+        v
+    }
+
+    fn all(_: &str) -> bool {
+        true
+    }
+
+    fn none(_: &str) -> bool {
+        false
     }
 
     #[test]
-    fn a_report_lost_between_the_two_renames_is_put_back() {
+    fn a_full_report_removes_only_stale_files_it_wrote() {
         let root = tempfile::tempdir().expect("tempdir");
         let out = root.path().join("2026-10");
-        write(&out, &[("a.md", "before the crash")]);
-        // As a run killed between the two renames leaves it: the report under commit's
-        // parking name, nothing at the target.
-        let old = old_name(&Staged::new(&out).expect("staged").temp);
-        fs::rename(&out, &old).expect("park");
-        assert!(!out.exists());
-        // A run that fails before its commit still finds the previous report in place.
-        let staged = Staged::new(&out).expect("staged");
-        drop(staged);
+        write_report(&out, &files(&[("a.md", "1"), ("b.md", "1")]), &all).expect("first");
+        let written = write_report(&out, &files(&[("a.md", "2")]), &all).expect("second");
+        assert_eq!(written, ["a.md"]);
+        assert_eq!(fs::read_to_string(out.join("a.md")).expect("a"), "2");
+        assert!(!out.join("b.md").exists(), "b.md was caltally's and is stale");
+        assert_eq!(names(&out), [MANIFEST, LOCK, "a.md"]);
         assert_eq!(
-            fs::read_to_string(out.join("a.md")).expect("restored"),
-            "before the crash"
+            read_manifest(&out).expect("manifest"),
+            BTreeSet::from(["a.md".to_string()])
         );
-        assert!(!old.exists());
+    }
+
+    #[test]
+    fn a_partial_report_replaces_only_its_files() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let out = root.path().join("2026-10");
+        write_report(&out, &files(&[("a.md", "1"), ("b.md", "1")]), &all).expect("full");
+        write_report(&out, &files(&[("a.md", "2")]), &none).expect("partial");
+        assert_eq!(fs::read_to_string(out.join("b.md")).expect("b kept"), "1");
+        assert_eq!(read_manifest(&out).expect("manifest").len(), 2);
+    }
+
+    #[test]
+    fn files_caltally_did_not_write_are_never_removed() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let out = root.path().join("out");
+        write_report(&out, &files(&[("a.md", "1")]), &all).expect("first");
+        fs::write(out.join("thesis.txt"), "mine").expect("user file");
+        fs::create_dir(out.join("sub")).expect("user folder");
+        // A manifest naming things outside the folder, or hidden, is not followed.
+        fs::write(
+            out.join(MANIFEST),
+            format!("{MANIFEST_HEAD}\na.md\n../escape\n.hidden\nsub\n"),
+        )
+        .expect("edit manifest");
+        fs::write(root.path().join("escape"), "outside").expect("outside");
+        write_report(&out, &files(&[("c.md", "1")]), &all).expect("second");
+        assert!(out.join("thesis.txt").exists() && out.join("sub").is_dir());
+        assert!(root.path().join("escape").exists());
+        assert!(!out.join("a.md").exists());
+    }
+
+    #[test]
+    fn a_foreign_folder_or_a_file_is_refused_untouched() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let out = root.path().join("thesis");
+        fs::create_dir(&out).expect("mkdir");
+        fs::write(out.join("thesis.txt"), "mine").expect("user file");
+        let err = write_report(&out, &files(&[("a.md", "1")]), &all).unwrap_err();
+        assert!(matches!(err, OutputError::Foreign { .. }) && err.is_usage(), "{err}");
+        assert!(err.to_string().contains("`thesis.txt`"), "{err}");
+        assert_eq!(names(&out), ["thesis.txt"], "nothing written, nothing removed");
+        let file = root.path().join("report.txt");
+        fs::write(&file, "mine").expect("file");
+        let err = write_report(&file, &files(&[("a.md", "1")]), &all).unwrap_err();
+        assert!(matches!(err, OutputError::NotAFolder(_)), "{err}");
+        assert_eq!(fs::read_to_string(&file).expect("kept"), "mine");
+    }
+
+    #[test]
+    fn an_earlier_report_without_manifest_is_taken_over_without_deleting() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let out = root.path().join("2026-10");
+        fs::create_dir(&out).expect("mkdir");
+        let header = crate::report::csv::ENTRIES_HEADER.join(",");
+        fs::write(out.join("entries.csv"), format!("{header}\r\n")).expect("old csv");
+        fs::write(out.join("old.md"), "old page").expect("old page");
+        write_report(&out, &files(&[("entries.csv", "new")]), &all).expect("taken over");
+        assert_eq!(fs::read_to_string(out.join("entries.csv")).expect("csv"), "new");
+        assert!(out.join("old.md").exists(), "not listed, so not removed");
+    }
+
+    #[test]
+    fn temporaries_of_a_crashed_writer_are_cleaned() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let out = root.path().join("2026-10");
+        write_report(&out, &files(&[("a.md", "1")]), &all).expect("first");
+        fs::write(out.join(format!("{TEMP_PREFIX}1-a.md")), "half").expect("temp");
+        write_report(&out, &files(&[("a.md", "2")]), &all).expect("second");
+        assert_eq!(names(&out), [MANIFEST, LOCK, "a.md"]);
     }
 }

@@ -151,7 +151,7 @@ fn missing_source_fails_with_1_and_writes_nothing() {
 }
 
 #[test]
-fn report_replaces_a_previous_report_as_a_whole() {
+fn report_refuses_a_folder_it_did_not_write_and_deletes_nothing() {
     let dir = setup();
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).expect("mkdir");
@@ -162,10 +162,10 @@ fn report_replaces_a_previous_report_as_a_whole() {
             "csv",
         ])
         .assert()
-        .success();
-    assert!(!out.join("stale.md").exists());
-    assert!(!out.join("summary.md").exists(), "only CSV asked");
-    assert!(out.join("summary.csv").exists());
+        .code(2)
+        .stderr(predicate::str::contains("not a caltally report folder"));
+    assert_eq!(std::fs::read_to_string(out.join("stale.md")).expect("kept"), "old");
+    assert!(!out.join("summary.csv").exists());
 }
 
 #[test]

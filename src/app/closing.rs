@@ -2,6 +2,7 @@
 //! Report files and closings: rendering every file in memory, writing them atomically,
 //! `close`, and the files of a closed month (the closing's, with amendments appended).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -10,22 +11,27 @@ use super::{Env, Selection, UsageError, build_report, gather};
 use crate::cli::{CloseArgs, Format};
 use crate::config::Config;
 use crate::model::Period;
-use crate::output::{Staged, file_stem};
+use crate::file_names::{Naming, association_stems};
+use crate::output::write_report;
 use crate::report;
 
-/// The file name of an association's page.
-pub(super) fn page_name(key: &str) -> String {
-    let mut stem = file_stem(key);
-    if stem == "summary" || stem == "entries" {
-        stem.push_str("-association");
+/// The file name of each association's page, by key.
+pub(super) fn page_names<'a>(
+    keys: impl IntoIterator<Item = &'a str>,
+    naming: Naming,
+) -> BTreeMap<String, String> {
+    let mut stems = association_stems(keys, naming);
+    for stem in stems.values_mut() {
+        stem.push_str(".md");
     }
-    format!("{stem}.md")
+    stems
 }
 
 /// Renders every file of a report in memory.
 pub(super) fn render_files(
     r: &report::Report,
     formats: &[Format],
+    naming: Naming,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
     let mut add = |name: String, f: &dyn Fn(&mut Vec<u8>) -> Result<()>| -> Result<()> {
@@ -49,8 +55,10 @@ pub(super) fn render_files(
         add("summary.md".into(), &|w| {
             Ok(report::markdown::write_summary(w, r)?)
         })?;
+        let pages = page_names(r.associations.iter().map(|a| a.key.as_str()), naming);
         for a in &r.associations {
-            add(page_name(&a.key), &|w| {
+            let name = pages.get(&a.key).cloned().unwrap_or_default();
+            add(name, &|w| {
                 Ok(report::markdown::write_association(w, r, a)?)
             })?;
         }
@@ -58,16 +66,35 @@ pub(super) fn render_files(
     Ok(files)
 }
 
-/// Writes files into `out` atomically (a temporary directory, then a rename).
-pub(super) fn write_files(out: &Path, files: Vec<(String, Vec<u8>)>) -> Result<Vec<String>> {
-    let mut staged =
-        Staged::new(out).with_context(|| format!("cannot create {}", out.display()))?;
-    for (name, bytes) in files {
-        staged.write(&name, |w| w.write_all(&bytes).map_err(anyhow::Error::from))?;
+/// Writes files into the report folder `out` (see [`crate::output`]). A full report (every
+/// association) removes the files of its formats that caltally wrote there before and
+/// that it no longer writes; a partial one replaces only its own files.
+pub(super) fn write_files(
+    out: &Path,
+    files: Vec<(String, Vec<u8>)>,
+    formats: &[Format],
+    full: bool,
+) -> Result<Vec<String>> {
+    let stale = |name: &str| full && formats.contains(&format_of(name));
+    match write_report(out, &files, &stale) {
+        Ok(names) => Ok(names),
+        Err(e) if e.is_usage() => Err(UsageError(e.to_string()).into()),
+        Err(e) => Err(e.into()),
     }
-    staged
-        .commit()
-        .with_context(|| format!("cannot move the report into {}", out.display()))
+}
+
+/// The format a report file belongs to.
+fn format_of(name: &str) -> Format {
+    if name.ends_with(".csv") {
+        Format::Csv
+    } else {
+        Format::Md
+    }
+}
+
+/// How a config names its associations' files.
+pub(super) fn naming(config: &Config) -> Naming {
+    Naming::of(config.associations.len())
 }
 
 /// A closing of `period`, if it is a closed month and the store exists.
@@ -89,6 +116,7 @@ pub(super) fn closed_files(
     closing: (String, String),
     now: &report::Report,
     formats: &[Format],
+    naming: Naming,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let closed: Vec<crate::closing::Item> =
         serde_json::from_str(&closing.0).context("the stored closing is unreadable")?;
@@ -97,15 +125,17 @@ pub(super) fn closed_files(
     let amendments =
         crate::closing::amendments(&closed, &crate::closing::fingerprint(&now.entries));
     let t = now.lang.text();
-    let keys: Vec<String> = closed
+    let now_items = crate::closing::fingerprint(&now.entries);
+    let keys = closed
         .iter()
-        .chain(crate::closing::fingerprint(&now.entries).iter())
-        .map(|i| i.association.clone())
-        .collect();
+        .chain(now_items.iter())
+        .map(|i| i.association.as_str())
+        .filter(|k| !k.is_empty());
+    let pages = page_names(keys, naming);
     for (name, text) in &mut files {
         let list: Vec<&crate::closing::Amendment> = if name == "summary.md" {
             amendments.iter().collect()
-        } else if let Some(key) = keys.iter().find(|k| !k.is_empty() && page_name(k) == *name) {
+        } else if let Some(key) = pages.iter().find(|(_, p)| *p == name).map(|(k, _)| k) {
             amendments.iter().filter(|a| a.concerns(key)).collect()
         } else {
             continue;
@@ -114,10 +144,7 @@ pub(super) fn closed_files(
         crate::closing::write_amendments(&mut extra, &list, t)?;
         text.push_str(&String::from_utf8_lossy(&extra));
     }
-    let wanted = |name: &str| {
-        (name.ends_with(".csv") && formats.contains(&Format::Csv))
-            || (!name.ends_with(".csv") && formats.contains(&Format::Md))
-    };
+    let wanted = |name: &str| formats.contains(&format_of(name));
     Ok(files
         .into_iter()
         .filter(|(n, _)| wanted(n))
@@ -178,7 +205,7 @@ pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -
     }
     let report = build_report(&g, None);
     let (fingerprint, files) =
-        freeze(&report, &render_files(&report, &[Format::Csv, Format::Md])?)?;
+        freeze(&report, &render_files(&report, &[Format::Csv, Format::Md], naming(config))?)?;
     if !store.close_month(&month.label(), env.now.timestamp(), &fingerprint, &files)? {
         return Err(anyhow::anyhow!(
             "{} is already closed; run `caltally close --month {} --reopen` first to close it again",

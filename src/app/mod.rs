@@ -391,11 +391,13 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         report.entries.len(),
         clock.elapsed()
     );
-    let mut files = render_files(&report, &args.format)?;
+    let naming = closing::naming(config);
+    let mut files = render_files(&report, &args.format, naming)?;
     if let Some(closing) = closing_of(config, &period)? {
-        files = closed_files(closing, &report, &args.format)?;
+        files = closed_files(closing, &report, &args.format, naming)?;
     }
-    let files = write_files(&out, files)?;
+    let full = args.association.is_none();
+    let files = write_files(&out, files, &args.format, full)?;
     log::debug!("{} files written after {:?}", files.len(), clock.elapsed());
     if !cli.quiet {
         let t = lang.text();

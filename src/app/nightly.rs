@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use anyhow::{Context, Result};
 use chrono::Datelike;
 
-use super::closing::{closed_files, closing_of, render_files, write_files};
+use super::closing::{closed_files, closing_of, naming, render_files, write_files};
 use super::sync::{lock_store, remote_sources, sync_locked};
 use super::{Env, Selection, UsageError, build_report, gather, output_base, report_zone};
 use crate::cli::{Format, RunArgs, SendArgs, SyncArgs};
@@ -97,9 +97,9 @@ fn refresh(config: &Config, env: &Env, month: &Period) -> Result<Vec<String>> {
     let report = build_report(&g, None);
     let formats = [Format::Csv, Format::Md];
     let files = match closing_of(config, month)? {
-        Some(closing) => closed_files(closing, &report, &formats)?,
-        None => render_files(&report, &formats)?,
+        Some(closing) => closed_files(closing, &report, &formats, naming(config))?,
+        None => render_files(&report, &formats, naming(config))?,
     };
-    write_files(&output_base(config).join(month.label()), files)?;
+    write_files(&output_base(config).join(month.label()), files, &formats, true)?;
     Ok(g.problems.iter().map(ToString::to_string).collect())
 }

@@ -13,7 +13,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow};
 use chrono::Datelike;
 
-use super::closing::{closed_files, freeze, page_name, render_files};
+use super::closing::{closed_files, freeze, naming, page_names, render_files};
 use super::sync::{lock_store, open_store};
 use super::{Env, Selection, UsageError, build_report, gather, report_zone};
 use crate::cli::{Format, SendArgs};
@@ -21,7 +21,7 @@ use crate::closing::{self, Item};
 use crate::config::{Config, MailConfig};
 use crate::mail::{self, Attached, Letter, Mailer, MailerSettings};
 use crate::model::Period;
-use crate::output::file_stem;
+use crate::file_names::association_stems;
 use crate::store::{SentRow, Store};
 
 /// `caltally send`.
@@ -115,30 +115,23 @@ pub(super) fn send_locked(
     } else {
         open_store(config)?.0
     };
-    // The month as the calendar is now, rendered once: closed from it if it is still open.
-    let rendered = render_files(&report, &[Format::Csv, Format::Md])?;
-    let closing = match store.closing(&label)? {
-        Some(c) => c,
+    // The month as the calendar is now, rendered once. If it is still open, it is closed
+    // from that with the first report mail the server accepts, and not before.
+    let naming = naming(config);
+    let rendered = render_files(&report, &[Format::Csv, Format::Md], naming)?;
+    let (closing, mut to_close) = match store.closing(&label)? {
+        Some(c) => (c, None),
         None => {
-            let (fingerprint, files) = freeze(&report, &rendered)?;
-            if !trial {
-                store.close_month(&label, env.now.timestamp(), &fingerprint, &files)?;
-                if !quiet {
-                    println!(
-                        "caltally: {label} closed ({} entries, {} h)",
-                        report.entries.len(),
-                        t.duration(report.totals.total())
-                    );
-                }
-            }
-            (fingerprint, files)
+            let frozen = freeze(&report, &rendered)?;
+            let to_close = (!trial).then(|| frozen.clone());
+            (frozen, to_close)
         }
     };
     let closed: Vec<Item> =
         serde_json::from_str(&closing.0).context("the stored closing is unreadable")?;
     // As closed (with the amendments since appended), and as the calendar is now.
     let closed_files: BTreeMap<String, Vec<u8>> =
-        closed_files(closing, &report, &[Format::Csv, Format::Md])?
+        closed_files(closing, &report, &[Format::Csv, Format::Md], naming)?
             .into_iter()
             .collect();
     let current_files: BTreeMap<String, Vec<u8>> = rendered.into_iter().collect();
@@ -150,10 +143,21 @@ pub(super) fn send_locked(
         .out
         .clone()
         .unwrap_or_else(|| super::output_base(config).join("mail").join(&label));
+    let keys = || config.associations.keys().map(String::as_str);
+    let (pages, stems) = (page_names(keys(), naming), association_stems(keys(), naming));
     for (key, assoc) in &config.associations {
-        if assoc.email.is_empty() || args.association.as_ref().is_some_and(|k| k != key) {
+        if args.association.as_ref().is_some_and(|k| k != key) {
             continue;
         }
+        if assoc.email.is_empty() {
+            if !quiet {
+                println!(
+                    "caltally: {label}: {key} skipped: no `email` in [associations.{key}]"
+                );
+            }
+            continue;
+        }
+        let page_name = pages.get(key).cloned().unwrap_or_default();
         let of_key = |items: &[Item]| -> Vec<Item> {
             items
                 .iter()
@@ -186,7 +190,7 @@ pub(super) fn send_locked(
             tally.failed += 1;
             continue;
         }
-        let has_closed_page = closed_files.contains_key(&page_name(key));
+        let has_closed_page = closed_files.contains_key(&page_name);
         let last_sent = log.iter().rev().find(|r| r.state == "sent");
         // What this association gets now, and the entries it was last told about.
         let decision: Option<(Mail, Vec<Item>)> = match last_sent {
@@ -218,7 +222,9 @@ pub(super) fn send_locked(
                 }
                 tally.skipped += 1;
             } else {
-                log::info!("{key}: no entries in {label}, nothing to send");
+                if !quiet {
+                    println!("caltally: {label}: {key} skipped: no entries in {label}");
+                }
                 tally.idle += 1;
             }
             continue;
@@ -237,7 +243,7 @@ pub(super) fn send_locked(
         };
         let digest = closing::digest(&mailed, key);
         let name = assoc.name.clone().unwrap_or_else(|| key.clone());
-        let page = files.get(&page_name(key)).cloned().unwrap_or_else(|| {
+        let page = files.get(&page_name).cloned().unwrap_or_else(|| {
             // Every entry was removed: a page that says so.
             format!(
                 "# {name} — {} {}\n\n{}\n",
@@ -268,7 +274,7 @@ pub(super) fn send_locked(
             Some(addr) => vec![addr.clone()],
             None => assoc.email.clone(),
         };
-        let stem = file_stem(key);
+        let stem = stems.get(key).cloned().unwrap_or_default();
         let sequence = log.len() + 1;
         let letter = Letter {
             from: mail_config.from.clone(),
@@ -360,6 +366,16 @@ pub(super) fn send_locked(
                 if let Some(id) = row_id {
                     store.mark_sent(id)?;
                 }
+                if let Some((fingerprint, files)) = to_close.take() {
+                    store.close_month(&label, env.now.timestamp(), &fingerprint, &files)?;
+                    if !quiet {
+                        println!(
+                            "caltally: {label} closed ({} entries, {} h)",
+                            report.entries.len(),
+                            t.duration(report.totals.total())
+                        );
+                    }
+                }
                 if !quiet {
                     println!(
                         "caltally: {label}: {} sent to {name} ({})",
@@ -368,6 +384,19 @@ pub(super) fn send_locked(
                     );
                 }
                 tally.sent += 1;
+            }
+            Err(mail::MailError::Auth(e)) => {
+                if let Some(id) = row_id {
+                    store.forget_sending(id)?;
+                }
+                eprintln!(
+                    "caltally: error: {label}: {} refused the SMTP user name or password ({e}); nothing was \
+                     sent and no other association was tried: fix `username` and the password (password_env, \
+                     password_command or password_file) in [mail], then run `caltally send --month {label}` again",
+                    mail_config.smtp
+                );
+                tally.failed += 1;
+                break;
             }
             Err(mail::MailError::Unknown(e)) if !trial => {
                 eprintln!(
@@ -394,6 +423,21 @@ pub(super) fn send_locked(
                 );
                 tally.failed += 1;
             }
+        }
+    }
+    if to_close.is_some() && (tally.failed > 0 || !quiet) {
+        let why = if tally.failed > 0 {
+            "no report mail was accepted by the server"
+        } else {
+            "no report mail was sent"
+        };
+        let line = format!(
+            "caltally: {label} stays open: {why}; it is closed with the first report mail the server accepts"
+        );
+        if tally.failed > 0 {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
         }
     }
     if !quiet {
