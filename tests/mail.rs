@@ -558,7 +558,7 @@ fn implicit_tls_delivers() {
 }
 
 #[test]
-fn a_wrong_password_fails_every_association_and_logs_nothing() {
+fn a_wrong_password_stops_at_the_first_refusal_and_logs_nothing() {
     let sink = start_sink(SinkOptions::default());
     let dir = setup(&sink, &fixture("collectif.ics"));
     let d = dir.path();
@@ -567,10 +567,21 @@ fn a_wrong_password_fails_every_association_and_logs_nothing() {
         .args(["send", "--month", MONTH])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains(
-            "0 sent, 0 already sent or unchanged, 3 failed",
-        ));
+        .stderr(
+            predicate::str::contains("refused the SMTP user name or password")
+                .and(predicate::str::contains("no other association was tried"))
+                .and(predicate::str::contains("fix `username` and the password"))
+                .and(predicate::str::contains("2025-10 stays open")),
+        )
+        .stdout(predicate::str::contains("0 sent").and(predicate::str::contains("closed").not()));
+    assert_eq!(sink.auth_attempts(), 1, "one AUTH, not one per association: {}", sink.log());
     assert!(sink.messages().is_empty());
+    let store = caltally::store::Store::open(&d.join("store.db")).expect("store");
+    assert!(store.closing(MONTH).expect("closing").is_none(), "the month stays open");
+    for (key, _, _) in ASSOCIATIONS {
+        assert!(store.sent(key, MONTH).expect("log").is_empty(), "{key}: nothing logged");
+    }
+    drop(store);
     caltally(d)
         .args(["send", "--month", MONTH])
         .assert()

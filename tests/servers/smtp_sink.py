@@ -19,6 +19,10 @@ TLS and authentication:
   not count implicit TLS as TLS for that rule (AUTH would never be offered), so in
   ``--smtps`` mode the rule is switched off: the whole connection is encrypted anyway.
 
+``--echo-auth`` makes the refusal of wrong credentials echo them, as a careless or hostile
+server might: terminal escape sequences, then ``Rejected: AUTH PLAIN <base64 of the
+credentials> (password <password>)``.
+
 ``--refuse ADDR`` (repeatable) answers ``RCPT TO:<ADDR>`` with
 ``550 5.1.1 <ADDR>: mailbox unavailable`` (compared case-insensitively); other recipients
 are accepted.
@@ -28,6 +32,7 @@ INFO log, no passwords) on stderr, and stops cleanly on SIGTERM or SIGINT.
 """
 
 import argparse
+import base64
 import datetime
 import hmac
 import ipaddress
@@ -139,8 +144,11 @@ class Sink:
         return "250 2.0.0 OK: queued"
 
 
-def authenticator(user: str, password: str):
-    """An aiosmtpd authenticator accepting exactly USER / PASSWORD (PLAIN and LOGIN)."""
+def authenticator(user: str, password: str, echo: bool = False):
+    """An aiosmtpd authenticator accepting exactly USER / PASSWORD (PLAIN and LOGIN).
+
+    With ``echo``, a refusal repeats the credentials it was given (see ``--echo-auth``).
+    """
     want_user = user.encode("utf-8")
     want_password = password.encode("utf-8")
 
@@ -150,6 +158,14 @@ def authenticator(user: str, password: str):
             and hmac.compare_digest(auth_data.login, want_user)
             and hmac.compare_digest(auth_data.password, want_password)
         )
+        if not ok and echo and isinstance(auth_data, LoginPassword):
+            payload = base64.b64encode(b"\0" + auth_data.login + b"\0" + auth_data.password)
+            given = auth_data.password.decode("utf-8", "replace")
+            message = (
+                f"535 5.7.8 \x1b[2J\x1b]0;owned\x07Rejected: AUTH {mechanism} "
+                f"{payload.decode()} (password {given})"
+            )
+            return AuthResult(success=False, handled=False, message=message)
         # handled=False: aiosmtpd answers "535 5.7.8 Authentication credentials invalid".
         return AuthResult(success=ok, handled=False)
 
@@ -198,6 +214,10 @@ def parse_args(argv):
         help="answer RCPT TO:<ADDR> with 550 5.1.1 (repeatable)",
     )
     p.add_argument(
+        "--echo-auth", action="store_true",
+        help="echo the credentials (base64 and clear) in the 535 refusing them",
+    )
+    p.add_argument(
         "--hang-up-after-data", action="store_true",
         help="store each message, then drop the connection instead of answering the end of DATA",
     )
@@ -234,7 +254,7 @@ def main(argv=None) -> int:
         smtp_options.update(tls_context=tls, require_starttls=True)
     if args.user is not None:
         smtp_options.update(
-            authenticator=authenticator(args.user, args.password),
+            authenticator=authenticator(args.user, args.password, args.echo_auth),
             auth_required=True,
             # Implicit TLS does not count for aiosmtpd: relax the rule in --smtps mode (the
             # whole session is encrypted). Without a certificate there is no TLS at all, and

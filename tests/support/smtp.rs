@@ -42,6 +42,9 @@ pub struct SinkOptions {
     /// Store each message, then drop the connection instead of answering the end of DATA:
     /// the client cannot know that the message was delivered.
     pub hang_up_after_data: bool,
+    /// Refuse wrong credentials with a 535 that echoes them: terminal escape sequences, the
+    /// AUTH PLAIN payload and the password in clear.
+    pub echo_auth: bool,
 }
 
 /// A running sink; killed (and waited for) on drop, its directory removed afterwards.
@@ -135,6 +138,11 @@ impl Sink {
             self.url(),
             self.ca_file.display()
         )
+    }
+
+    /// How many AUTH commands it received, over all starts (from its log of commands).
+    pub fn auth_attempts(&self) -> usize {
+        self.log().lines().filter(|l| l.contains(">> b'AUTH")).count()
     }
 
     /// The options it runs with (the last ones given to [`Sink::restart_with`]).
@@ -274,6 +282,9 @@ impl Sink {
         }
         if self.opts.hang_up_after_data {
             cmd.arg("--hang-up-after-data");
+        }
+        if self.opts.echo_auth {
+            cmd.arg("--echo-auth");
         }
         let child = cmd
             .current_dir(d)
