@@ -54,8 +54,9 @@ pub fn association_stems<'a>(
     let mut taken: BTreeSet<String> = BTreeSet::new();
     let mut stems = BTreeMap::new();
     // Plain names first, so a key that is its own name keeps it whatever else appears.
-    let (plain, other): (Vec<&str>, Vec<&str>) =
-        keys.iter().partition(|k| stem_of(k, naming, SHORT_HASH) == **k);
+    let (plain, other): (Vec<&str>, Vec<&str>) = keys
+        .iter()
+        .partition(|k| stem_of(k, naming, SHORT_HASH) == **k);
     for key in plain.into_iter().chain(other) {
         let mut stem = stem_of(key, naming, SHORT_HASH);
         if taken.contains(&stem.to_lowercase()) {
@@ -181,7 +182,9 @@ mod tests {
 
     #[test]
     fn zero_config_names_never_collide_and_are_stable() {
-        let keys = ["a.b", "a/b", "a-b", "summary", "entries", "index", "-x", ".hidden"];
+        let keys = [
+            "a.b", "a/b", "a-b", "summary", "entries", "index", "-x", ".hidden",
+        ];
         let stems = zero(&keys);
         let names: BTreeSet<&String> = stems.values().collect();
         assert_eq!(names.len(), keys.len(), "{stems:?}");
@@ -207,7 +210,10 @@ mod tests {
         assert!(stem.len() <= MAX_STEM + 1 + SHORT_HASH, "{stem}");
         let other = format!("{long}y");
         let both = zero(&[&long, &other]);
-        assert_ne!(both[&long], both[&other], "cut alike, told apart by the hash");
+        assert_ne!(
+            both[&long], both[&other],
+            "cut alike, told apart by the hash"
+        );
     }
 
     #[test]

@@ -375,15 +375,15 @@ impl Mailer {
         if let (Security::StartTls, Some(tls)) = (self.server.security, &self.tls) {
             conn.starttls(tls, &self.hello).map_err(refused)?;
         }
-        if let Some(credentials) = &self.credentials {
-            if let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials) {
-                conn.abort();
-                return Err(if e.is_permanent() {
-                    MailError::Auth(describe(&e))
-                } else {
-                    refused(e)
-                });
-            }
+        if let Some(credentials) = &self.credentials
+            && let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+        {
+            conn.abort();
+            return Err(if e.is_permanent() {
+                MailError::Auth(describe(&e))
+            } else {
+                refused(e)
+            });
         }
         // From here on only an SMTP reply proves that the message was not taken.
         match conn.send(message.envelope(), &message.formatted()) {
@@ -442,7 +442,13 @@ mod tests {
 
     #[test]
     fn plain_text_only_to_loopback() {
-        for host in ["localhost", "LOCALHOST.", "127.0.0.1", "127.8.9.10", "[::1]"] {
+        for host in [
+            "localhost",
+            "LOCALHOST.",
+            "127.0.0.1",
+            "127.8.9.10",
+            "[::1]",
+        ] {
             let s = Server::parse(&format!("smtp://{host}:25"), "never")
                 .unwrap_or_else(|e| panic!("{host}: {e}"));
             assert_eq!(s.security, Security::Plain, "{host}");

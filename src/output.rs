@@ -162,7 +162,11 @@ fn check_owned(dir: &Path) -> Result<(), OutputError> {
     }
     Err(OutputError::Foreign {
         path: dir.to_path_buf(),
-        sample: sample.join(", ").chars().map(|c| if c.is_control() { '?' } else { c }).collect(),
+        sample: sample
+            .join(", ")
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect(),
     })
 }
 
@@ -172,10 +176,8 @@ fn is_earlier_report(dir: &Path) -> bool {
     let header = |name: &str, expected: &str| {
         fs::read(dir.join(name)).is_ok_and(|b| b.starts_with(expected.as_bytes()))
     };
-    header(
-        "entries.csv",
-        &crate::report::csv::ENTRIES_HEADER.join(","),
-    ) || header("summary.csv", "scope,key,name,")
+    header("entries.csv", &crate::report::csv::ENTRIES_HEADER.join(","))
+        || header("summary.csv", "scope,key,name,")
         || (dir.join("summary.md").is_file() && dir.join("summary.svg").is_file())
 }
 
@@ -198,9 +200,7 @@ fn read_manifest(dir: &Path) -> Result<BTreeSet<String>, OutputError> {
 
 /// A file name of the folder itself: not empty, not hidden, no separator.
 fn is_plain_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with(['.', '#'])
-        && !name.contains(['/', '\\', '\0'])
+    !name.is_empty() && !name.starts_with(['.', '#']) && !name.contains(['/', '\\', '\0'])
 }
 
 fn write_manifest(dir: &Path, owned: &BTreeSet<String>) -> Result<(), OutputError> {
@@ -290,7 +290,10 @@ mod tests {
         let written = write_report(&out, &files(&[("a.md", "2")]), &all).expect("second");
         assert_eq!(written, ["a.md"]);
         assert_eq!(fs::read_to_string(out.join("a.md")).expect("a"), "2");
-        assert!(!out.join("b.md").exists(), "b.md was caltally's and is stale");
+        assert!(
+            !out.join("b.md").exists(),
+            "b.md was caltally's and is stale"
+        );
         assert_eq!(names(&out), [MANIFEST, LOCK, "a.md"]);
         assert_eq!(
             read_manifest(&out).expect("manifest"),
@@ -335,9 +338,16 @@ mod tests {
         fs::create_dir(&out).expect("mkdir");
         fs::write(out.join("thesis.txt"), "mine").expect("user file");
         let err = write_report(&out, &files(&[("a.md", "1")]), &all).unwrap_err();
-        assert!(matches!(err, OutputError::Foreign { .. }) && err.is_usage(), "{err}");
+        assert!(
+            matches!(err, OutputError::Foreign { .. }) && err.is_usage(),
+            "{err}"
+        );
         assert!(err.to_string().contains("`thesis.txt`"), "{err}");
-        assert_eq!(names(&out), ["thesis.txt"], "nothing written, nothing removed");
+        assert_eq!(
+            names(&out),
+            ["thesis.txt"],
+            "nothing written, nothing removed"
+        );
         let file = root.path().join("report.txt");
         fs::write(&file, "mine").expect("file");
         let err = write_report(&file, &files(&[("a.md", "1")]), &all).unwrap_err();
@@ -354,7 +364,10 @@ mod tests {
         fs::write(out.join("entries.csv"), format!("{header}\r\n")).expect("old csv");
         fs::write(out.join("old.md"), "old page").expect("old page");
         write_report(&out, &files(&[("entries.csv", "new")]), &all).expect("taken over");
-        assert_eq!(fs::read_to_string(out.join("entries.csv")).expect("csv"), "new");
+        assert_eq!(
+            fs::read_to_string(out.join("entries.csv")).expect("csv"),
+            "new"
+        );
         assert!(out.join("old.md").exists(), "not listed, so not removed");
     }
 

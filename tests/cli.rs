@@ -164,7 +164,10 @@ fn report_refuses_a_folder_it_did_not_write_and_deletes_nothing() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not a caltally report folder"));
-    assert_eq!(std::fs::read_to_string(out.join("stale.md")).expect("kept"), "old");
+    assert_eq!(
+        std::fs::read_to_string(out.join("stale.md")).expect("kept"),
+        "old"
+    );
     assert!(!out.join("summary.csv").exists());
 }
 

@@ -574,12 +574,23 @@ fn a_wrong_password_stops_at_the_first_refusal_and_logs_nothing() {
                 .and(predicate::str::contains("2025-10 stays open")),
         )
         .stdout(predicate::str::contains("0 sent").and(predicate::str::contains("closed").not()));
-    assert_eq!(sink.auth_attempts(), 1, "one AUTH, not one per association: {}", sink.log());
+    assert_eq!(
+        sink.auth_attempts(),
+        1,
+        "one AUTH, not one per association: {}",
+        sink.log()
+    );
     assert!(sink.messages().is_empty());
     let store = caltally::store::Store::open(&d.join("store.db")).expect("store");
-    assert!(store.closing(MONTH).expect("closing").is_none(), "the month stays open");
+    assert!(
+        store.closing(MONTH).expect("closing").is_none(),
+        "the month stays open"
+    );
     for (key, _, _) in ASSOCIATIONS {
-        assert!(store.sent(key, MONTH).expect("log").is_empty(), "{key}: nothing logged");
+        assert!(
+            store.sent(key, MONTH).expect("log").is_empty(),
+            "{key}: nothing logged"
+        );
     }
     drop(store);
     caltally(d)

@@ -133,7 +133,11 @@ fn a_partial_report_replaces_only_its_own_files() {
     report(d, &["--out", "out", "--association", "amis"]).success();
     assert_eq!(names(&d.join("out")), full, "radio.md is still there");
     report(d, &["--out", "out", "--format", "csv"]).success();
-    assert_eq!(names(&d.join("out")), full, "the Markdown files are still there");
+    assert_eq!(
+        names(&d.join("out")),
+        full,
+        "the Markdown files are still there"
+    );
     report(d, &["--out", "out", "--format", "md"]).success();
     assert_eq!(names(&d.join("out")), full, "the CSV files are still there");
 }
@@ -184,10 +188,16 @@ fn zero_config_tags_get_one_file_each() {
     }
     let summary = std::fs::read_to_string(d.join("out/summary.md")).expect("summary");
     for name in ["a.b", "a/b", "a-b", "entries"] {
-        assert!(summary.contains(name), "the real summary lists {name}: {summary}");
+        assert!(
+            summary.contains(name),
+            "the real summary lists {name}: {summary}"
+        );
     }
     let entries = std::fs::read_to_string(d.join("out/entries.csv")).expect("entries");
-    assert!(entries.starts_with("date,start,end"), "the real entries.csv");
+    assert!(
+        entries.starts_with("date,start,end"),
+        "the real entries.csv"
+    );
     for (tag, summary) in [("a.b", "One"), ("a/b", "Two"), ("a-b", "Three")] {
         let page = pages
             .iter()
@@ -222,7 +232,10 @@ fn entries_csv_neutralises_formulas_after_blanks_and_in_lists() {
             "{tags}"
         );
     }
-    assert!(tags.contains(";'=cmd") || tags.starts_with("'=cmd"), "{tags}");
+    assert!(
+        tags.contains(";'=cmd") || tags.starts_with("'=cmd"),
+        "{tags}"
+    );
 }
 
 #[test]

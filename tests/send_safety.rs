@@ -76,7 +76,10 @@ fn an_echoed_auth_line_is_redacted() {
     for output in [&stderr, &stdout] {
         assert!(!output.contains(&payload), "no AUTH payload: {output}");
         assert!(!output.contains(password), "no password: {output}");
-        assert!(!output.contains('\u{1b}') && !output.contains('\u{7}'), "{output:?}");
+        assert!(
+            !output.contains('\u{1b}') && !output.contains('\u{7}'),
+            "{output:?}"
+        );
     }
     assert_eq!(sink.auth_attempts(), 1, "{}", sink.log());
 }
@@ -106,7 +109,9 @@ fn with_the_server_down_the_month_stays_open() {
                 .and(predicate::str::contains(
                     "collectif skipped: no `email` in [associations.collectif]",
                 ))
-                .and(predicate::str::contains("nobody skipped: no entries in 2025-10")),
+                .and(predicate::str::contains(
+                    "nobody skipped: no entries in 2025-10",
+                )),
         );
     assert!(is_closed(d));
     assert_eq!(sink.messages().len(), 2, "amis and radio");

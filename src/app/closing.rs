@@ -10,8 +10,8 @@ use anyhow::{Context, Result};
 use super::{Env, Selection, UsageError, build_report, gather};
 use crate::cli::{CloseArgs, Format};
 use crate::config::Config;
-use crate::model::Period;
 use crate::file_names::{Naming, association_stems};
+use crate::model::Period;
 use crate::output::write_report;
 use crate::report;
 
@@ -58,9 +58,7 @@ pub(super) fn render_files(
         let pages = page_names(r.associations.iter().map(|a| a.key.as_str()), naming);
         for a in &r.associations {
             let name = pages.get(&a.key).cloned().unwrap_or_default();
-            add(name, &|w| {
-                Ok(report::markdown::write_association(w, r, a)?)
-            })?;
+            add(name, &|w| Ok(report::markdown::write_association(w, r, a)?))?;
         }
     }
     Ok(files)
@@ -204,8 +202,10 @@ pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -
         eprintln!("caltally: warning: {p}");
     }
     let report = build_report(&g, None);
-    let (fingerprint, files) =
-        freeze(&report, &render_files(&report, &[Format::Csv, Format::Md], naming(config))?)?;
+    let (fingerprint, files) = freeze(
+        &report,
+        &render_files(&report, &[Format::Csv, Format::Md], naming(config))?,
+    )?;
     if !store.close_month(&month.label(), env.now.timestamp(), &fingerprint, &files)? {
         return Err(anyhow::anyhow!(
             "{} is already closed; run `caltally close --month {} --reopen` first to close it again",

@@ -100,6 +100,11 @@ fn refresh(config: &Config, env: &Env, month: &Period) -> Result<Vec<String>> {
         Some(closing) => closed_files(closing, &report, &formats, naming(config))?,
         None => render_files(&report, &formats, naming(config))?,
     };
-    write_files(&output_base(config).join(month.label()), files, &formats, true)?;
+    write_files(
+        &output_base(config).join(month.label()),
+        files,
+        &formats,
+        true,
+    )?;
     Ok(g.problems.iter().map(ToString::to_string).collect())
 }

@@ -19,9 +19,9 @@ use super::{Env, Selection, UsageError, build_report, gather, report_zone};
 use crate::cli::{Format, SendArgs};
 use crate::closing::{self, Item};
 use crate::config::{Config, MailConfig};
+use crate::file_names::association_stems;
 use crate::mail::{self, Attached, Letter, Mailer, MailerSettings};
 use crate::model::Period;
-use crate::file_names::association_stems;
 use crate::store::{SentRow, Store};
 
 /// `caltally send`.
@@ -144,16 +144,17 @@ pub(super) fn send_locked(
         .clone()
         .unwrap_or_else(|| super::output_base(config).join("mail").join(&label));
     let keys = || config.associations.keys().map(String::as_str);
-    let (pages, stems) = (page_names(keys(), naming), association_stems(keys(), naming));
+    let (pages, stems) = (
+        page_names(keys(), naming),
+        association_stems(keys(), naming),
+    );
     for (key, assoc) in &config.associations {
         if args.association.as_ref().is_some_and(|k| k != key) {
             continue;
         }
         if assoc.email.is_empty() {
             if !quiet {
-                println!(
-                    "caltally: {label}: {key} skipped: no `email` in [associations.{key}]"
-                );
+                println!("caltally: {label}: {key} skipped: no `email` in [associations.{key}]");
             }
             continue;
         }

@@ -170,7 +170,10 @@ mod tests {
 
     #[test]
     fn control_characters_are_replaced() {
-        let shown = redact("535 \u{1b}[2J\u{1b}]0;owned\u{7}bad\r\nnext\u{202E}", &secrets());
+        let shown = redact(
+            "535 \u{1b}[2J\u{1b}]0;owned\u{7}bad\r\nnext\u{202E}",
+            &secrets(),
+        );
         assert_eq!(shown, "535 ?[2J?]0;owned?bad  next?");
     }
 

@@ -135,11 +135,7 @@ pub fn safe(cell: &str) -> String {
 
 /// A list cell: the items joined with `;`, each neutralised on its own.
 pub fn safe_list(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|i| safe(i))
-        .collect::<Vec<_>>()
-        .join(";")
+    items.iter().map(|i| safe(i)).collect::<Vec<_>>().join(";")
 }
 
 #[cfg(test)]

@@ -142,7 +142,10 @@ impl Sink {
 
     /// How many AUTH commands it received, over all starts (from its log of commands).
     pub fn auth_attempts(&self) -> usize {
-        self.log().lines().filter(|l| l.contains(">> b'AUTH")).count()
+        self.log()
+            .lines()
+            .filter(|l| l.contains(">> b'AUTH"))
+            .count()
     }
 
     /// The options it runs with (the last ones given to [`Sink::restart_with`]).
