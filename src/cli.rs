@@ -320,7 +320,7 @@ pub struct ReportArgs {
     #[arg(
         long,
         value_name = "LIST",
-        default_value = "csv,md",
+        default_value = "csv,md,ods",
         value_delimiter = ','
     )]
     pub format: Vec<Format>,
@@ -342,4 +342,6 @@ pub enum Format {
     Csv,
     /// summary.md and one page per association.
     Md,
+    /// summary.ods and one spreadsheet per association (OpenDocument).
+    Ods,
 }

@@ -15,10 +15,12 @@ use serde::Deserialize;
 use crate::classify::{self, AssociationRule, PersonRule, Rules};
 use crate::model::Kind;
 
+mod collective;
 mod file_names;
 mod mail;
 mod secret;
-pub use mail::MailConfig;
+pub use collective::{CollectiveConfig, collective_of};
+pub use mail::{Attach, MailConfig};
 pub use secret::{SecretError, read_secret};
 
 /// What can go wrong with a config file.
@@ -84,6 +86,8 @@ pub struct Config {
     pub valuation: Option<ValuationConfig>,
     /// `[mail]`.
     pub mail: Option<MailConfig>,
+    /// `[collective]`.
+    pub collective: Option<CollectiveConfig>,
     /// Directory of the file, to resolve relative paths.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -395,6 +399,9 @@ impl Config {
         self.rates().map_err(|m| invalid("rates", m))?;
         if let Some(mail) = &self.mail {
             mail.validate(&invalid)?;
+        }
+        if let Some(collective) = &self.collective {
+            collective.validate(&invalid)?;
         }
         Ok(())
     }
