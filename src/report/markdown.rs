@@ -14,7 +14,7 @@
 use std::io::{self, Write};
 
 use super::i18n::Text;
-use super::{AssociationTotals, Report, Status, Totals};
+use super::{AssociationTotals, Report, Totals};
 use crate::classify::without_markup;
 use crate::model::{Entry, Kind, Note, Review};
 

@@ -378,9 +378,9 @@ pub fn write_association(
         people.push((t.nobody_named.to_string(), a.unnamed));
     }
     row = write_kind_table(&mut summary, row, t, t.person, &people, &styles);
-    summary.set_value(row - 1, 0, t.volunteers);
-    summary.set_value(row - 1, 1, a.volunteers as f64);
-    row += 1;
+    summary.set_value(row, 0, t.volunteers);
+    summary.set_value(row, 1, a.volunteers as f64);
+    row += 2;
     if let Some(v) = &a.valuation {
         write_valuation(&mut summary, row, t, v, &styles);
     }
