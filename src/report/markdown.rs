@@ -352,7 +352,7 @@ fn write_association_people(w: &mut impl Write, a: &AssociationTotals, t: &Text)
     writeln!(
         w,
         "| **{}** | **{}** | **{}** | **{}** | **{}** |",
-        t.person_hours,
+        t.total,
         t.duration(sum.volunteer),
         t.duration(sum.paid),
         t.duration(sum.unspecified),
