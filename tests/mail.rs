@@ -142,7 +142,7 @@ fn ods_total(bytes: Vec<u8>) -> i64 {
     use calamine::{Data, Reader};
     let mut book = calamine::Ods::new(std::io::Cursor::new(bytes)).expect("a spreadsheet");
     let detail = book.worksheet_range("Détail").expect("its Détail sheet");
-    let last = detail.rows().last().expect("a total row");
+    let last = detail.rows().next_back().expect("a total row");
     match &last[3] {
         Data::DurationIso(d) => {
             let body = d.trim_start_matches("PT");

@@ -3,8 +3,8 @@
 //! association) and `summary.ods` (every association).
 //!
 //! Two sheets, named in the report language. "Détail"/"Details": one row per entry with
-//! real date, time and duration cells, the kind in words, the people by name and what was
-//! done (without internal markup). "Synthèse"/"Summary": totals by kind, per person and,
+//! real date, time and duration cells, the kind in words, the people by name, what was
+//! done (without internal markup) and, where the minutes differ from the slot, why. "Synthèse"/"Summary": totals by kind, per person and,
 //! on an association's sheet, the valuation of volunteer person-hours. Every total is a
 //! formula that a spreadsheet recalculates, with the value computed here stored beside it,
 //! so that a reader that does not recalculate sees the same figure. No UID, key or tag
@@ -22,7 +22,7 @@ use spreadsheet_ods::{
 use super::i18n::Text;
 use super::{AssociationTotals, Report, Totals, Valuation};
 use crate::classify::without_markup;
-use crate::model::{Entry, Kind};
+use crate::model::{Entry, Kind, Note};
 
 /// What can go wrong while writing a spreadsheet.
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +140,8 @@ fn write_details<'a>(
     if with_association {
         words.push(t.association);
     }
+    words.push(t.notes);
+    let notes_col = words.len() as u32 - 1;
     heads(sheet, 0, styles, &words);
     let mut row = 1;
     let mut sum = 0;
@@ -166,6 +168,10 @@ fn write_details<'a>(
             };
             sheet.set_value(row, 7, name);
         }
+        if !e.notes.is_empty() {
+            let notes: Vec<String> = e.notes.iter().map(|n| note_text(t, n)).collect();
+            sheet.set_value(row, notes_col, notes.join(" ; "));
+        }
         row += 1;
     }
     let (first, last) = (2, row.max(2));
@@ -180,6 +186,23 @@ fn write_details<'a>(
     sheet.set_col_width(5, Length::Cm(5.0));
     sheet.set_col_width(6, Length::Cm(9.0));
     (first, last)
+}
+
+/// Why a row's minutes differ from its slot, with the real start or end of a clipped entry.
+fn note_text(t: &Text, note: &Note) -> String {
+    let at = |real: &chrono::DateTime<chrono::FixedOffset>| {
+        format!(
+            "{} {}",
+            t.day_month(real.date_naive()),
+            real.format("%H:%M")
+        )
+    };
+    match note {
+        Note::DurationTag => t.note_duration_tag.to_string(),
+        Note::ClockChange => t.note_clock_change.to_string(),
+        Note::StartsBefore(real) => format!("{} ({})", t.note_starts_before, at(real)),
+        Note::EndsAfter(real) => format!("{} ({})", t.note_ends_after, at(real)),
+    }
 }
 
 /// A table of minutes per kind with a formula total per row and per column; rows are
