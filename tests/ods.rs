@@ -252,7 +252,17 @@ fn english_spreadsheets_name_their_sheets_in_english() {
         .collect();
     assert_eq!(
         head,
-        ["Date", "Start", "End", "Duration", "Kind", "Who", "What"]
+        [
+            "Date", "Start", "End", "Duration", "Kind", "Who", "What", "Notes"
+        ]
+    );
+    let notes: Vec<String> = detail.rows().skip(1).map(|r| text(&r[7])).collect();
+    assert_eq!(
+        notes.first().map(String::as_str),
+        Some(
+            "began before the period (real start shown): only the part inside the period counts (30 Sep 22:00)"
+        ),
+        "the clipped first entry says when it began"
     );
 }
 
