@@ -176,7 +176,8 @@ impl Report {
         let status = match self.about.status {
             Status::Provisional if self.period.is_month() => t.provisional.to_string(),
             Status::Provisional => t.provisional_period.to_string(),
-            Status::Over => t.over.to_string(),
+            Status::Over if self.period.is_month() => t.over.to_string(),
+            Status::Over => t.over_period.to_string(),
             Status::Closed(on) => format!("{} {}", t.closed_on, t.date_words(on)),
         };
         let mut chars = status.chars();
