@@ -18,6 +18,7 @@ use crate::ical::{self, Expansion, tz::Zone};
 use crate::input::{self, Input};
 use crate::model::{Occurrence, Period, PeriodError, Problem};
 
+mod attachments;
 mod closing;
 mod nightly;
 mod send;

@@ -18,9 +18,9 @@ use super::sync::{lock_store, open_store};
 use super::{Env, Selection, UsageError, build_report, gather, report_zone};
 use crate::cli::{Format, SendArgs};
 use crate::closing::{self, Item};
-use crate::config::{Attach, Config, MailConfig};
+use crate::config::{Config, MailConfig};
 use crate::file_names::association_stems;
-use crate::mail::{self, Attached, Letter, Mailer, MailerSettings};
+use crate::mail::{self, Letter, Mailer, MailerSettings};
 use crate::model::Period;
 use crate::store::{SentRow, Store};
 
@@ -311,7 +311,14 @@ pub(super) fn send_locked(
             ),
             title: t.mail_subject(&name, &month, correction),
             markdown,
-            attachments: attachments(&mail_config.attachments(), files, &stem, &label, key, page)?,
+            attachments: super::attachments::attachments(
+                &mail_config.attachments(),
+                files,
+                &stem,
+                &label,
+                key,
+                page,
+            )?,
         };
         let message = mail::build(&letter)?;
         if args.dry_run {
@@ -520,49 +527,8 @@ fn message_id_part(key: &str) -> String {
     }
 }
 
-/// What an association's mail attaches, in the configured order: its spreadsheet, its rows
-/// of `entries.csv` (named as data), its page. A spreadsheet missing from a month closed
-/// before spreadsheets existed is left out.
-fn attachments(
-    wanted: &[Attach],
-    files: &BTreeMap<String, Vec<u8>>,
-    stem: &str,
-    label: &str,
-    key: &str,
-    page: Vec<u8>,
-) -> Result<Vec<Attached>> {
-    let mut list = Vec::new();
-    for a in wanted {
-        match a {
-            Attach::Ods => {
-                if let Some(bytes) = files.get(&format!("{stem}.ods")) {
-                    list.push(Attached {
-                        name: format!("{stem}-{label}.ods"),
-                        content_type: "application/vnd.oasis.opendocument.spreadsheet".into(),
-                        bytes: bytes.clone(),
-                    });
-                }
-            }
-            Attach::Csv => {
-                let csv = files.get("entries.csv").map_or(&[][..], |v| v.as_slice());
-                list.push(Attached {
-                    name: format!("{stem}-{label}-data.csv"),
-                    content_type: "text/csv; charset=utf-8".into(),
-                    bytes: association_rows(csv, key)?,
-                });
-            }
-            Attach::Md => list.push(Attached {
-                name: format!("{stem}-{label}.md"),
-                content_type: "text/markdown; charset=utf-8".into(),
-                bytes: page.clone(),
-            }),
-        }
-    }
-    Ok(list)
-}
-
 /// The header and the rows of `entries.csv` whose association is `key`.
-fn association_rows(csv: &[u8], key: &str) -> Result<Vec<u8>> {
+pub(super) fn association_rows(csv: &[u8], key: &str) -> Result<Vec<u8>> {
     let mut reader = ::csv::ReaderBuilder::new().from_reader(csv);
     let headers = reader.headers()?.clone();
     let column = headers
