@@ -152,6 +152,7 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<u8> {
 
 /// The template with a real `[[source]]` for `url` and the calendars found there.
 fn with_discovered_source(url: &str, args: &InitArgs) -> Result<String> {
+    input::refuse_userinfo(url, "--caldav").map_err(UsageError)?;
     let username = args.username.clone().unwrap_or_default();
     let ca_file = args.ca_file.as_ref().map(|p| {
         std::path::absolute(p)
@@ -167,22 +168,14 @@ fn with_discovered_source(url: &str, args: &InitArgs) -> Result<String> {
         ..Default::default()
     };
     let calendars = sync::discover_calendars(&source)?;
-    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
-    let names: Vec<String> = calendars.iter().map(|c| quote(&c.name)).collect();
-    let mut block = format!(
-        "[[source]]\ncaldav = {}\nusername = {}\npassword_env = {}   # a Nextcloud app password\n",
-        quote(url),
-        quote(&username),
-        quote(&args.password_env)
+    let names: Vec<String> = calendars.iter().map(|c| toml_string(&c.name)).collect();
+    let block = source_block(url, &username, &args.password_env, ca_file.as_deref())?;
+    let names = names.join(", ");
+    let block = format!(
+        "# password_env names the variable holding a Nextcloud app password.\n{block}{}\n{}\n",
+        comment(&format!("Calendars found: {names}. To keep only some:")),
+        comment(&format!("calendars = [{names}]"))
     );
-    if let Some(ca) = &ca_file {
-        block.push_str(&format!("ca_file = {}\n", quote(ca)));
-    }
-    block.push_str(&format!(
-        "# Calendars found: {}. To keep only some:\n# calendars = [{}]\n",
-        names.join(", "),
-        names.join(", ")
-    ));
     let marker = "# [[source]]\n# caldav = ";
     let at = config::TEMPLATE
         .find(marker)
@@ -192,6 +185,58 @@ fn with_discovered_source(url: &str, args: &InitArgs) -> Result<String> {
         &config::TEMPLATE[..at],
         &config::TEMPLATE[at..]
     ))
+}
+
+/// A `[[source]]` table written by the TOML serializer, so that no value can end it.
+fn source_block(
+    url: &str,
+    username: &str,
+    password_env: &str,
+    ca_file: Option<&str>,
+) -> Result<String> {
+    #[derive(serde::Serialize)]
+    struct Source<'a> {
+        caldav: &'a str,
+        username: &'a str,
+        password_env: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ca_file: Option<&'a str>,
+    }
+    #[derive(serde::Serialize)]
+    struct Block<'a> {
+        source: [Source<'a>; 1],
+    }
+    toml::to_string(&Block {
+        source: [Source {
+            caldav: url,
+            username,
+            password_env,
+            ca_file,
+        }],
+    })
+    .context("cannot write the [[source]] table")
+}
+
+/// A TOML basic string on one line: quotes, backslashes and control characters escaped.
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A `#` comment line: control characters (line breaks above all) cannot end it early.
+fn comment(text: &str) -> String {
+    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    format!("# {clean}")
 }
 
 /// The report zone: `--tz`, config, `$TZ`, the system zone, else UTC.
@@ -249,12 +294,16 @@ fn period_of(args: &Selection, today: NaiveDate) -> Result<Period> {
 fn read_inputs(
     args: &Selection,
     config: &Config,
+    env: &Env,
     from: chrono::DateTime<Utc>,
     to: chrono::DateTime<Utc>,
 ) -> Result<Vec<Input>> {
     if !args.source.is_empty() {
         let mut inputs = Vec::new();
         for spec in &args.source {
+            if let Some(url) = input::http_url(spec) {
+                input::refuse_userinfo(&url, "--source").map_err(UsageError)?;
+            }
             inputs.extend(input::read_source(spec, None)?);
         }
         return Ok(inputs);
@@ -277,13 +326,17 @@ fn read_inputs(
             .store_path()
             .ok_or_else(|| UsageError("cannot choose a store path".into()))?;
         if !store_path.exists() {
-            return Err(UsageError(format!(
-                "the store {} does not exist yet: run `caltally sync` first",
+            let first = sync::remote_sources(config)
+                .first()
+                .map(|s| input::redact(s.key()))
+                .unwrap_or_default();
+            anyhow::bail!(
+                "source {first} has never been synced (there is no store {} yet): run `caltally sync`",
                 store_path.display()
-            ))
-            .into());
+            );
         }
         let (store, _) = sync::open_store(config)?;
+        check_synced(&store, config, env)?;
         for o in store.objects_overlapping(from.timestamp(), to.timestamp())? {
             inputs.push(Input {
                 source: format!("{} {}", o.calendar_url, o.href),
@@ -298,6 +351,35 @@ fn read_inputs(
         .into());
     }
     Ok(inputs)
+}
+
+/// A source whose data is older than this is warned about (2 days).
+const STALE_AFTER_SECS: i64 = 2 * 24 * 3600;
+
+/// Fails if a remote source has never been synced; warns, with its date, about one whose
+/// last successful sync is older than [`STALE_AFTER_SECS`].
+fn check_synced(store: &crate::store::Store, config: &Config, env: &Env) -> Result<()> {
+    for source in sync::remote_sources(config) {
+        let key = source.key();
+        match store.sync_status(key)? {
+            (None, 0) => anyhow::bail!(
+                "source {} has never been synced: run `caltally sync`",
+                input::redact(key)
+            ),
+            (Some(at), _) if env.now.timestamp() - at > STALE_AFTER_SECS => {
+                let when = chrono::DateTime::from_timestamp(at, 0).map_or_else(
+                    || at.to_string(),
+                    |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+                );
+                log::warn!(
+                    "source {} was last synced on {when}: run `caltally sync` (changes since then are missing)",
+                    input::redact(key)
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// What `report` and `check` both start from: the settings, the rules, and the
@@ -337,7 +419,7 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
     let previous = period.previous();
     let expansion = Expansion::for_dates(zone, previous.from.min(period.from), period.to);
     let clock = std::time::Instant::now();
-    let inputs = read_inputs(sel, config, expansion.from, expansion.to)?;
+    let inputs = read_inputs(sel, config, env, expansion.from, expansion.to)?;
     log::debug!("read {} input(s) in {:?}", inputs.len(), clock.elapsed());
     let (occurrences, problems) = expand_inputs(&inputs, &expansion);
     log::debug!(

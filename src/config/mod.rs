@@ -385,6 +385,12 @@ impl Config {
                     ),
                 ));
             }
+            for (key, url) in [("caldav", &s.caldav), ("ics", &s.ics)] {
+                if let Some(url) = url {
+                    crate::input::refuse_userinfo(url, &format!("source #{n}: `{key}`"))
+                        .map_err(|m| invalid(key, m))?;
+                }
+            }
             if s.caldav.is_some() && s.username.is_none() {
                 return Err(invalid(
                     "caldav",
@@ -551,5 +557,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("c.toml:2: key `all_day`"), "{err}");
+    }
+
+    #[test]
+    fn a_password_in_a_source_url_is_refused() {
+        for text in [
+            "[[source]]\ncaldav = \"https://alice:hunter2@cloud.example.org/\"\nusername = \"alice\"\n",
+            "[[source]]\nics = \"https://alice:hunter2@cloud.example.org/cal.ics\"\n",
+        ] {
+            let err = Config::parse(text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("c.toml:2: key `"), "{err}");
+            assert!(err.contains("https://cloud.example.org/"), "{err}");
+            assert!(
+                err.contains("password_env") && !err.contains("hunter2"),
+                "{err}"
+            );
+        }
     }
 }
