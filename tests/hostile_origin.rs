@@ -8,7 +8,9 @@
 #[path = "support/hostile.rs"]
 mod hostile;
 
-use hostile::{Cal, Hostile, account, caltally, event, home_set, home_listing, route, write_config};
+use hostile::{
+    Cal, Hostile, account, caltally, event, home_listing, home_set, route, write_config,
+};
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
@@ -59,10 +61,15 @@ fn init_writes_a_hostile_display_name_as_a_harmless_comment() {
         "{text}"
     );
     assert!(
-        text.contains(r#"# Calendars found: "Team\u000A[[source]]\u000Aics = 'https://evil.example/x.ics'"#),
+        text.contains(
+            r#"# Calendars found: "Team\u000A[[source]]\u000Aics = 'https://evil.example/x.ics'"#
+        ),
         "the name is shown, escaped, in a comment: {text}"
     );
-    assert!(text.contains(r#"# ''' \"\"\" it's #1\u000D\u000A[mail]""#), "{text}");
+    assert!(
+        text.contains(r#"# ''' \"\"\" it's #1\u000D\u000A[mail]""#),
+        "{text}"
+    );
 }
 
 #[test]
@@ -75,15 +82,14 @@ fn a_well_known_redirect_to_another_origin_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     write_config(d, &format!("{}/", server.base));
-    caltally(d)
-        .arg("sync")
-        .assert()
-        .code(1)
-        .stderr(
-            predicate::str::contains(format!("refused to send PROPFIND to {}", other.base))
-                .and(predicate::str::contains(format!("only for {}", server.base)))
-                .and(predicate::str::contains("synced 0").not()),
-        );
+    caltally(d).arg("sync").assert().code(1).stderr(
+        predicate::str::contains(format!("refused to send PROPFIND to {}", other.base))
+            .and(predicate::str::contains(format!(
+                "only for {}",
+                server.base
+            )))
+            .and(predicate::str::contains("synced 0").not()),
+    );
     assert!(other.seen().is_empty(), "nothing went to the other origin");
     assert!(homes_remembered(d).is_empty());
 }
@@ -105,7 +111,10 @@ fn a_home_or_a_calendar_on_another_origin_is_refused_and_never_remembered() {
         .arg("sync")
         .assert()
         .code(1)
-        .stderr(predicate::str::contains(format!("refused to send PROPFIND to {}", other.base)));
+        .stderr(predicate::str::contains(format!(
+            "refused to send PROPFIND to {}",
+            other.base
+        )));
     assert!(homes_remembered(d).is_empty());
 
     // A listing naming a calendar on the other origin.
@@ -118,7 +127,11 @@ fn a_home_or_a_calendar_on_another_origin_is_refused_and_never_remembered() {
             207,
             &home_listing(
                 "/dav/cal/",
-                &[hostile::calendar_entry(&format!("{}/dav/cal/team/", other.base), "Team", "t1")],
+                &[hostile::calendar_entry(
+                    &format!("{}/dav/cal/team/", other.base),
+                    "Team",
+                    "t1",
+                )],
             ),
         ),
     );
@@ -166,13 +179,25 @@ fn a_password_in_a_url_is_refused_everywhere() {
     }
     std::fs::write(d.join("caltally.toml"), "lang = \"en\"\n").expect("config");
     caltally(d)
-        .args(["report", "--month", "2026-10", "--source", "http://bob:hunter2@127.0.0.1:9/x.ics"])
+        .args([
+            "report",
+            "--month",
+            "2026-10",
+            "--source",
+            "http://bob:hunter2@127.0.0.1:9/x.ics",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("http://127.0.0.1:9/x.ics").and(no_secret()));
     std::fs::remove_file(d.join("caltally.toml")).expect("rm");
     caltally(d)
-        .args(["init", "--caldav", "http://alice:hunter2@127.0.0.1:9/", "--username", "alice"])
+        .args([
+            "init",
+            "--caldav",
+            "http://alice:hunter2@127.0.0.1:9/",
+            "--username",
+            "alice",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("username").and(no_secret()));

@@ -353,3 +353,53 @@ impl Client {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_leave_the_configured_origin_never() {
+        let credentials = Credentials {
+            username: "alice".into(),
+            password: "s3cret".into(),
+        };
+        let client = Client::new(
+            "https://Cloud.example.org/remote.php/dav/",
+            Some(&credentials),
+            None,
+            ClientOptions::default(),
+        )
+        .expect("client");
+        assert!(
+            client
+                .check_origin("PROPFIND", "https://cloud.example.org:443/x")
+                .is_ok()
+        );
+        let err = client
+            .send(
+                "PROPFIND",
+                "http://cloud.example.org/remote.php/dav/",
+                None,
+                None,
+                &[],
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("to http://cloud.example.org")
+                && err.contains("only for https://cloud.example.org")
+                && err.contains("never go from https to http"),
+            "{err}"
+        );
+        let err = client
+            .send("GET", "https://bob:pw@evil.example:8443/", None, None, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("to https://evil.example:8443:") && !err.contains("pw"),
+            "{err}"
+        );
+        assert_eq!(client.requests.get(), 0, "nothing was sent");
+    }
+}

@@ -118,12 +118,16 @@ const NS: &str = r#"xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns
 
 /// A multistatus around `responses`.
 pub fn multistatus(responses: &str) -> String {
-    format!(r#"<?xml version="1.0" encoding="utf-8"?><d:multistatus {NS}>{responses}</d:multistatus>"#)
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><d:multistatus {NS}>{responses}</d:multistatus>"#
+    )
 }
 
 /// XML text escaping.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The answer of a principal URL naming its calendar home.
@@ -158,7 +162,10 @@ pub fn member(href: &str, etag: &str) -> String {
 
 /// A sync-collection answer.
 pub fn sync_answer(members: &[String], token: &str) -> String {
-    multistatus(&format!("{}<d:sync-token>{token}</d:sync-token>", members.concat()))
+    multistatus(&format!(
+        "{}<d:sync-token>{token}</d:sync-token>",
+        members.concat()
+    ))
 }
 
 /// An object with its data, in a multiget answer.
@@ -191,12 +198,22 @@ pub struct Cal {
 /// Routes of an account at `/dav/`: home `/dav/cal/`, each calendar at `/dav/cal/SLUG/`
 /// answering sync-collection (every member) and calendar-multiget (every object).
 pub fn account(calendars: &[Cal]) -> Vec<Value> {
-    let mut routes = vec![route("PROPFIND", "/dav/", 207, &home_set("/dav/", "/dav/cal/"))];
+    let mut routes = vec![route(
+        "PROPFIND",
+        "/dav/",
+        207,
+        &home_set("/dav/", "/dav/cal/"),
+    )];
     let entries: Vec<String> = calendars
         .iter()
         .map(|c| calendar_entry(&format!("/dav/cal/{}/", c.slug), &c.name, &c.token))
         .collect();
-    routes.push(route("PROPFIND", "/dav/cal/", 207, &home_listing("/dav/cal/", &entries)));
+    routes.push(route(
+        "PROPFIND",
+        "/dav/cal/",
+        207,
+        &home_listing("/dav/cal/", &entries),
+    ));
     for c in calendars {
         let path = format!("/dav/cal/{}/", c.slug);
         let members: Vec<String> = c
@@ -209,8 +226,20 @@ pub fn account(calendars: &[Cal]) -> Vec<Value> {
             .iter()
             .map(|(f, e, ics)| object(&format!("{path}{f}"), e, ics))
             .collect();
-        routes.push(route_with("REPORT", &path, "sync-collection", 207, &sync_answer(&members, &c.token)));
-        routes.push(route_with("REPORT", &path, "calendar-multiget", 207, &multistatus(&objects.concat())));
+        routes.push(route_with(
+            "REPORT",
+            &path,
+            "sync-collection",
+            207,
+            &sync_answer(&members, &c.token),
+        ));
+        routes.push(route_with(
+            "REPORT",
+            &path,
+            "calendar-multiget",
+            207,
+            &multistatus(&objects.concat()),
+        ));
     }
     routes
 }
@@ -251,7 +280,11 @@ pub fn dump(dir: &Path) -> Vec<String> {
         stmt.query_map([], |r| {
             Ok(format!(
                 "{:?}",
-                (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)
+                (
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?
+                )
             ))
         })
         .expect("q")
