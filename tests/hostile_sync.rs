@@ -255,6 +255,13 @@ fn objects_over_the_bounds_are_kept_without_their_data() {
         "{stored:#?}"
     );
     assert!(entries(d).contains("Réunion"));
+    caltally(d)
+        .args(["report", "--month", "2026-10"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "/dav/cal/team/big.ics: no calendar data",
+        ));
 }
 
 #[test]

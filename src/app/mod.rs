@@ -525,7 +525,14 @@ fn check(args: &CheckArgs, config: &Config, env: &Env) -> Result<u8> {
 fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
     let results: Vec<_> = inputs
         .par_iter()
-        .map(|i| ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x))
+        .map(|i| {
+            if i.bytes.is_empty() {
+                let why = "no calendar data: the file is empty, or sync did not keep the object \
+because it is larger than 4 MiB (make it smaller on the server)";
+                return (Vec::new(), vec![Problem::new(&i.source, why)]);
+            }
+            ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x)
+        })
         .collect();
     let (occurrences, problems): (Vec<Vec<Occurrence>>, Vec<Vec<Problem>>) =
         results.into_iter().unzip();
