@@ -227,7 +227,8 @@ impl Client {
 
     /// Refuses `url` unless it has this client's origin.
     pub fn check_origin(&self, method: &str, url: &str) -> Result<(), HttpError> {
-        if self.origin.contains(url) {
+        let userinfo = crate::input::refuse_userinfo(url, "").is_err();
+        if self.origin.contains(url) && !userinfo {
             return Ok(());
         }
         let downgrade =
@@ -238,6 +239,8 @@ impl Client {
             requested: shown(url),
             why: if downgrade {
                 ", and never go from https to http".into()
+            } else if userinfo {
+                ", and a URL carrying `user:password@` is never followed".into()
             } else {
                 String::new()
             },
@@ -398,6 +401,14 @@ mod tests {
             .to_string();
         assert!(
             err.contains("to https://evil.example:8443:") && !err.contains("pw"),
+            "{err}"
+        );
+        let err = client
+            .check_origin("GET", "https://eve:pw@cloud.example.org/")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("never followed") && !err.contains("pw"),
             "{err}"
         );
         assert_eq!(client.requests.get(), 0, "nothing was sent");
