@@ -18,6 +18,7 @@ use crate::ical::{self, Expansion, tz::Zone};
 use crate::input::{self, Input};
 use crate::model::{Occurrence, Period, PeriodError, Problem};
 
+mod calendars;
 mod closing;
 mod nightly;
 mod send;
@@ -70,7 +71,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Calendars => {
             let config = load_config(cli.config.as_deref())?;
-            sync::calendars(&config)
+            calendars::calendars(&config)
         }
     }
 }
@@ -167,7 +168,7 @@ fn with_discovered_source(url: &str, args: &InitArgs) -> Result<String> {
         ca_file: ca_file.clone(),
         ..Default::default()
     };
-    let calendars = sync::discover_calendars(&source)?;
+    let calendars = calendars::discover_calendars(&source)?;
     let names: Vec<String> = calendars.iter().map(|c| toml_string(&c.name)).collect();
     let block = source_block(url, &username, &args.password_env, ca_file.as_deref())?;
     let names = names.join(", ");

@@ -24,7 +24,7 @@ use super::{Env, UsageError};
 use crate::caldav::discovery;
 use crate::caldav::http::{Client, ClientOptions, Credentials};
 use crate::caldav::sync::{self as plan, Local, Mode, ObjectProblem, Plan, SyncReport};
-use crate::caldav::{CaldavError, CalendarInfo, expect, propfind, xml};
+use crate::caldav::{CaldavError, CalendarInfo, expect};
 use crate::cli::SyncArgs;
 use crate::config::{Config, SourceConfig};
 use crate::ical;
@@ -100,7 +100,7 @@ struct Tally {
 }
 
 /// Printed instead of a sync when every source is a local file.
-const NOTHING_TO_SYNC: &str = "nothing to sync: local files are read at report time";
+pub(super) const NOTHING_TO_SYNC: &str = "nothing to sync: local files are read at report time";
 
 /// `caltally sync`.
 pub fn sync(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> Result<u8> {
@@ -188,7 +188,7 @@ pub fn sync_locked(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> 
     Ok(if failures.is_empty() { 0 } else { 1 })
 }
 
-fn client_for(config: &Config, source: &SourceConfig) -> Result<(Client, String)> {
+pub(super) fn client_for(config: &Config, source: &SourceConfig) -> Result<(Client, String)> {
     let username = source.username.clone().unwrap_or_default();
     let password = source
         .password(&config.base_dir)
@@ -597,61 +597,4 @@ fn sync_feed(
     tx.commit()?;
     tally.updated += 1;
     Ok(true)
-}
-
-/// The event calendars a CalDAV source offers (discovery from its URL).
-pub fn discover_calendars(source: &SourceConfig) -> Result<Vec<CalendarInfo>> {
-    let config = Config {
-        base_dir: std::env::current_dir().unwrap_or_default(),
-        ..Config::default()
-    };
-    let (client, username) = client_for(&config, source)?;
-    Ok(discovery::find_calendars(&client, source.key(), &username)?.0)
-}
-
-/// `caltally calendars`: what each CalDAV source offers.
-pub fn calendars(config: &Config) -> Result<u8> {
-    let sources: Vec<&SourceConfig> = config
-        .sources
-        .iter()
-        .filter(|s| s.caldav.is_some())
-        .collect();
-    if sources.is_empty() && remote_sources(config).is_empty() && !config.sources.is_empty() {
-        eprintln!("caltally: {NOTHING_TO_SYNC}");
-        return Ok(0);
-    }
-    if sources.is_empty() {
-        return Err(UsageError("no CalDAV source in the config: add a [[source]] with `caldav = \"URL\"` and `username`".into()).into());
-    }
-    let mut failed = false;
-    for source in sources {
-        let key = source.key();
-        let run = || -> Result<()> {
-            let (client, username) = client_for(config, source)?;
-            let (list, _) = discovery::find_calendars(&client, key, &username)?;
-            println!("{}", input::redact(key));
-            for c in list {
-                let ms = propfind(
-                    &client,
-                    &c.url,
-                    "1",
-                    &xml::propfind_body(&[(xml::DAV, "getetag")]),
-                    &username,
-                )?;
-                let objects = plan::listing_of(&ms, &crate::caldav::path_of(&c.url), true)
-                    .map_err(|m| anyhow!("{}: malformed answer: {m}", c.url))?
-                    .present
-                    .len();
-                let owner = if c.shared { "shared" } else { "owned" };
-                let ro = if c.read_only { ", read-only" } else { "" };
-                println!("  {}\t{}\t{owner}{ro}\t{objects} objects", c.name, c.url);
-            }
-            Ok(())
-        };
-        if let Err(e) = run() {
-            eprintln!("caltally: error: {}: {e:#}", input::redact(key));
-            failed = true;
-        }
-    }
-    Ok(u8::from(failed))
 }
