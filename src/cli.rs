@@ -75,6 +75,41 @@ pub enum Command {
     /// The nightly job: sync, refresh this month's and last month's reports, send when due.
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
+    /// Commit each association's closed month to its git repository, and push.
+    #[command(after_help = PUBLISH_HELP)]
+    Publish(PublishArgs),
+}
+
+const PUBLISH_HELP: &str = "\
+For each association with a `repo` in the config: brings caltally's working copy of it up to
+date (kept beside the store), writes into [publish] `folder` (default heures/<year>) the
+month's page as closed, with the amendments since (<YYYY-MM>.md), its entries
+(<YYYY-MM>.csv), and the folder's README.md index (one row per month), commits and pushes.
+Only closed months are published. Nothing is committed when nothing changed. A push rejected
+because someone else pushed meanwhile is redone once on top of their commit. Files caltally
+did not write are never changed; a README.md without caltally's first line is left alone.
+Needs git 2.28 or later. An HTTPS token goes to git through an askpass helper, never in a URL.
+
+Examples:
+  caltally publish --dry-run
+  caltally publish --month 2026-10
+  caltally publish --month 2026-10 --association amis";
+
+/// Options of `publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The month, YYYY-MM [default: last month]
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Only this association (its key).
+    #[arg(long, value_name = "KEY")]
+    pub association: Option<String>,
+    /// Print the files it would write and the commit message; write and push nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Wait for another running caltally instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 const SEND_HELP: &str = "\

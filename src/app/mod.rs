@@ -21,6 +21,7 @@ use crate::model::{Occurrence, Period, PeriodError, Problem};
 mod calendars;
 mod closing;
 mod nightly;
+mod publish;
 mod send;
 mod sync;
 
@@ -68,6 +69,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Run(args) => {
             let config = load_config(cli.config.as_deref())?;
             nightly::run(args, &config, &env)
+        }
+        Command::Publish(args) => {
+            let config = load_config(cli.config.as_deref())?;
+            publish::publish(args, &config, &env, cli.quiet)
         }
         Command::Calendars => {
             let config = load_config(cli.config.as_deref())?;

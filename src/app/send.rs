@@ -525,7 +525,7 @@ fn message_id_part(key: &str) -> String {
 }
 
 /// The header and the rows of `entries.csv` whose association is `key`.
-fn association_rows(csv: &[u8], key: &str) -> Result<Vec<u8>> {
+pub(super) fn association_rows(csv: &[u8], key: &str) -> Result<Vec<u8>> {
     let mut reader = ::csv::ReaderBuilder::new().from_reader(csv);
     let headers = reader.headers()?.clone();
     let column = headers

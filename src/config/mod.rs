@@ -17,8 +17,10 @@ use crate::model::Kind;
 
 mod file_names;
 mod mail;
+mod publish;
 mod secret;
 pub use mail::MailConfig;
+pub use publish::PublishConfig;
 pub use secret::{SecretError, read_secret};
 
 /// What can go wrong with a config file.
@@ -84,6 +86,8 @@ pub struct Config {
     pub valuation: Option<ValuationConfig>,
     /// `[mail]`.
     pub mail: Option<MailConfig>,
+    /// `[publish]`.
+    pub publish: Option<PublishConfig>,
     /// Directory of the file, to resolve relative paths.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -205,6 +209,8 @@ pub struct AssociationConfig {
     /// Where its monthly report goes.
     #[serde(default)]
     pub email: Vec<String>,
+    /// Its git repository, where `publish` commits the closed months.
+    pub repo: Option<String>,
 }
 
 /// `[people.KEY]`.
@@ -402,6 +408,7 @@ impl Config {
         if let Some(mail) = &self.mail {
             mail.validate(&invalid)?;
         }
+        self.validate_publish(text, path)?;
         Ok(())
     }
 
