@@ -168,8 +168,10 @@ What cron or a systemd timer calls every night:
      each atomically (a temporary directory, then a rename);
   4. from `[mail] send_on_day` on, sends last month's reports to the associations that have
      not had them yet (like `caltally send`); not if the sync failed.
+  5. then publishes last month, once closed, to the associations that have a `repo` (like
+     `caltally publish`; every night, so a failed push is retried and amendments follow).
 Prints nothing when all went well, one line per problem otherwise, so cron only mails you
-when something needs a look. Exit code 1 if the sync or a mail failed.
+when something needs a look. Exit code 1 if the sync, a mail or a publication failed.
 
 Examples:
   caltally run

@@ -61,7 +61,7 @@ impl Remote {
             return Ok(Remote::Ssh(s.to_string()));
         }
         if let Some(path) = s.strip_prefix("file://") {
-            return Ok(Remote::Local(PathBuf::from(path)));
+            return Ok(Remote::Local(absolute(PathBuf::from(path))));
         }
         if s.contains("::") || s.contains("://") {
             return Err(format!(
@@ -81,11 +81,11 @@ impl Remote {
             return Ok(Remote::Ssh(s.to_string()));
         }
         let p = PathBuf::from(s);
-        Ok(Remote::Local(if p.is_absolute() {
+        Ok(Remote::Local(absolute(if p.is_absolute() {
             p
         } else {
             base.join(p)
-        }))
+        })))
     }
 
     /// The address handed to `git remote`.
@@ -101,6 +101,11 @@ impl fmt::Display for Remote {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.git_url())
     }
+}
+
+/// `path` made absolute (git runs in the working copy, not where the config is).
+fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
 }
 
 fn host_of(rest: &str) -> &str {
@@ -157,6 +162,18 @@ mod tests {
             Ok(Remote::Https(_))
         ));
         assert!(matches!(parse("http://[::1]/a.git"), Ok(Remote::Https(_))));
+    }
+
+    #[test]
+    fn a_relative_path_is_made_absolute() {
+        let Ok(Remote::Local(p)) = Remote::parse("amis.git", Path::new("")) else {
+            panic!("a local path");
+        };
+        assert!(
+            p.is_absolute() && p.ends_with("amis.git"),
+            "{}",
+            p.display()
+        );
     }
 
     #[test]
