@@ -323,4 +323,23 @@ mod tests {
             "{no_author}"
         );
     }
+
+    #[test]
+    fn the_template_publish_section_is_valid_once_uncommented() {
+        let (head, tail) = super::super::TEMPLATE
+            .split_once("# [publish]")
+            .expect("a [publish] section");
+        let tail: String = tail
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = format!("{}[publish]{tail}\n", head.replace("# repo = ", "repo = "));
+        let c = Config::parse(&text, Path::new("template.toml")).expect("valid");
+        assert!(c.repo_of("amis").is_some());
+        assert_eq!(
+            c.publish_settings().username.as_deref(),
+            Some("caltally-bot")
+        );
+    }
 }
