@@ -211,10 +211,8 @@ fn publication(
     let month = report.period;
     let label = month.label();
     let t = report.lang.text();
-    // The page links its own files by their report names: renamed after the month here.
-    let text =
-        String::from_utf8_lossy(page_bytes).replace(&format!("]({stem}."), &format!("]({label}."));
-    let mut out = vec![(format!("{label}.md"), text.into_bytes())];
+    let mut text = String::from_utf8_lossy(page_bytes).into_owned();
+    let mut out = Vec::new();
     if let Some(csv) = files.get("entries.csv") {
         out.push((format!("{label}.csv"), association_rows(csv, key)?));
     }
@@ -223,9 +221,12 @@ fn publication(
             && ext != "md"
             && !ext.contains('/')
         {
+            // The page links its own files by their report names: renamed after the month.
+            text = text.replace(&format!("]({name})"), &format!("]({label}.{ext})"));
             out.push((format!("{label}.{ext}"), bytes.clone()));
         }
     }
+    out.insert(0, (format!("{label}.md"), text.into_bytes()));
     let a = report.associations.iter().find(|a| a.key == key);
     let totals = a.map(|a| a.totals).unwrap_or_default();
     let value = a.and_then(|a| a.valuation.as_ref()).map_or_else(

@@ -4,7 +4,7 @@
 //! Owns one git working copy per association repository (kept under the store's folder):
 //! bring it up to date with the remote, write the month's files into the configured folder,
 //! update that folder's `README.md` index, commit, and push. It uses the system `git`
-//! (see [`git`]); an HTTPS token reaches git only through an askpass helper and an
+//! (see [`check_git`]); an HTTPS token reaches git only through an askpass helper and an
 //! environment variable of the git process, never through a URL, an argument or a log line.
 //!
 //! It does not render reports, read the store or send mail: [`crate::app`] hands it the
