@@ -142,12 +142,13 @@ pub(super) fn freeze(
 }
 
 pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -> Result<u8> {
+    let (zone, _) = super::report_zone(args.tz.as_deref(), config, env)?;
+    let month = Period::parse_month_on(&args.month, zone.to_local(env.now).date())?;
     let path = config
         .store_path()
         .ok_or_else(|| UsageError("closing needs a store: set `store` in the config".into()))?;
     let store = crate::store::Store::open(&path)
         .with_context(|| format!("cannot open the store {}", path.display()))?;
-    let month = Period::parse_month(&args.month)?;
     if args.reopen {
         if !store.reopen_month(&month.label())? {
             return Err(anyhow::anyhow!("{} is not closed", month.label()));

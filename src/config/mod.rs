@@ -15,14 +15,23 @@ use serde::Deserialize;
 use crate::classify::{self, AssociationRule, PersonRule, Rules};
 use crate::model::Kind;
 
+mod explain;
+mod lenient;
 mod mail;
+mod names;
 mod secret;
 pub use mail::MailConfig;
-pub use secret::{SecretError, read_secret};
+pub use secret::{SecretError, check_secret, read_secret};
 
 /// What can go wrong with a config file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// No config file was found where it is looked for.
+    #[error(
+        "no config file found. Looked at:\n{}\nCreate one with `caltally init` (or give --config FILE).",
+        .0.join("\n")
+    )]
+    NotFound(Vec<String>),
     /// The file could not be read.
     #[error("cannot read config file {path}")]
     Read {
@@ -201,8 +210,8 @@ pub struct AssociationConfig {
     pub tags: Vec<String>,
     /// Kind when no kind word is present.
     pub default_kind: Option<String>,
-    /// Where its monthly report goes.
-    #[serde(default)]
+    /// Where its monthly report goes (`email` or `emails`: one address or a list).
+    #[serde(default, alias = "emails", deserialize_with = "lenient::one_or_many")]
     pub email: Vec<String>,
 }
 
@@ -212,8 +221,8 @@ pub struct AssociationConfig {
 pub struct PersonConfig {
     /// Display name.
     pub name: Option<String>,
-    /// Addresses used as ORGANIZER or ATTENDEE.
-    #[serde(default)]
+    /// Addresses used as ORGANIZER or ATTENDEE (`emails` or `email`: one or a list).
+    #[serde(default, alias = "email", deserialize_with = "lenient::one_or_many")]
     pub emails: Vec<String>,
 }
 
@@ -276,6 +285,31 @@ pub fn find_config(explicit: Option<&Path>) -> Option<PathBuf> {
     default.exists().then_some(default)
 }
 
+/// The config file a command needs: like [`find_config`], but when there is none, the
+/// error lists each place looked at.
+pub fn require_config(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    if let Some(path) = find_config(explicit) {
+        return Ok(path);
+    }
+    let default = config_home().map_or_else(
+        || {
+            "$XDG_CONFIG_HOME/caltally/config.toml (neither $XDG_CONFIG_HOME nor $HOME is set)"
+                .into()
+        },
+        |h| {
+            format!(
+                "{} (does not exist)",
+                h.join("caltally").join("config.toml").display()
+            )
+        },
+    );
+    Err(ConfigError::NotFound(vec![
+        "  --config FILE     (not given)".into(),
+        "  $CALTALLY_CONFIG  (not set)".into(),
+        format!("  {default}"),
+    ]))
+}
+
 /// `$XDG_CONFIG_HOME`, else `~/.config`.
 pub fn config_home() -> Option<PathBuf> {
     std::env::var_os("XDG_CONFIG_HOME")
@@ -296,15 +330,43 @@ impl Config {
 
     /// Parses and validates `text`, read from `path`.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            path: path.to_path_buf(),
-            line: e.span().map_or(1, |s| line_of(text, s.start)),
-            message: e.message().trim().to_string(),
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|s| s.start);
+            let key = at.and_then(|at| explain::key_at(text, at));
+            let line = at.map_or(1, |at| line_of(text, at));
+            let message = explain::plain_message(e.message(), key.as_deref());
+            match key {
+                Some(key) => ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    line,
+                    key,
+                    message,
+                },
+                None => ConfigError::Syntax {
+                    path: path.to_path_buf(),
+                    line,
+                    message,
+                },
+            }
         })?;
         config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         config.path = Some(path.to_path_buf());
         config.validate(text, path)?;
+        config.check_association_names(text, path)?;
         Ok(config)
+    }
+
+    /// No tag may name two associations (keys and aliases, case and accents folded).
+    fn check_association_names(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        match names::find_clash(&self.associations) {
+            None => Ok(()),
+            Some(clash) => Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: line_of_dotted_key(text, &clash.key),
+                key: clash.key,
+                message: clash.message,
+            }),
+        }
     }
 
     fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
@@ -354,6 +416,12 @@ impl Config {
         }
         for (i, s) in self.sources.iter().enumerate() {
             let n = i + 1;
+            let invalid = |key: &str, message: String| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: line_of_source(text, n).unwrap_or_else(|| line_of_key(text, key)),
+                key: key.to_string(),
+                message,
+            };
             match (&s.caldav, &s.ics) {
                 (Some(_), Some(_)) => {
                     return Err(invalid(
@@ -366,7 +434,10 @@ impl Config {
                 (None, None) => {
                     return Err(invalid(
                         "source",
-                        format!("source #{n} needs `caldav = \"URL\"` or `ics = \"URL or PATH\"`"),
+                        format!(
+                            "source #{n} has neither `caldav` nor `ics`: add `caldav = \"URL\"` \
+                             (a CalDAV server) or `ics = \"URL or PATH\"` (an .ics feed or file)"
+                        ),
                     ));
                 }
                 _ => {}
@@ -502,6 +573,44 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// The line of the `n`th (1-based) `[[source]]` header.
+fn line_of_source(text: &str, n: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[source]]")
+        .nth(n - 1)
+        .map(|(i, _)| i + 1)
+}
+
+/// The line of `table.key` (or of the `[table]` header when `key` is a table): the header
+/// of the longest table that starts `key`, then the key below it.
+fn line_of_dotted_key(text: &str, dotted: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let header = |name: &str| {
+        lines
+            .iter()
+            .position(|l| l.trim().trim_matches(|c| c == '[' || c == ']').trim() == name)
+    };
+    if let Some(i) = header(dotted) {
+        return i + 1;
+    }
+    let Some((table, key)) = dotted.rsplit_once('.') else {
+        return line_of_key(text, dotted);
+    };
+    let Some(start) = header(table) else {
+        return line_of_key(text, dotted);
+    };
+    lines[start + 1..]
+        .iter()
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or(start + 1, |i| start + 2 + i)
+}
+
 fn line_of_key(text: &str, key: &str) -> usize {
     let last = key.rsplit('.').next().unwrap_or(key);
     text.lines()
@@ -542,7 +651,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("c.toml:2: unknown field `volunter`"),
+            err.starts_with("c.toml:2: key `classify.volunter`: unknown key `volunter`"),
             "{err}"
         );
         let err = Config::parse("[classify]\nall_day = \"yes\"\n", Path::new("c.toml"))
