@@ -147,6 +147,13 @@ pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -
     let path = config
         .store_path()
         .ok_or_else(|| UsageError("closing needs a store: set `store` in the config".into()))?;
+    if args.source.is_empty() && !super::sync::remote_sources(config).is_empty() && !path.exists() {
+        return Err(UsageError(format!(
+            "the store {} does not exist yet: run `caltally sync` first",
+            path.display()
+        ))
+        .into());
+    }
     let store = crate::store::Store::open(&path)
         .with_context(|| format!("cannot open the store {}", path.display()))?;
     if args.reopen {

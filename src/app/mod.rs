@@ -56,7 +56,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match &cli.command {
         Command::Init(args) => init(&cli, args),
         Command::Report(args) => {
-            let config = config_for(&cli, &args.selection.source)?;
+            let config = config_or_source(&cli, &args.selection.source)?;
             report(&cli, args, &config, &env)
         }
         Command::Sync(args) => {
@@ -65,11 +65,11 @@ pub fn run(cli: Cli) -> Result<u8> {
             sync::sync(&config, args, cli.quiet, &env)
         }
         Command::Close(args) => {
-            let config = config_for(&cli, &args.source)?;
+            let config = config_or_source(&cli, &args.source)?;
             close(args, &config, &env, cli.quiet)
         }
         Command::Check(args) => {
-            let config = config_for(&cli, &args.selection.source)?;
+            let config = config_or_source(&cli, &args.selection.source)?;
             check(args, &config, &env)
         }
         Command::Send(args) => {
@@ -103,6 +103,22 @@ fn config_for(cli: &Cli, sources: &[String]) -> Result<Config> {
         return Ok(Config::load(&path)?);
     }
     load_config(cli.config.as_deref())
+}
+
+/// Like [`config_for`], for the commands that also work on `--source` without a config: a
+/// missing config says so.
+fn config_or_source(cli: &Cli, sources: &[String]) -> Result<Config> {
+    config_for(cli, sources).map_err(|e| {
+        if matches!(e.downcast_ref(), Some(ConfigError::NotFound(_))) {
+            e.context(UsageError(
+                "no config, and no --source: give --source FILE|DIR|URL to read calendars \
+                 without a config"
+                    .into(),
+            ))
+        } else {
+            e
+        }
+    })
 }
 
 /// What the process environment says, read once.
@@ -277,7 +293,7 @@ fn period_of(args: &Selection, today: NaiveDate) -> Result<Period> {
 }
 
 /// The `check` command line that lists the entries under review of this report.
-fn check_command(period: &Period, sources: &[String]) -> String {
+fn check_command(period: &Period, selection: &Selection) -> String {
     let mut line = if period.is_month() {
         format!("caltally check --month {}", period.label())
     } else if period.is_year() {
@@ -289,9 +305,13 @@ fn check_command(period: &Period, sources: &[String]) -> String {
             period.last_day()
         )
     };
-    for s in sources {
+    for s in &selection.source {
         line.push_str(" --source ");
         line.push_str(&preflight::shell_quote(s));
+    }
+    if let Some(tz) = &selection.tz {
+        line.push_str(" --tz ");
+        line.push_str(&preflight::shell_quote(tz));
     }
     line
 }
@@ -470,7 +490,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
             };
             println!(
                 "caltally: {review} {noun} review: {}",
-                check_command(&period, &args.selection.source)
+                check_command(&period, &args.selection)
             );
         }
     }

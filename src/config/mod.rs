@@ -31,7 +31,10 @@ pub enum ConfigError {
         "no config file found. Looked at:\n{}\nCreate one with `caltally init` (or give --config FILE).",
         .0.join("\n")
     )]
-    NotFound(Vec<String>),
+    NotFound(
+        /// Each place looked at, and why it did not do.
+        Vec<String>,
+    ),
     /// The file could not be read.
     #[error("cannot read config file {path}")]
     Read {
