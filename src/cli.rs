@@ -302,7 +302,7 @@ Examples:
   caltally --config fixtures/demo/caltally.toml report --month 2026-10
   caltally report --month last
   caltally report --source team.ics --month 2026-10 \\
-      --source 'https://cloud.example.org/remote.php/dav/public-calendars/TOKEN?export'
+      --source 'https://nc.example.org/remote.php/dav/public-calendars/TOKEN?export'
   caltally report --source ~/.calendars/collectif/ --from 2026-09-15 --to 2026-10-14
   caltally report --source team.ics --year 2026 --association amis --lang en";
 

@@ -33,37 +33,67 @@ pub(super) fn man() -> Result<u8> {
 pub(super) fn write_man(out: &mut impl Write) -> std::io::Result<()> {
     let cmd = Cli::command();
     let man = clap_mangen::Man::new(cmd.clone());
-    man.render_title(out)?;
-    man.render_name_section(out)?;
-    man.render_synopsis_section(out)?;
-    man.render_description_section(out)?;
-    man.render_options_section(out)?;
-    man.render_subcommands_section(out)?;
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    writeln!(page, ".SH COMMANDS")?;
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = sub.get_name();
-        writeln!(out, ".SH \"CALTALLY {}\"", name.to_uppercase())?;
+        writeln!(page, ".SS \"caltally {name}\"")?;
         let sub_man = clap_mangen::Man::new(sub.clone().bin_name(format!("caltally {name}")));
-        let mut page = Vec::new();
-        sub_man.render_synopsis_section(&mut page)?;
-        sub_man.render_description_section(&mut page)?;
-        sub_man.render_options_section(&mut page)?;
-        sub_man.render_extra_section(&mut page)?;
-        out.write_all(as_subsections(&String::from_utf8_lossy(&page)).as_bytes())?;
+        let mut section = Vec::new();
+        sub_man.render_synopsis_section(&mut section)?;
+        sub_man.render_description_section(&mut section)?;
+        sub_man.render_options_section(&mut section)?;
+        sub_man.render_extra_section(&mut section)?;
+        page.extend(as_paragraphs(&String::from_utf8_lossy(&section)).into_bytes());
     }
-    man.render_extra_section(out)?;
-    man.render_version_section(out)?;
-    Ok(())
+    man.render_extra_section(&mut page)?;
+    man.render_version_section(&mut page)?;
+    out.write_all(tidy(&String::from_utf8_lossy(&page)).as_bytes())
 }
 
-/// Turns the `.SH` headings of a command's page into `.SS` sub-headings, so that each
-/// command's synopsis, options and examples sit under its own section of the one page.
-fn as_subsections(roff: &str) -> String {
+/// A command's own `.SH` headings become bold paragraph titles under its `.SS`.
+fn as_paragraphs(roff: &str) -> String {
     roff.lines()
         .map(|l| match l.strip_prefix(".SH ") {
-            Some(rest) => format!(".SS {rest}\n"),
+            Some(rest) if rest.trim_matches('"') == "EXTRA" => ".PP\n".to_string(),
+            Some(rest) => format!(".PP\n\\fB{}\\fR\n.br\n", rest.trim_matches('"')),
             None => format!("{l}\n"),
         })
         .collect()
+}
+
+/// No hyphenation; indented lines (examples, lists) kept as written, so that a command
+/// line or a URL is never filled or broken; the last section named for what it holds.
+fn tidy(roff: &str) -> String {
+    let mut out = String::new();
+    let mut verbatim = false;
+    for line in roff.lines() {
+        let indented = line.starts_with("  ");
+        if indented && !verbatim {
+            out.push_str(".nf\n");
+        } else if !indented && verbatim {
+            out.push_str(".fi\n");
+        }
+        verbatim = indented;
+        if line.starts_with(".TH ") {
+            out.push_str(line);
+            out.push_str("\n.nh\n");
+        } else if line == ".SH EXTRA" {
+            out.push_str(".SH \"EXIT STATUS AND EXAMPLES\"\n");
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    if verbatim {
+        out.push_str(".fi\n");
+    }
+    out
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<u8> {
