@@ -3,7 +3,33 @@
 //! error's position in the text) and what is expected, without serde's jargon
 //! ("invalid type: string, expected a sequence").
 //!
-//! Pure functions on the text of the file and the parser's message and position.
+//! Also finds the line of a `[[source]]` or of a dotted key for the checks made after
+//! parsing. Pure functions on the text of the file and the parser's message and position.
+
+use std::path::Path;
+
+use super::ConfigError;
+
+/// The parser's error as a [`ConfigError`] naming the line, the key and what is expected.
+pub(super) fn parse_error(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
+    let at = e.span().map(|s| s.start);
+    let key = at.and_then(|at| key_at(text, at));
+    let line = at.map_or(1, |at| super::line_of(text, at));
+    let message = plain_message(e.message(), key.as_deref());
+    match key {
+        Some(key) => ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            key,
+            message,
+        },
+        None => ConfigError::Syntax {
+            path: path.to_path_buf(),
+            line,
+            message,
+        },
+    }
+}
 
 /// The dotted key at `offset`: the table header above it, then the last `key =` on its
 /// line before the offset (or the key the offset points at).
@@ -174,6 +200,44 @@ fn found_words(found: &str) -> String {
         "map" => "a table".into(),
         other => other.to_string(),
     }
+}
+
+/// The line of the `n`th (1-based) `[[source]]` header.
+pub(super) fn line_of_source(text: &str, n: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[source]]")
+        .nth(n - 1)
+        .map(|(i, _)| i + 1)
+}
+
+/// The line of `table.key` (or of the `[table]` header when `key` is a table): the header
+/// of the longest table that starts `key`, then the key below it.
+pub(super) fn line_of_dotted_key(text: &str, dotted: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let header = |name: &str| {
+        lines
+            .iter()
+            .position(|l| l.trim().trim_matches(|c| c == '[' || c == ']').trim() == name)
+    };
+    if let Some(i) = header(dotted) {
+        return i + 1;
+    }
+    let Some((table, key)) = dotted.rsplit_once('.') else {
+        return super::line_of_key(text, dotted);
+    };
+    let Some(start) = header(table) else {
+        return super::line_of_key(text, dotted);
+    };
+    lines[start + 1..]
+        .iter()
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or(start + 1, |i| start + 2 + i)
 }
 
 #[cfg(test)]

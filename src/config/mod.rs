@@ -17,9 +17,11 @@ use crate::model::Kind;
 
 mod explain;
 mod lenient;
+mod locate;
 mod mail;
 mod names;
 mod secret;
+pub use locate::require_config;
 pub use mail::MailConfig;
 pub use secret::{SecretError, check_secret, read_secret};
 
@@ -288,31 +290,6 @@ pub fn find_config(explicit: Option<&Path>) -> Option<PathBuf> {
     default.exists().then_some(default)
 }
 
-/// The config file a command needs: like [`find_config`], but when there is none, the
-/// error lists each place looked at.
-pub fn require_config(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
-    if let Some(path) = find_config(explicit) {
-        return Ok(path);
-    }
-    let default = config_home().map_or_else(
-        || {
-            "$XDG_CONFIG_HOME/caltally/config.toml (neither $XDG_CONFIG_HOME nor $HOME is set)"
-                .into()
-        },
-        |h| {
-            format!(
-                "{} (does not exist)",
-                h.join("caltally").join("config.toml").display()
-            )
-        },
-    );
-    Err(ConfigError::NotFound(vec![
-        "  --config FILE     (not given)".into(),
-        "  $CALTALLY_CONFIG  (not set)".into(),
-        format!("  {default}"),
-    ]))
-}
-
 /// `$XDG_CONFIG_HOME`, else `~/.config`.
 pub fn config_home() -> Option<PathBuf> {
     std::env::var_os("XDG_CONFIG_HOME")
@@ -333,25 +310,8 @@ impl Config {
 
     /// Parses and validates `text`, read from `path`.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|e| {
-            let at = e.span().map(|s| s.start);
-            let key = at.and_then(|at| explain::key_at(text, at));
-            let line = at.map_or(1, |at| line_of(text, at));
-            let message = explain::plain_message(e.message(), key.as_deref());
-            match key {
-                Some(key) => ConfigError::Invalid {
-                    path: path.to_path_buf(),
-                    line,
-                    key,
-                    message,
-                },
-                None => ConfigError::Syntax {
-                    path: path.to_path_buf(),
-                    line,
-                    message,
-                },
-            }
-        })?;
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| explain::parse_error(text, path, &e))?;
         config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         config.path = Some(path.to_path_buf());
         config.validate(text, path)?;
@@ -365,7 +325,7 @@ impl Config {
             None => Ok(()),
             Some(clash) => Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
-                line: line_of_dotted_key(text, &clash.key),
+                line: explain::line_of_dotted_key(text, &clash.key),
                 key: clash.key,
                 message: clash.message,
             }),
@@ -421,7 +381,7 @@ impl Config {
             let n = i + 1;
             let invalid = |key: &str, message: String| ConfigError::Invalid {
                 path: path.to_path_buf(),
-                line: line_of_source(text, n).unwrap_or_else(|| line_of_key(text, key)),
+                line: explain::line_of_source(text, n).unwrap_or_else(|| line_of_key(text, key)),
                 key: key.to_string(),
                 message,
             };
@@ -574,44 +534,6 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|b| **b == b'\n')
         .count()
         + 1
-}
-
-/// The line of the `n`th (1-based) `[[source]]` header.
-fn line_of_source(text: &str, n: usize) -> Option<usize> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim() == "[[source]]")
-        .nth(n - 1)
-        .map(|(i, _)| i + 1)
-}
-
-/// The line of `table.key` (or of the `[table]` header when `key` is a table): the header
-/// of the longest table that starts `key`, then the key below it.
-fn line_of_dotted_key(text: &str, dotted: &str) -> usize {
-    let lines: Vec<&str> = text.lines().collect();
-    let header = |name: &str| {
-        lines
-            .iter()
-            .position(|l| l.trim().trim_matches(|c| c == '[' || c == ']').trim() == name)
-    };
-    if let Some(i) = header(dotted) {
-        return i + 1;
-    }
-    let Some((table, key)) = dotted.rsplit_once('.') else {
-        return line_of_key(text, dotted);
-    };
-    let Some(start) = header(table) else {
-        return line_of_key(text, dotted);
-    };
-    lines[start + 1..]
-        .iter()
-        .take_while(|l| !l.trim_start().starts_with('['))
-        .position(|l| {
-            l.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map_or(start + 1, |i| start + 2 + i)
 }
 
 fn line_of_key(text: &str, key: &str) -> usize {
