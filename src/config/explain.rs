@@ -144,6 +144,14 @@ pub(super) fn plain_message(message: &str, key: Option<&str>) -> String {
     if let Some(field) = message.strip_prefix("duplicate field ") {
         return format!("the key {field} is given twice (`email` and `emails` are the same key)");
     }
+    if message.starts_with("string values must be quoted") {
+        let key = leaf.unwrap_or("key");
+        return format!("a text value must be in quotes: {key} = \"…\"");
+    }
+    if message == "duplicate key" {
+        let key = leaf.unwrap_or("this key");
+        return format!("the key `{key}` is given twice; keep one");
+    }
     if let Some(variant) = message.strip_prefix("unknown variant ") {
         let (value, allowed) = variant.split_once(", expected ").unwrap_or((variant, ""));
         return format!("{value} is not allowed here; expected {allowed}");
@@ -174,6 +182,7 @@ fn expected_words(expected: &str) -> String {
             "a whole number, such as 3".into()
         }
         "a string" => "a text in quotes".into(),
+        "path string" => "a path in quotes".into(),
         "a boolean" => "true or false".into(),
         "a map" => "a table".into(),
         _ if e.starts_with("struct ") => "a table of keys".into(),
@@ -275,6 +284,17 @@ mod tests {
         assert_eq!(
             plain_message("invalid type: integer `3`, expected a string", None),
             "expected a text in quotes, found the number 3"
+        );
+        assert_eq!(
+            plain_message(
+                "string values must be quoted, expected literal string",
+                Some("timezone")
+            ),
+            "a text value must be in quotes: timezone = \"…\""
+        );
+        assert_eq!(
+            plain_message("duplicate key", Some("lang")),
+            "the key `lang` is given twice; keep one"
         );
         let m = plain_message(
             "unknown field `volunter`, expected one of `volunteer`, `paid`",
