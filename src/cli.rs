@@ -12,11 +12,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
-Exit codes:
+Exit codes (every command):
   0  done
   1  failed (the message says what; nothing was half-written): a source, a report, a mail
      (the others were sent), the lock held by another run; or warnings with --strict
-  2  usage or configuration error
+  2  usage or configuration error: an unknown option or bad date, a --source path that
+     does not exist, no config file, a config error, a password variable or file missing
 
 Examples:
   caltally init
