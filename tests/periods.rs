@@ -58,7 +58,9 @@ fn to_is_the_last_day_included() {
 #[test]
 fn from_and_to_the_same_day_is_one_day() {
     let dir = setup();
-    report(dir.path(), &["--from", "2026-10-31", "--to", "2026-10-31"]).success();
+    report(dir.path(), &["--from", "2026-10-31", "--to", "2026-10-31"])
+        .success()
+        .stdout(predicate::str::contains("1 entry, 2:00 h)"));
     let csv = std::fs::read_to_string(dir.path().join("reports/2026-10-31_2026-10-31/entries.csv"))
         .expect("csv");
     assert_eq!(csv.lines().count(), 2, "{csv}");

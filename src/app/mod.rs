@@ -472,13 +472,14 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     if !cli.quiet {
         // Console messages are English; the files follow `lang`.
         let t = Lang::En.text();
+        let entries = report.entries.len();
         println!(
-            "caltally: {} {} → {} ({} files, {} entries, {} h)",
+            "caltally: {} {} → {} ({} files, {entries} {}, {} h)",
             t.report_title,
             t.period(&period),
             out.display(),
             files.len(),
-            report.entries.len(),
+            if entries == 1 { "entry" } else { "entries" },
             t.duration(report.totals.total())
         );
         let review = report.review().count();
