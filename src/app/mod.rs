@@ -13,15 +13,17 @@ use chrono::{Datelike, NaiveDate, Utc};
 use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, CheckFormat, Cli, Command, InitArgs, ReportArgs, Selection};
-use crate::config::{self, AllDayPolicy, Config, ConfigError};
+use crate::config::{self, AllDayPolicy, Config, ConfigError, SecretError};
 use crate::ical::{self, Expansion, tz::Zone};
 use crate::input::{self, Input};
 use crate::model::{Occurrence, Period, PeriodError, Problem};
 
 mod calendars;
 mod closing;
+mod docs;
 mod nightly;
 mod publish;
+mod preflight;
 mod send;
 mod sync;
 
@@ -35,50 +37,94 @@ pub struct UsageError(pub String);
 
 /// Exit code for an error: 2 for usage and config errors, else 1.
 pub fn exit_code_for(err: &anyhow::Error) -> u8 {
-    let usage = err
-        .chain()
-        .any(|e| e.is::<UsageError>() || e.is::<ConfigError>() || e.is::<PeriodError>());
+    let usage = err.chain().any(|e| {
+        e.is::<UsageError>()
+            || e.is::<ConfigError>()
+            || e.is::<PeriodError>()
+            || e.downcast_ref::<SecretError>()
+                .is_some_and(SecretError::is_configuration)
+    });
     if usage { 2 } else { 1 }
 }
 
 /// Runs the command; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
+    match &cli.command {
+        Command::Completions(args) => return docs::completions(args.shell),
+        Command::Man => return docs::man(),
+        _ => {}
+    }
     let env = Env::from_process()?;
     match &cli.command {
         Command::Init(args) => init(&cli, args),
         Command::Report(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_or_source(&cli, &args.selection.source)?;
             report(&cli, args, &config, &env)
         }
         Command::Sync(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_for(&cli, &[])?;
+            preflight::source_secrets(&config)?;
             sync::sync(&config, args, cli.quiet, &env)
         }
         Command::Close(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_or_source(&cli, &args.source)?;
             close(args, &config, &env, cli.quiet)
         }
         Command::Check(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_or_source(&cli, &args.selection.source)?;
             check(args, &config, &env)
         }
         Command::Send(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_for(&cli, &[])?;
+            if !args.dry_run {
+                preflight::mail_secret(&config)?;
+            }
             send::send(args, &config, &env, cli.quiet)
         }
         Command::Run(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_for(&cli, &[])?;
+            preflight::source_secrets(&config)?;
+            preflight::mail_secret(&config)?;
             nightly::run(args, &config, &env)
         }
         Command::Publish(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_for(&cli, &[])?;
             publish::publish(args, &config, &env, cli.quiet)
         }
         Command::Calendars => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_for(&cli, &[])?;
+            preflight::source_secrets(&config)?;
             calendars::calendars(&config)
         }
+        Command::Completions(_) | Command::Man => Ok(0),
     }
+}
+
+/// The config of a command: required unless calendars are given with `--source`, which
+/// works with zero configuration.
+fn config_for(cli: &Cli, sources: &[String]) -> Result<Config> {
+    preflight::source_paths(sources)?;
+    if sources.is_empty() {
+        let path = config::require_config(cli.config.as_deref())?;
+        return Ok(Config::load(&path)?);
+    }
+    load_config(cli.config.as_deref())
+}
+
+/// Like [`config_for`], for the commands that also work on `--source` without a config: a
+/// missing config says so.
+fn config_or_source(cli: &Cli, sources: &[String]) -> Result<Config> {
+    config_for(cli, sources).map_err(|e| {
+        if matches!(e.downcast_ref(), Some(ConfigError::NotFound(_))) {
+            e.context(UsageError(
+                "no config, and no --source: give --source FILE|DIR|URL to read calendars \
+                 without a config"
+                    .into(),
+            ))
+        } else {
+            e
+        }
+    })
 }
 
 /// What the process environment says, read once.
@@ -288,11 +334,37 @@ fn system_zone() -> Option<String> {
 
 fn period_of(args: &Selection, today: NaiveDate) -> Result<Period> {
     Ok(match (&args.month, &args.year, &args.from, &args.to) {
-        (Some(m), _, _, _) => Period::parse_month(m)?,
+        (Some(m), _, _, _) => Period::parse_month_on(m, today)?,
         (_, Some(y), _, _) => Period::parse_year(y)?,
-        (_, _, Some(f), Some(t)) => Period::new(Period::parse_date(f)?, Period::parse_date(t)?)?,
+        (_, _, Some(f), Some(t)) => {
+            Period::inclusive(Period::parse_date(f)?, Period::parse_date(t)?)?
+        }
         _ => Period::month(today.year(), today.month()).context("no current month")?,
     })
+}
+
+/// The `check` command line that lists the entries under review of this report.
+fn check_command(period: &Period, selection: &Selection) -> String {
+    let mut line = if period.is_month() {
+        format!("caltally check --month {}", period.label())
+    } else if period.is_year() {
+        format!("caltally check --year {}", period.label())
+    } else {
+        format!(
+            "caltally check --from {} --to {}",
+            period.from,
+            period.last_day()
+        )
+    };
+    for s in &selection.source {
+        line.push_str(" --source ");
+        line.push_str(&preflight::shell_quote(s));
+    }
+    if let Some(tz) = &selection.tz {
+        line.push_str(" --tz ");
+        line.push_str(&preflight::shell_quote(tz));
+    }
+    line
 }
 
 /// The inputs of a report: `--source`s if given; else the store's objects that may overlap
@@ -457,7 +529,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         occurrences,
         problems,
     } = gather(&args.selection, args.lang.as_deref(), config, env)?;
-    let (period, lang) = (settings.period, settings.lang);
+    let period = settings.period;
     let clock = std::time::Instant::now();
     for p in &problems {
         eprintln!("caltally: warning: {p}");
@@ -488,16 +560,30 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     let files = write_files(&out, files, &args.format, full)?;
     log::debug!("{} files written after {:?}", files.len(), clock.elapsed());
     if !cli.quiet {
-        let t = lang.text();
+        // Console messages are English; the files follow `lang`.
+        let t = Lang::En.text();
+        let entries = report.entries.len();
         println!(
-            "caltally: {} {} → {} ({} files, {} entries, {} h)",
+            "caltally: {} {} → {} ({} files, {entries} {}, {} h)",
             t.report_title,
             t.period(&period),
             out.display(),
             files.len(),
-            report.entries.len(),
+            if entries == 1 { "entry" } else { "entries" },
             t.duration(report.totals.total())
         );
+        let review = report.review().count();
+        if review > 0 {
+            let noun = if review == 1 {
+                "entry needs"
+            } else {
+                "entries need"
+            };
+            println!(
+                "caltally: {review} {noun} review: {}",
+                check_command(&period, &args.selection)
+            );
+        }
     }
     Ok(if args.strict && warned { 1 } else { 0 })
 }
