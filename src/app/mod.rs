@@ -22,8 +22,8 @@ mod calendars;
 mod closing;
 mod docs;
 mod nightly;
-mod publish;
 mod preflight;
+mod publish;
 mod send;
 mod sync;
 
