@@ -5,9 +5,9 @@ VENV ?= .venv
 PYTHON ?= python3
 export CALTALLY_PYTHON ?= $(abspath $(VENV))/bin/python
 
-.PHONY: check fmt lint test doc venv bench demo clean
+.PHONY: check fmt lint test doc venv bench demo clean deb deb-test
 
-check: fmt lint test doc
+check: fmt lint test doc deb-test
 
 fmt:
 	cargo fmt --all -- --check
@@ -28,6 +28,24 @@ $(VENV)/.installed: tests/oracle/requirements.txt tests/servers/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/oracle/requirements.txt -r tests/servers/requirements.txt
 	touch $@
+
+# The Debian package: a release build, its man page and completions generated from the
+# binary, then cargo-deb (installed by .ci/run) without a second build.
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+DEB_ASSETS := build/deb
+
+deb:
+	cargo build --release --locked
+	mkdir -p $(DEB_ASSETS)
+	$(TARGET_DIR)/release/caltally man > $(DEB_ASSETS)/caltally.1
+	$(TARGET_DIR)/release/caltally completions bash > $(DEB_ASSETS)/caltally.bash
+	$(TARGET_DIR)/release/caltally completions zsh > $(DEB_ASSETS)/_caltally
+	$(TARGET_DIR)/release/caltally completions fish > $(DEB_ASSETS)/caltally.fish
+	cargo deb --no-build --locked --output $(TARGET_DIR)/debian/caltally.deb
+
+# Installs the package into a throw-away root (dpkg --root) and runs it from there.
+deb-test: deb
+	bash tests/deb/install.sh $(TARGET_DIR)/debian/caltally.deb
 
 bench: venv
 	bash bench/run.sh

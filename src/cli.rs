@@ -12,32 +12,44 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
-Exit codes:
+Exit codes (every command):
   0  done
   1  failed (the message says what; nothing was half-written): a source, a report, a mail
      (the others were sent), the lock held by another run; or warnings with --strict
-  2  usage or configuration error
+  2  usage or configuration error: an unknown option or bad date, a --source path that
+     does not exist, no config file, a config error, a password variable or file missing
 
 Examples:
+  caltally init
   caltally --config fixtures/demo/caltally.toml report --month 2026-10
   caltally report --source team.ics --year 2026 --tz Europe/Brussels --lang fr
-  caltally sync && caltally report --month 2026-10
+  caltally sync && caltally report --month last
   caltally send --month 2026-10 --dry-run
   caltally run                  # the nightly job, from cron or a systemd timer
-  caltally init";
+  caltally completions bash > /etc/bash_completion.d/caltally
+  caltally man > /usr/local/share/man/man1/caltally.1";
+
+/// The help heading of the options every command accepts.
+const GLOBAL: &str = "Global options";
 
 /// Turns a shared calendar into exact, classified time reports.
 #[derive(Debug, Parser)]
 #[command(name = "caltally", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Config file [default: $CALTALLY_CONFIG, else $XDG_CONFIG_HOME/caltally/config.toml]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
     /// More detail on stderr (repeat for more).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,
     /// Print nothing but errors and warnings.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = GLOBAL
+    )]
     pub quiet: bool,
     /// The command.
     #[command(subcommand)]
@@ -48,9 +60,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a commented config template.
-    #[command(
-        after_help = "Examples:\n  caltally init\n  caltally --config ./caltally.toml init --force"
-    )]
+    #[command(after_help = INIT_HELP)]
     Init(InitArgs),
     /// List the calendars found on each CalDAV source.
     #[command(
@@ -75,6 +85,84 @@ pub enum Command {
     /// The nightly job: sync, refresh this month's and last month's reports, send when due.
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
+    /// Commit each association's closed month to its git repository, and push.
+    #[command(after_help = PUBLISH_HELP)]
+    Publish(PublishArgs),
+    /// Print a shell completion script (bash, zsh or fish) on stdout.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout.
+    #[command(after_help = "Example:\n  caltally man | man -l -")]
+    Man,
+}
+
+const PUBLISH_HELP: &str = "\
+For each association with a `repo` in the config: brings caltally's working copy of it up to
+date (kept beside the store), writes into [publish] `folder` (default heures/<year>) the
+month's page as closed, with the amendments since (<YYYY-MM>.md), its entries
+(<YYYY-MM>.csv), and the folder's README.md index (one row per month), commits and pushes.
+Only closed months are published. Nothing is committed when nothing changed. A push rejected
+because someone else pushed meanwhile is redone once on top of their commit. Files caltally
+did not write are never changed; a README.md without caltally's first line is left alone.
+Needs git 2.28 or later. An HTTPS token goes to git through an askpass helper, never in a URL.
+
+Examples:
+  caltally publish --dry-run
+  caltally publish --month 2026-10
+  caltally publish --month 2026-10 --association amis";
+
+/// Options of `publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The month, YYYY-MM [default: last month]
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Only this association (its key).
+    #[arg(long, value_name = "KEY")]
+    pub association: Option<String>,
+    /// Print the files it would write and the commit message; write and push nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Wait for another running caltally instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+const INIT_HELP: &str = "\
+Without --caldav, writes the commented template; with --caldav URL --username NAME, first
+discovers the calendars of that server (password in $CALTALLY_PASSWORD, or the variable
+named by --password-env) and writes a ready [[source]] listing them.
+
+Examples:
+  caltally init
+  caltally --config ./caltally.toml init --force
+  CALTALLY_PASSWORD='app-password' caltally init \\
+      --caldav https://cloud.example.org/ --username alice";
+
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  source <(caltally completions bash)            # this shell only
+  caltally completions bash > ~/.local/share/bash-completion/completions/caltally
+  caltally completions zsh > ~/.zfunc/_caltally   # with fpath+=~/.zfunc in .zshrc
+  caltally completions fish > ~/.config/fish/completions/caltally.fish";
+
+/// Options of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// A shell `completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    /// GNU bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
 }
 
 const SEND_HELP: &str = "\
@@ -97,8 +185,8 @@ Examples:
 /// Options of `send`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// The month, YYYY-MM [default: last month]
-    #[arg(long, value_name = "YYYY-MM")]
+    /// The month: YYYY-MM, `last` or `this` [default: last]
+    #[arg(long, value_name = "YYYY-MM|last|this")]
     pub month: Option<String>,
     /// Send corrections to the associations whose entries changed since their mail.
     #[arg(long)]
@@ -133,8 +221,10 @@ What cron or a systemd timer calls every night:
      each atomically (a temporary directory, then a rename);
   4. from `[mail] send_on_day` on, sends last month's reports to the associations that have
      not had them yet (like `caltally send`); not if the sync failed.
+  5. then publishes last month, once closed, to the associations that have a `repo` (like
+     `caltally publish`; every night, so a failed push is retried and amendments follow).
 Prints nothing when all went well, one line per problem otherwise, so cron only mails you
-when something needs a look. Exit code 1 if the sync or a mail failed.
+when something needs a look. Exit code 1 if the sync, a mail or a publication failed.
 
 Examples:
   caltally run
@@ -162,8 +252,8 @@ Examples:
 /// Options of `close`.
 #[derive(Debug, Args)]
 pub struct CloseArgs {
-    /// The month, YYYY-MM.
-    #[arg(long, value_name = "YYYY-MM")]
+    /// The month: YYYY-MM, `last` or `this`.
+    #[arg(long, value_name = "YYYY-MM|last|this")]
     pub month: String,
     /// Undo the closing.
     #[arg(long)]
@@ -238,14 +328,20 @@ pub struct SyncArgs {
 }
 
 const REPORT_HELP: &str = "\
-Files written in --out (default reports/<period>/): entries.csv, summary.csv, summary.md and
-one <association>.md per association. They are written to a temporary directory first and
-moved into place, so a crash never leaves a half-written report.
+Files written in --out (default reports/<period>/):
+  entries.csv      one row per entry (--format csv)
+  summary.csv      totals per association and kind, and per person (--format csv)
+  summary.md       the overview, with its chart summary.svg (--format md)
+  <association>.md one page per association (--format md)
+They are written to a temporary directory first and moved into place, so a crash never
+leaves a half-written report. The last line says how many entries need review.
 
 Examples:
   caltally --config fixtures/demo/caltally.toml report --month 2026-10
-  caltally report --source team.ics --source https://cloud.example.org/remote.php/dav/public-calendars/TOKEN?export --month 2026-10
-  caltally report --source ~/.calendars/collectif/ --from 2026-09-15 --to 2026-10-15 --format csv
+  caltally report --month last
+  caltally report --source team.ics --month 2026-10 \\
+      --source 'https://nc.example.org/remote.php/dav/public-calendars/TOKEN?export'
+  caltally report --source ~/.calendars/collectif/ --from 2026-09-15 --to 2026-10-14
   caltally report --source team.ics --year 2026 --association amis --lang en";
 
 /// Options of `init`.
@@ -272,16 +368,16 @@ pub struct InitArgs {
 /// Which period and which calendars (shared by `report` and `check`).
 #[derive(Debug, Args)]
 pub struct Selection {
-    /// A calendar month, YYYY-MM [default: the current month]
-    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["year", "from", "to"])]
+    /// A calendar month: YYYY-MM, `last` or `this` [default: this]
+    #[arg(long, value_name = "YYYY-MM|last|this", conflicts_with_all = ["year", "from", "to"])]
     pub month: Option<String>,
-    /// A calendar year, YYYY.
+    /// A calendar year, four digits (YYYY).
     #[arg(long, value_name = "YYYY", conflicts_with_all = ["from", "to"])]
     pub year: Option<String>,
-    /// First day of the period, YYYY-MM-DD (needs --to).
+    /// First day of the period, YYYY-MM-DD (included; needs --to).
     #[arg(long, value_name = "DATE", requires = "to")]
     pub from: Option<String>,
-    /// Day after the last day of the period, YYYY-MM-DD (half-open; needs --from).
+    /// Last day of the period, YYYY-MM-DD (included; needs --from).
     #[arg(long, value_name = "DATE", requires = "from")]
     pub to: Option<String>,
     /// Read this .ics file, directory of .ics files or URL directly, instead of the
@@ -328,7 +424,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "KEY")]
     pub association: Option<String>,
     /// Report language [default: config `lang`, else $LANG, else en]
-    #[arg(long, value_name = "LANG")]
+    #[arg(long, value_name = "LANG", value_parser = ["fr", "en"])]
     pub lang: Option<String>,
     /// Exit with code 1 if any warning was printed.
     #[arg(long)]

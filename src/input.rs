@@ -9,6 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// The largest HTTP answer read into memory (64 MiB).
+pub const MAX_RESPONSE: u64 = 64 * 1024 * 1024;
+
 /// One file's bytes and where they came from.
 #[derive(Debug, Clone)]
 pub struct Input {
@@ -39,6 +42,15 @@ pub enum InputError {
         /// Why.
         message: String,
     },
+    /// A URL carries a user name or password.
+    #[error("{0}")]
+    Credentials(String),
+    /// The answer is larger than [`MAX_RESPONSE`].
+    #[error("cannot fetch {url}: the answer is larger than {} MiB; give a smaller calendar", MAX_RESPONSE >> 20)]
+    TooLarge {
+        /// The URL.
+        url: String,
+    },
     /// A directory holds no `.ics` file.
     #[error("{0} holds no .ics file")]
     EmptyDirectory(PathBuf),
@@ -47,6 +59,7 @@ pub enum InputError {
 /// Reads a path or URL. A directory yields one input per `.ics` file, sorted by name.
 pub fn read_source(spec: &str, name: Option<&str>) -> Result<Vec<Input>, InputError> {
     if let Some(url) = http_url(spec) {
+        refuse_userinfo(&url, "--source").map_err(InputError::Credentials)?;
         return Ok(vec![fetch(&url, name)?]);
     }
     let path = Path::new(spec);
@@ -130,9 +143,12 @@ fn fetch(url: &str, name: Option<&str>) -> Result<Input, InputError> {
     let bytes = response
         .body_mut()
         .with_config()
-        .limit(512 * 1024 * 1024)
+        .limit(MAX_RESPONSE)
         .read_to_vec()
-        .map_err(|e| err(e.to_string()))?;
+        .map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => InputError::TooLarge { url: shown.clone() },
+            e => err(e.to_string()),
+        })?;
     let calendar = name.map(str::to_string).unwrap_or_else(|| {
         let path = shown.split(['?', '#']).next().unwrap_or_default();
         path.trim_end_matches('/')
@@ -151,12 +167,31 @@ fn fetch(url: &str, name: Option<&str>) -> Result<Input, InputError> {
 
 /// A URL with any `user:password@` removed.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme && !url[scheme + 3..at].contains('/') => {
-            format!("{}{}", &url[..scheme + 3], &url[at + 1..])
-        }
-        _ => url.to_string(),
+    match userinfo_end(url) {
+        Some((scheme_end, at)) => format!("{}{}", &url[..scheme_end], &url[at + 1..]),
+        None => url.to_string(),
     }
+}
+
+/// `(end of "scheme://", index of the '@')` when the URL's authority holds a userinfo.
+fn userinfo_end(url: &str) -> Option<(usize, usize)> {
+    let start = url.find("://")? + 3;
+    let rest = &url[start..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    authority.rfind('@').map(|at| (start, start + at))
+}
+
+/// Refuses a URL that carries credentials (`https://user:password@host/`): they would
+/// show in messages and in the store. `what` names where the URL was given.
+pub fn refuse_userinfo(url: &str, what: &str) -> Result<(), String> {
+    if userinfo_end(url).is_none() {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} `{}` holds a user name or password in the URL; remove the `user:password@` part \
+and give `username` with `password_env`, `password_command` or `password_file` in a [[source]] instead",
+        redact(url)
+    ))
 }
 
 #[cfg(test)]
@@ -175,5 +210,10 @@ mod tests {
             "https://h/cal?export"
         );
         assert_eq!(redact("https://h/a@b.ics"), "https://h/a@b.ics");
+        assert_eq!(redact("https://h?who=a@b"), "https://h?who=a@b");
+        assert_eq!(redact("https://bob:p@ss@h/x"), "https://h/x");
+        assert!(refuse_userinfo("https://h/a@b.ics", "ics").is_ok());
+        let e = refuse_userinfo("https://bob:secret@h/", "caldav").unwrap_err();
+        assert!(e.contains("`https://h/`") && !e.contains("secret") && e.contains("password_env"));
     }
 }

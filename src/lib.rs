@@ -19,5 +19,6 @@ pub mod input;
 pub mod mail;
 pub mod model;
 pub mod output;
+pub mod publish;
 pub mod report;
 pub mod store;

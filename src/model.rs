@@ -26,7 +26,15 @@ pub enum PeriodError {
     /// The text is not `YYYY-MM`, `YYYY` or `YYYY-MM-DD` as expected.
     #[error("`{0}` is not a valid {1} (expected {2})")]
     Malformed(String, &'static str, &'static str),
-    /// `--to` is not after `--from`.
+    /// The last day given is before the first.
+    #[error("the period is empty: the last day {last} is before the first day {from}")]
+    Backwards {
+        /// First day given.
+        from: NaiveDate,
+        /// Last day given.
+        last: NaiveDate,
+    },
+    /// `to` is not after `from`.
     #[error("the period is empty: {to} is not after {from}")]
     Empty {
         /// Start given.
@@ -45,26 +53,78 @@ impl Period {
         Ok(Self { from, to })
     }
 
-    /// The calendar month `YYYY-MM`.
+    /// The first to last day, both included (`--from X --to X` is one day).
+    pub fn inclusive(from: NaiveDate, last: NaiveDate) -> Result<Self, PeriodError> {
+        let to = last
+            .succ_opt()
+            .ok_or(PeriodError::Backwards { from, last })?;
+        if last < from {
+            return Err(PeriodError::Backwards { from, last });
+        }
+        Ok(Self { from, to })
+    }
+
+    /// The calendar month `YYYY-MM` (a four-digit year).
     pub fn parse_month(text: &str) -> Result<Self, PeriodError> {
-        let bad = || PeriodError::Malformed(text.to_string(), "month", "YYYY-MM");
+        let bad = || PeriodError::Malformed(text.to_string(), "month", "YYYY-MM, e.g. 2026-10");
         let (y, m) = text.split_once('-').ok_or_else(bad)?;
+        if !is_digits(y, 4) || !is_digits(m, 2) {
+            return Err(bad());
+        }
         let year: i32 = y.parse().map_err(|_| bad())?;
         let month: u32 = m.parse().map_err(|_| bad())?;
         Self::month(year, month).ok_or_else(bad)
     }
 
-    /// The calendar year `YYYY`.
+    /// `YYYY-MM`, or `last` / `this` month as seen on `today`.
+    pub fn parse_month_on(text: &str, today: NaiveDate) -> Result<Self, PeriodError> {
+        let this = Self::month(today.year(), today.month());
+        match text.trim().to_ascii_lowercase().as_str() {
+            "this" => this.ok_or_else(|| PeriodError::Malformed(text.into(), "month", "YYYY-MM")),
+            "last" => this
+                .map(|p| p.previous())
+                .ok_or_else(|| PeriodError::Malformed(text.into(), "month", "YYYY-MM")),
+            _ => Self::parse_month(text).map_err(|_| {
+                PeriodError::Malformed(
+                    text.to_string(),
+                    "month",
+                    "YYYY-MM, `last` or `this`, e.g. 2026-10",
+                )
+            }),
+        }
+    }
+
+    /// The calendar year `YYYY` (four digits: `26` is not 2026).
     pub fn parse_year(text: &str) -> Result<Self, PeriodError> {
-        let bad = || PeriodError::Malformed(text.to_string(), "year", "YYYY");
+        let bad = || PeriodError::Malformed(text.to_string(), "year", "four digits, e.g. 2026");
+        if !is_digits(text, 4) {
+            return Err(bad());
+        }
         let year: i32 = text.parse().map_err(|_| bad())?;
         Self::year(year).ok_or_else(bad)
     }
 
-    /// A date `YYYY-MM-DD`.
+    /// A date `YYYY-MM-DD` (a four-digit year).
     pub fn parse_date(text: &str) -> Result<NaiveDate, PeriodError> {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| PeriodError::Malformed(text.to_string(), "date", "YYYY-MM-DD"))
+        let bad =
+            || PeriodError::Malformed(text.to_string(), "date", "YYYY-MM-DD, e.g. 2026-10-31");
+        let well_formed = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        if !well_formed {
+            return Err(bad());
+        }
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())
+    }
+
+    /// The last day included.
+    pub fn last_day(&self) -> NaiveDate {
+        self.to.pred_opt().unwrap_or(self.to)
     }
 
     /// The month `month` of `year`, if valid.
@@ -98,14 +158,15 @@ impl Period {
             && self.from.day() == 1
     }
 
-    /// A short label usable in file names: `2026-10`, `2026` or `2026-10-01_2026-11-15`.
+    /// A short label usable in file names: `2026-10`, `2026` or `2026-10-01_2026-11-15`
+    /// (first and last day included).
     pub fn label(&self) -> String {
         if self.is_month() {
             self.from.format("%Y-%m").to_string()
         } else if self.is_year() {
             self.from.format("%Y").to_string()
         } else {
-            format!("{}_{}", self.from, self.to)
+            format!("{}_{}", self.from, self.last_day())
         }
     }
 
@@ -345,9 +406,56 @@ impl fmt::Display for Problem {
     }
 }
 
+fn is_digits(text: &str, len: usize) -> bool {
+    text.len() == len && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn inclusive_periods_count_the_last_day_and_label_it() {
+        let one = Period::inclusive(day(2026, 10, 31), day(2026, 10, 31)).unwrap();
+        assert_eq!(one.days(), 1);
+        assert_eq!(one.label(), "2026-10-31_2026-10-31");
+        let october = Period::inclusive(day(2026, 10, 1), day(2026, 10, 31)).unwrap();
+        assert_eq!(october, Period::parse_month("2026-10").unwrap());
+        let span = Period::inclusive(day(2026, 10, 1), day(2026, 10, 30)).unwrap();
+        assert_eq!(span.label(), "2026-10-01_2026-10-30");
+        assert!(matches!(
+            Period::inclusive(day(2026, 10, 2), day(2026, 10, 1)),
+            Err(PeriodError::Backwards { .. })
+        ));
+    }
+
+    #[test]
+    fn years_have_four_digits_and_months_may_be_relative() {
+        assert!(Period::parse_year("26").is_err());
+        assert!(Period::parse_year("+2026").is_err());
+        assert_eq!(Period::parse_year("2026").unwrap().from, day(2026, 1, 1));
+        assert!(Period::parse_month("26-10").is_err());
+        assert!(Period::parse_date("26-10-01").is_err());
+        let today = day(2027, 1, 15);
+        assert_eq!(
+            Period::parse_month_on("last", today).unwrap().label(),
+            "2026-12"
+        );
+        assert_eq!(
+            Period::parse_month_on("this", today).unwrap().label(),
+            "2027-01"
+        );
+        assert_eq!(
+            Period::parse_month_on("2026-10", today).unwrap().label(),
+            "2026-10"
+        );
+        let err = Period::parse_month_on("lastt", today).unwrap_err();
+        assert!(err.to_string().contains("`last` or `this`"), "{err}");
+    }
 
     #[test]
     fn month_labels_and_previous() {
@@ -363,7 +471,7 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 10, 20).unwrap(),
         )
         .unwrap();
-        assert_eq!(span.label(), "2026-10-10_2026-10-20");
+        assert_eq!(span.label(), "2026-10-10_2026-10-19");
         assert_eq!(span.previous().to, span.from);
         assert!(Period::parse_month("2026-13").is_err());
         assert!(Period::new(span.to, span.from).is_err());

@@ -73,7 +73,8 @@ fn listing_keeps_event_calendars_only() {
 #[test]
 fn sync_delta_reads_deletions_with_status_first_and_ignores_the_teapot() {
     let ms = parse_multistatus(&fixture("nextcloud-sync-delta.xml")).expect("parses");
-    let listing = listing_of(&ms, "/remote.php/dav/calendars/alice/personal/", false);
+    let listing =
+        listing_of(&ms, "/remote.php/dav/calendars/alice/personal/", false).expect("well-formed");
     assert_eq!(listing.token.as_deref(), Some("http://sabre.io/ns/sync/57"));
     assert_eq!(
         listing.deleted,
@@ -114,7 +115,7 @@ fn sync_delta_reads_deletions_with_status_first_and_ignores_the_teapot() {
 #[test]
 fn other_servers_shapes() {
     let x = parse_multistatus(&fixture("xandikos-sync.xml")).expect("parses");
-    let l = listing_of(&x, "/alice/calendars/work/", false);
+    let l = listing_of(&x, "/alice/calendars/work/", false).expect("well-formed");
     assert_eq!(
         l.token.as_deref(),
         Some("3b1f0c9e2d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c")
@@ -125,7 +126,7 @@ fn other_servers_shapes() {
     );
     assert_eq!(l.deleted, ["/alice/calendars/work/gone.ics"]);
     let r = parse_multistatus(&fixture("radicale-sync.xml")).expect("parses");
-    let l = listing_of(&r, "/alice/work/", false);
+    let l = listing_of(&r, "/alice/work/", false).expect("well-formed");
     assert!(
         l.token
             .as_deref()

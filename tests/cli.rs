@@ -132,7 +132,7 @@ fn usage_and_config_errors_exit_2() {
 }
 
 #[test]
-fn missing_source_fails_with_1_and_writes_nothing() {
+fn missing_source_is_a_usage_error_and_writes_nothing() {
     let dir = setup();
     caltally(dir.path())
         .args([
@@ -145,8 +145,10 @@ fn missing_source_fails_with_1_and_writes_nothing() {
             "out",
         ])
         .assert()
-        .code(1)
-        .stderr(predicate::str::contains("cannot read missing.ics"));
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--source missing.ics: no such file",
+        ));
     assert!(!dir.path().join("out").exists());
 }
 

@@ -204,12 +204,19 @@ pub(super) fn freeze(
 }
 
 pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -> Result<u8> {
+    let (zone, _) = super::report_zone(args.tz.as_deref(), config, env)?;
+    let month = Period::parse_month_on(&args.month, zone.to_local(env.now).date())?;
     let path = config
         .store_path()
         .ok_or_else(|| UsageError("closing needs a store: set `store` in the config".into()))?;
+    if args.source.is_empty() && !super::sync::remote_sources(config).is_empty() && !path.exists() {
+        anyhow::bail!(
+            "the store {} does not exist yet: no source has been synced; run `caltally sync` first",
+            path.display()
+        );
+    }
     let store = crate::store::Store::open(&path)
         .with_context(|| format!("cannot open the store {}", path.display()))?;
-    let month = Period::parse_month(&args.month)?;
     if args.reopen {
         if !store.reopen_month(&month.label())? {
             return Err(anyhow::anyhow!("{} is not closed", month.label()));

@@ -13,14 +13,18 @@ use chrono::{Datelike, NaiveDate, Utc};
 use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, CheckFormat, Cli, Command, InitArgs, ReportArgs, Selection};
-use crate::config::{self, AllDayPolicy, Config, ConfigError};
+use crate::config::{self, AllDayPolicy, Config, ConfigError, SecretError};
 use crate::ical::{self, Expansion, tz::Zone};
 use crate::input::{self, Input};
 use crate::model::{Occurrence, Period, PeriodError, Problem};
 
 mod attachments;
+mod calendars;
 mod closing;
+mod docs;
 mod nightly;
+mod preflight;
+mod publish;
 mod send;
 mod sync;
 
@@ -34,46 +38,94 @@ pub struct UsageError(pub String);
 
 /// Exit code for an error: 2 for usage and config errors, else 1.
 pub fn exit_code_for(err: &anyhow::Error) -> u8 {
-    let usage = err
-        .chain()
-        .any(|e| e.is::<UsageError>() || e.is::<ConfigError>() || e.is::<PeriodError>());
+    let usage = err.chain().any(|e| {
+        e.is::<UsageError>()
+            || e.is::<ConfigError>()
+            || e.is::<PeriodError>()
+            || e.downcast_ref::<SecretError>()
+                .is_some_and(SecretError::is_configuration)
+    });
     if usage { 2 } else { 1 }
 }
 
 /// Runs the command; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
+    match &cli.command {
+        Command::Completions(args) => return docs::completions(args.shell),
+        Command::Man => return docs::man(),
+        _ => {}
+    }
     let env = Env::from_process()?;
     match &cli.command {
         Command::Init(args) => init(&cli, args),
         Command::Report(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_or_source(&cli, &args.selection.source)?;
             report(&cli, args, &config, &env)
         }
         Command::Sync(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_for(&cli, &[])?;
+            preflight::source_secrets(&config)?;
             sync::sync(&config, args, cli.quiet, &env)
         }
         Command::Close(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_or_source(&cli, &args.source)?;
             close(args, &config, &env, cli.quiet)
         }
         Command::Check(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_or_source(&cli, &args.selection.source)?;
             check(args, &config, &env)
         }
         Command::Send(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_for(&cli, &[])?;
+            if !args.dry_run {
+                preflight::mail_secret(&config)?;
+            }
             send::send(args, &config, &env, cli.quiet)
         }
         Command::Run(args) => {
-            let config = load_config(cli.config.as_deref())?;
+            let config = config_for(&cli, &[])?;
+            preflight::source_secrets(&config)?;
+            preflight::mail_secret(&config)?;
             nightly::run(args, &config, &env)
         }
-        Command::Calendars => {
-            let config = load_config(cli.config.as_deref())?;
-            sync::calendars(&config)
+        Command::Publish(args) => {
+            let config = config_for(&cli, &[])?;
+            publish::publish(args, &config, &env, cli.quiet)
         }
+        Command::Calendars => {
+            let config = config_for(&cli, &[])?;
+            preflight::source_secrets(&config)?;
+            calendars::calendars(&config)
+        }
+        Command::Completions(_) | Command::Man => Ok(0),
     }
+}
+
+/// The config of a command: required unless calendars are given with `--source`, which
+/// works with zero configuration.
+fn config_for(cli: &Cli, sources: &[String]) -> Result<Config> {
+    preflight::source_paths(sources)?;
+    if sources.is_empty() {
+        let path = config::require_config(cli.config.as_deref())?;
+        return Ok(Config::load(&path)?);
+    }
+    load_config(cli.config.as_deref())
+}
+
+/// Like [`config_for`], for the commands that also work on `--source` without a config: a
+/// missing config says so.
+fn config_or_source(cli: &Cli, sources: &[String]) -> Result<Config> {
+    config_for(cli, sources).map_err(|e| {
+        if matches!(e.downcast_ref(), Some(ConfigError::NotFound(_))) {
+            e.context(UsageError(
+                "no config, and no --source: give --source FILE|DIR|URL to read calendars \
+                 without a config"
+                    .into(),
+            ))
+        } else {
+            e
+        }
+    })
 }
 
 /// What the process environment says, read once.
@@ -153,6 +205,7 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<u8> {
 
 /// The template with a real `[[source]]` for `url` and the calendars found there.
 fn with_discovered_source(url: &str, args: &InitArgs) -> Result<String> {
+    input::refuse_userinfo(url, "--caldav").map_err(UsageError)?;
     let username = args.username.clone().unwrap_or_default();
     let ca_file = args.ca_file.as_ref().map(|p| {
         std::path::absolute(p)
@@ -167,23 +220,15 @@ fn with_discovered_source(url: &str, args: &InitArgs) -> Result<String> {
         ca_file: ca_file.clone(),
         ..Default::default()
     };
-    let calendars = sync::discover_calendars(&source)?;
-    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
-    let names: Vec<String> = calendars.iter().map(|c| quote(&c.name)).collect();
-    let mut block = format!(
-        "[[source]]\ncaldav = {}\nusername = {}\npassword_env = {}   # a Nextcloud app password\n",
-        quote(url),
-        quote(&username),
-        quote(&args.password_env)
+    let calendars = calendars::discover_calendars(&source)?;
+    let names: Vec<String> = calendars.iter().map(|c| toml_string(&c.name)).collect();
+    let block = source_block(url, &username, &args.password_env, ca_file.as_deref())?;
+    let names = names.join(", ");
+    let block = format!(
+        "# password_env names the variable holding a Nextcloud app password.\n{block}{}\n{}\n",
+        comment(&format!("Calendars found: {names}. To keep only some:")),
+        comment(&format!("calendars = [{names}]"))
     );
-    if let Some(ca) = &ca_file {
-        block.push_str(&format!("ca_file = {}\n", quote(ca)));
-    }
-    block.push_str(&format!(
-        "# Calendars found: {}. To keep only some:\n# calendars = [{}]\n",
-        names.join(", "),
-        names.join(", ")
-    ));
     let marker = "# [[source]]\n# caldav = ";
     let at = config::TEMPLATE
         .find(marker)
@@ -193,6 +238,58 @@ fn with_discovered_source(url: &str, args: &InitArgs) -> Result<String> {
         &config::TEMPLATE[..at],
         &config::TEMPLATE[at..]
     ))
+}
+
+/// A `[[source]]` table written by the TOML serializer, so that no value can end it.
+fn source_block(
+    url: &str,
+    username: &str,
+    password_env: &str,
+    ca_file: Option<&str>,
+) -> Result<String> {
+    #[derive(serde::Serialize)]
+    struct Source<'a> {
+        caldav: &'a str,
+        username: &'a str,
+        password_env: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ca_file: Option<&'a str>,
+    }
+    #[derive(serde::Serialize)]
+    struct Block<'a> {
+        source: [Source<'a>; 1],
+    }
+    toml::to_string(&Block {
+        source: [Source {
+            caldav: url,
+            username,
+            password_env,
+            ca_file,
+        }],
+    })
+    .context("cannot write the [[source]] table")
+}
+
+/// A TOML basic string on one line: quotes, backslashes and control characters escaped.
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A `#` comment line: control characters (line breaks above all) cannot end it early.
+fn comment(text: &str) -> String {
+    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    format!("# {clean}")
 }
 
 /// The report zone: `--tz`, config, `$TZ`, the system zone, else UTC.
@@ -238,11 +335,37 @@ fn system_zone() -> Option<String> {
 
 fn period_of(args: &Selection, today: NaiveDate) -> Result<Period> {
     Ok(match (&args.month, &args.year, &args.from, &args.to) {
-        (Some(m), _, _, _) => Period::parse_month(m)?,
+        (Some(m), _, _, _) => Period::parse_month_on(m, today)?,
         (_, Some(y), _, _) => Period::parse_year(y)?,
-        (_, _, Some(f), Some(t)) => Period::new(Period::parse_date(f)?, Period::parse_date(t)?)?,
+        (_, _, Some(f), Some(t)) => {
+            Period::inclusive(Period::parse_date(f)?, Period::parse_date(t)?)?
+        }
         _ => Period::month(today.year(), today.month()).context("no current month")?,
     })
+}
+
+/// The `check` command line that lists the entries under review of this report.
+fn check_command(period: &Period, selection: &Selection) -> String {
+    let mut line = if period.is_month() {
+        format!("caltally check --month {}", period.label())
+    } else if period.is_year() {
+        format!("caltally check --year {}", period.label())
+    } else {
+        format!(
+            "caltally check --from {} --to {}",
+            period.from,
+            period.last_day()
+        )
+    };
+    for s in &selection.source {
+        line.push_str(" --source ");
+        line.push_str(&preflight::shell_quote(s));
+    }
+    if let Some(tz) = &selection.tz {
+        line.push_str(" --tz ");
+        line.push_str(&preflight::shell_quote(tz));
+    }
+    line
 }
 
 /// The inputs of a report: `--source`s if given; else the store's objects that may overlap
@@ -250,12 +373,16 @@ fn period_of(args: &Selection, today: NaiveDate) -> Result<Period> {
 fn read_inputs(
     args: &Selection,
     config: &Config,
+    env: &Env,
     from: chrono::DateTime<Utc>,
     to: chrono::DateTime<Utc>,
 ) -> Result<Vec<Input>> {
     if !args.source.is_empty() {
         let mut inputs = Vec::new();
         for spec in &args.source {
+            if let Some(url) = input::http_url(spec) {
+                input::refuse_userinfo(&url, "--source").map_err(UsageError)?;
+            }
             inputs.extend(input::read_source(spec, None)?);
         }
         return Ok(inputs);
@@ -278,13 +405,17 @@ fn read_inputs(
             .store_path()
             .ok_or_else(|| UsageError("cannot choose a store path".into()))?;
         if !store_path.exists() {
-            return Err(UsageError(format!(
-                "the store {} does not exist yet: run `caltally sync` first",
+            let first = sync::remote_sources(config)
+                .first()
+                .map(|s| input::redact(s.key()))
+                .unwrap_or_default();
+            anyhow::bail!(
+                "source {first} has never been synced (there is no store {} yet): run `caltally sync`",
                 store_path.display()
-            ))
-            .into());
+            );
         }
         let (store, _) = sync::open_store(config)?;
+        check_synced(&store, config, env)?;
         for o in store.objects_overlapping(from.timestamp(), to.timestamp())? {
             inputs.push(Input {
                 source: format!("{} {}", o.calendar_url, o.href),
@@ -299,6 +430,35 @@ fn read_inputs(
         .into());
     }
     Ok(inputs)
+}
+
+/// A source whose data is older than this is warned about (2 days).
+const STALE_AFTER_SECS: i64 = 2 * 24 * 3600;
+
+/// Fails if a remote source has never been synced; warns, with its date, about one whose
+/// last successful sync is older than [`STALE_AFTER_SECS`].
+fn check_synced(store: &crate::store::Store, config: &Config, env: &Env) -> Result<()> {
+    for source in sync::remote_sources(config) {
+        let key = source.key();
+        match store.sync_status(key)? {
+            (None, 0) => anyhow::bail!(
+                "source {} has never been synced: run `caltally sync`",
+                input::redact(key)
+            ),
+            (Some(at), _) if env.now.timestamp() - at > STALE_AFTER_SECS => {
+                let when = chrono::DateTime::from_timestamp(at, 0).map_or_else(
+                    || at.to_string(),
+                    |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+                );
+                log::warn!(
+                    "source {} was last synced on {when}: run `caltally sync` (changes since then are missing)",
+                    input::redact(key)
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// What `report` and `check` both start from: the settings, the rules, and the
@@ -339,7 +499,7 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
     let previous = period.previous();
     let expansion = Expansion::for_dates(zone, previous.from.min(period.from), period.to);
     let clock = std::time::Instant::now();
-    let inputs = read_inputs(sel, config, expansion.from, expansion.to)?;
+    let inputs = read_inputs(sel, config, env, expansion.from, expansion.to)?;
     log::debug!("read {} input(s) in {:?}", inputs.len(), clock.elapsed());
     let (occurrences, problems) = expand_inputs(&inputs, &expansion);
     log::debug!(
@@ -408,16 +568,30 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         write_index(&output_base(config), lang)?;
     }
     if !cli.quiet {
-        let t = lang.text();
+        // Console messages are English; the files follow `lang`.
+        let t = Lang::En.text();
+        let entries = report.entries.len();
         println!(
-            "caltally: {} {} → {} ({} files, {} entries, {} h)",
+            "caltally: {} {} → {} ({} files, {entries} {}, {} h)",
             t.report_title,
             t.period(&period),
             out.display(),
             files.len(),
-            report.entries.len(),
+            if entries == 1 { "entry" } else { "entries" },
             t.duration(report.totals.total())
         );
+        let review = report.review().count();
+        if review > 0 {
+            let noun = if review == 1 {
+                "entry needs"
+            } else {
+                "entries need"
+            };
+            println!(
+                "caltally: {review} {noun} review: {}",
+                check_command(&period, &args.selection)
+            );
+        }
     }
     Ok(if args.strict && warned { 1 } else { 0 })
 }
@@ -469,7 +643,14 @@ fn check(args: &CheckArgs, config: &Config, env: &Env) -> Result<u8> {
 fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
     let results: Vec<_> = inputs
         .par_iter()
-        .map(|i| ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x))
+        .map(|i| {
+            if i.bytes.is_empty() {
+                let why = "no calendar data: the file is empty, or sync did not keep the object \
+because it is larger than 4 MiB (make it smaller on the server)";
+                return (Vec::new(), vec![Problem::new(&i.source, why)]);
+            }
+            ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x)
+        })
         .collect();
     let (occurrences, problems): (Vec<Vec<Occurrence>>, Vec<Vec<Problem>>) =
         results.into_iter().unzip();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! `run`, the nightly job: lock, sync, refresh this month's and last month's reports, and
-//! send last month's once `[mail] send_on_day` has come. Silent when all went well, so that
+//! send last month's once `[mail] send_on_day` has come, then publish it to the
+//! associations' git repositories. Silent when all went well, so that
 //! cron mails nobody; one line per problem otherwise.
 
 use std::collections::BTreeSet;
@@ -90,7 +91,50 @@ pub(super) fn run(args: &RunArgs, config: &Config, env: &Env) -> Result<u8> {
             );
         }
     }
+    failed |= !publish_closed(config, env, &previous, &today, synced);
     Ok(u8::from(failed))
+}
+
+/// Publishes last month to the associations' repositories once its mails are due (every
+/// night from then on: publishing is idempotent, so a failed night is simply redone, and
+/// amendments since are published as corrections). `false` if a publication failed.
+fn publish_closed(
+    config: &Config,
+    env: &Env,
+    month: &Period,
+    today: &chrono::NaiveDate,
+    synced: bool,
+) -> bool {
+    let due = config
+        .mail
+        .as_ref()
+        .and_then(|m| m.send_on_day)
+        .is_none_or(|day| today.day() >= day);
+    if !due || !config.associations.values().any(|a| a.repo.is_some()) {
+        return true;
+    }
+    if !synced {
+        eprintln!(
+            "caltally: {} not published because the sync failed; the next run tries again",
+            month.label()
+        );
+        return false;
+    }
+    let mode = super::publish::Mode {
+        quiet: true,
+        dry_run: false,
+        nightly: true,
+    };
+    let published = super::publish::targets(config, None)
+        .and_then(|keys| super::publish::publish_month(month, &keys, config, env, mode));
+    match published {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => {
+            eprintln!("caltally: error: publish {}: {e:#}", month.label());
+            false
+        }
+    }
 }
 
 /// Writes one month's reports into `output/<YYYY-MM>` atomically; returns its warnings.

@@ -85,7 +85,7 @@ pub(super) fn send_locked(
     let (zone, _) = report_zone(None, config, env)?;
     let today = zone.to_local(env.now).date();
     let month = match &args.month {
-        Some(m) => Period::parse_month(m)?,
+        Some(m) => Period::parse_month_on(m, today)?,
         None => Period::month(today.year(), today.month())
             .context("no current month")?
             .previous(),

@@ -4,6 +4,13 @@
 //! Each calendar is planned from reads only (printed by `--dry-run`), then executed: the
 //! bodies are fetched first, and only then written in one transaction, so a failure at
 //! any point leaves that calendar's stored state as it was and the next run resumes.
+//! A calendar that fails does not stop the others; the source then counts as failed.
+//!
+//! Calendars that are no longer on the server are forgotten with their objects, each
+//! named in a warning and counted in the summary. An empty listing while the store holds
+//! calendars of the source is not believed (a server hiccup looks the same): the sync
+//! fails until `sync --full` confirms it. Each source's last successful sync is recorded,
+//! so that reports can tell a never-synced or stale source.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -16,8 +23,8 @@ use rayon::prelude::*;
 use super::{Env, UsageError};
 use crate::caldav::discovery;
 use crate::caldav::http::{Client, ClientOptions, Credentials};
-use crate::caldav::sync::{self as plan, Local, Mode, Plan, SyncReport};
-use crate::caldav::{CaldavError, CalendarInfo, expect, propfind, xml};
+use crate::caldav::sync::{self as plan, Local, Mode, ObjectProblem, Plan, SyncReport};
+use crate::caldav::{CaldavError, CalendarInfo, expect};
 use crate::cli::SyncArgs;
 use crate::config::{Config, SourceConfig};
 use crate::ical;
@@ -88,11 +95,22 @@ struct Tally {
     deleted: usize,
     requests: u32,
     unreadable: usize,
+    failed: usize,
+    vanished: Vec<String>,
 }
+
+/// Printed instead of a sync when every source is a local file.
+pub(super) const NOTHING_TO_SYNC: &str = "nothing to sync: local files are read at report time";
 
 /// `caltally sync`.
 pub fn sync(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> Result<u8> {
     let sources = remote_sources(config);
+    if sources.is_empty() && !config.sources.is_empty() {
+        if !quiet {
+            eprintln!("caltally: {NOTHING_TO_SYNC}");
+        }
+        return Ok(0);
+    }
     if sources.is_empty() {
         return Err(UsageError("no source to sync: add a [[source]] with `caldav = \"URL\"` or `ics = \"https://…\"` to the config".into()).into());
     }
@@ -113,25 +131,49 @@ pub fn sync_locked(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> 
         let result = if source.caldav.is_some() {
             sync_caldav(config, source, &mut store, args, env, &mut tally)
         } else {
-            sync_feed(source, &mut store, args, &mut tally)
+            sync_feed(source, &mut store, args, env, &mut tally)
         };
-        if let Err(e) = result {
-            eprintln!(
-                "caltally: error: {}: {e:#}",
-                crate::input::redact(source.key())
-            );
-            failures.push(source.key().to_string());
+        match result {
+            Ok(true) => {}
+            Ok(false) => failures.push(source.key().to_string()),
+            Err(e) => {
+                eprintln!(
+                    "caltally: error: {}: {e:#}",
+                    crate::input::redact(source.key())
+                );
+                failures.push(source.key().to_string());
+            }
         }
     }
-    if !quiet || !failures.is_empty() {
+    // After a failure that reached no calendar (a refused password…), the error says it all.
+    let show = if failures.is_empty() {
+        !quiet
+    } else {
+        tally.calendars + tally.failed > 0
+    };
+    if show {
         let verb = if args.dry_run { "would sync" } else { "synced" };
         eprintln!(
-            "caltally: {verb} {} calendar(s): {} unchanged, +{} new, ~{} updated, -{} deleted ({} requests){}",
+            "caltally: {verb} {} calendar(s){}: {} unchanged, +{} new, ~{} updated, -{} deleted{} ({} requests){}",
             tally.calendars,
+            if tally.failed > 0 {
+                format!(", {} failed", tally.failed)
+            } else {
+                String::new()
+            },
             tally.unchanged,
             tally.added,
             tally.updated,
             tally.deleted,
+            if tally.vanished.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", {} calendar(s) gone from the server: {}",
+                    tally.vanished.len(),
+                    tally.vanished.join(", ")
+                )
+            },
             tally.requests,
             if tally.unreadable > 0 {
                 format!(
@@ -146,7 +188,7 @@ pub fn sync_locked(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> 
     Ok(if failures.is_empty() { 0 } else { 1 })
 }
 
-fn client_for(config: &Config, source: &SourceConfig) -> Result<(Client, String)> {
+pub(super) fn client_for(config: &Config, source: &SourceConfig) -> Result<(Client, String)> {
     let username = source.username.clone().unwrap_or_default();
     let password = source
         .password(&config.base_dir)
@@ -161,7 +203,7 @@ fn client_for(config: &Config, source: &SourceConfig) -> Result<(Client, String)
         options.read_timeout = std::time::Duration::from_secs(secs);
         options.connect_timeout = options.connect_timeout.min(options.read_timeout);
     }
-    let client = Client::new(credentials.as_ref(), ca.as_deref(), options)?;
+    let client = Client::new(source.key(), credentials.as_ref(), ca.as_deref(), options)?;
     Ok((client, username))
 }
 
@@ -173,7 +215,11 @@ fn calendars_of(
     username: &str,
 ) -> Result<(Vec<CalendarInfo>, Option<String>)> {
     let url = source.caldav.as_deref().unwrap_or_default();
-    let remembered = store.source_state(url)?.home_url;
+    // A home on another origin (remembered by an older version) is never asked.
+    let remembered = store
+        .source_state(url)?
+        .home_url
+        .filter(|h| client.origin().contains(h));
     if let Some(home) = &remembered {
         match discovery::list_calendars(client, home, username) {
             Ok(list) => return Ok((filter(list, &source.calendars), Some(home.clone()))),
@@ -216,7 +262,7 @@ fn sync_caldav(
     args: &SyncArgs,
     env: &Env,
     tally: &mut Tally,
-) -> Result<()> {
+) -> Result<bool> {
     let (client, username) = client_for(config, source)?;
     let result = sync_calendars(&client, &username, source, store, args, env, tally);
     tally.requests += client.requests.get();
@@ -231,9 +277,25 @@ fn sync_calendars(
     args: &SyncArgs,
     env: &Env,
     tally: &mut Tally,
-) -> Result<()> {
+) -> Result<bool> {
     let key = source.key();
     let (calendars, home) = calendars_of(client, source, store, username)?;
+    let stored_before = store.calendars(key)?;
+    if calendars.is_empty() && !stored_before.is_empty() && !args.full {
+        let names: Vec<&str> = stored_before.iter().map(|c| c.name.as_str()).collect();
+        return Err(anyhow!(
+            "the server listed no calendar{}, but the store holds {} of this source ({}); nothing was \
+forgotten. This is often a passing server problem: try again later. If the calendars really are \
+gone (unshared or deleted), run `caltally sync --full` to confirm, and the store forgets them",
+            if source.calendars.is_empty() {
+                ""
+            } else {
+                " matching `calendars`"
+            },
+            names.len(),
+            names.join(", ")
+        ));
+    }
     if calendars.is_empty() {
         log::warn!(
             "{}: no event calendar found{}",
@@ -245,14 +307,13 @@ fn sync_calendars(
             }
         );
     }
-    let stored: HashMap<String, CalendarRow> = store
-        .calendars(key)?
+    let stored: HashMap<String, CalendarRow> = stored_before
         .into_iter()
         .map(|c| (c.url.clone(), c))
         .collect();
     let now = env.now.timestamp();
+    let mut all_ok = true;
     for cal in &calendars {
-        tally.calendars += 1;
         let row = stored.get(&cal.url);
         let mut local = Local {
             token: row.and_then(|r| r.sync_token.clone()),
@@ -262,6 +323,7 @@ fn sync_calendars(
         };
         let mode = plan::choose_mode(&local, cal, now, args.full);
         if mode == Mode::Unchanged {
+            tally.calendars += 1;
             tally.unchanged += 1;
             if args.dry_run {
                 println!("{}: unchanged", cal.name);
@@ -271,22 +333,26 @@ fn sync_calendars(
         if let Some(r) = row {
             local.etags = store.etags(r.id)?.into_iter().collect();
         }
-        let p = plan_calendar(client, cal, &local, mode, username)?;
-        if args.dry_run {
-            println!(
-                "{}: fetch {}, update {}, delete {}{}",
-                cal.name,
-                p.fetch.len(),
-                p.update.len(),
-                p.delete.len(),
-                if p.full { " (full comparison)" } else { "" }
-            );
-            tally.added += p.fetch.len();
-            tally.updated += p.update.len();
-            tally.deleted += p.delete.len();
-            continue;
+        let result = plan_calendar(client, cal, &local, mode, username).and_then(|p| {
+            if args.dry_run {
+                print_plan(cal, &p, tally);
+                Ok(())
+            } else {
+                apply_plan(client, store, key, cal, p, now, username, tally)
+            }
+        });
+        match result {
+            Ok(()) => tally.calendars += 1,
+            Err(e) => {
+                eprintln!(
+                    "caltally: error: {}: calendar `{}`: {e:#}",
+                    input::redact(key),
+                    cal.name
+                );
+                tally.failed += 1;
+                all_ok = false;
+            }
         }
-        apply_plan(client, store, key, cal, p, now, username, tally)?;
     }
     if !args.dry_run {
         let tx = store.begin()?;
@@ -297,13 +363,39 @@ fn sync_calendars(
                 ..SourceRow::default()
             },
         )?;
-        if source.calendars.is_empty() || !calendars.is_empty() {
+        if source.calendars.is_empty() || !calendars.is_empty() || args.full {
             let keep: Vec<String> = calendars.iter().map(|c| c.url.clone()).collect();
-            tx.forget_calendars(key, &keep)?;
+            for (name, objects) in tx.forget_calendars(key, &keep)? {
+                log::warn!(
+                    "{}: calendar `{name}` is no longer on the server (unshared or deleted): its {objects} \
+object(s) were removed from the store",
+                    input::redact(key)
+                );
+                tally.deleted += objects;
+                tally.vanished.push(name);
+            }
+        }
+        if all_ok {
+            tx.mark_synced(key, now)?;
         }
         tx.commit()?;
     }
-    Ok(())
+    Ok(all_ok)
+}
+
+/// `--dry-run`: what a calendar's sync would do.
+fn print_plan(cal: &CalendarInfo, p: &Plan, tally: &mut Tally) {
+    println!(
+        "{}: fetch {}, update {}, delete {}{}",
+        cal.name,
+        p.fetch.len(),
+        p.update.len(),
+        p.delete.len(),
+        if p.full { " (full comparison)" } else { "" }
+    );
+    tally.added += p.fetch.len();
+    tally.updated += p.update.len();
+    tally.deleted += p.delete.len();
 }
 
 fn plan_calendar(
@@ -357,9 +449,23 @@ fn apply_plan(
     let rows: Vec<ObjectRow> = fetched
         .into_par_iter()
         .map(|f| {
+            match f.problem {
+                Some(ObjectProblem::TooLarge) => log::warn!(
+                    "{}: object {} is larger than {} MiB: stored as unreadable, its data not kept",
+                    cal.name,
+                    f.href,
+                    plan::MAX_OBJECT >> 20
+                ),
+                Some(ObjectProblem::NotUtf8) => log::warn!(
+                    "{}: object {} is not valid UTF-8: the bytes that are not were replaced by U+FFFD",
+                    cal.name,
+                    f.href
+                ),
+                None => {}
+            }
             let data = f.data.into_bytes();
             let b = ical::object_bounds(&data);
-            if !b.readable {
+            if !b.readable && f.problem != Some(ObjectProblem::TooLarge) {
                 log::warn!(
                     "{}: object {} could not be read; stored, and reported as a warning",
                     cal.name,
@@ -424,12 +530,13 @@ fn sync_feed(
     source: &SourceConfig,
     store: &mut Store,
     args: &SyncArgs,
+    env: &Env,
     tally: &mut Tally,
-) -> Result<()> {
+) -> Result<bool> {
     let url = input::http_url(source.ics.as_deref().unwrap_or_default()).unwrap_or_default();
     let key = source.key();
     let state = store.source_state(key)?;
-    let client = Client::new(None, None, ClientOptions::default())?;
+    let client = Client::new(&url, None, None, ClientOptions::default())?;
     let mut headers = Vec::new();
     if let Some(e) = &state.etag {
         headers.push(("If-None-Match", e.as_str()));
@@ -442,7 +549,12 @@ fn sync_feed(
     tally.calendars += 1;
     if reply.status == 304 {
         tally.unchanged += 1;
-        return Ok(());
+        if !args.dry_run {
+            let tx = store.begin()?;
+            tx.mark_synced(key, env.now.timestamp())?;
+            tx.commit()?;
+        }
+        return Ok(true);
     }
     let reply = expect(reply, &[200], "GET", &url, "")?;
     if args.dry_run {
@@ -451,7 +563,7 @@ fn sync_feed(
             input::redact(key),
             reply.body.len()
         );
-        return Ok(());
+        return Ok(true);
     }
     let b = ical::object_bounds(&reply.body);
     let name = source.name.clone().unwrap_or_else(|| input::redact(&url));
@@ -481,59 +593,8 @@ fn sync_feed(
             last_modified: reply.last_modified,
         },
     )?;
+    tx.mark_synced(key, env.now.timestamp())?;
     tx.commit()?;
     tally.updated += 1;
-    Ok(())
-}
-
-/// The event calendars a CalDAV source offers (discovery from its URL).
-pub fn discover_calendars(source: &SourceConfig) -> Result<Vec<CalendarInfo>> {
-    let config = Config {
-        base_dir: std::env::current_dir().unwrap_or_default(),
-        ..Config::default()
-    };
-    let (client, username) = client_for(&config, source)?;
-    Ok(discovery::find_calendars(&client, source.key(), &username)?.0)
-}
-
-/// `caltally calendars`: what each CalDAV source offers.
-pub fn calendars(config: &Config) -> Result<u8> {
-    let sources: Vec<&SourceConfig> = config
-        .sources
-        .iter()
-        .filter(|s| s.caldav.is_some())
-        .collect();
-    if sources.is_empty() {
-        return Err(UsageError("no CalDAV source in the config: add a [[source]] with `caldav = \"URL\"` and `username`".into()).into());
-    }
-    let mut failed = false;
-    for source in sources {
-        let key = source.key();
-        let run = || -> Result<()> {
-            let (client, username) = client_for(config, source)?;
-            let (list, _) = discovery::find_calendars(&client, key, &username)?;
-            println!("{}", input::redact(key));
-            for c in list {
-                let ms = propfind(
-                    &client,
-                    &c.url,
-                    "1",
-                    &xml::propfind_body(&[(xml::DAV, "getetag")]),
-                    &username,
-                )?;
-                let objects = plan::listing_of(&ms, &crate::caldav::path_of(&c.url), true)
-                    .present
-                    .len();
-                let owner = if c.shared { "shared" } else { "owned" };
-                let ro = if c.read_only { ", read-only" } else { "" };
-                println!("  {}\t{}\t{owner}{ro}\t{objects} objects", c.name, c.url);
-            }
-            Ok(())
-        };
-        if let Err(e) = run() {
-            eprintln!("caltally: error: {}: {e:#}", input::redact(key));
-            failed = true;
-        }
-    }
-    Ok(u8::from(failed))
+    Ok(true)
 }

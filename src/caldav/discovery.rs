@@ -8,9 +8,14 @@
 //! of the home. Kept: collections that are calendars supporting VEVENT. Skipped: the
 //! birthday calendar, the trash bin, scheduling inbox/outbox, subscriptions and deleted
 //! calendars (NEXTCLOUD.md §1.4–§1.10).
+//!
+//! Every step stays on the configured origin: a redirect, a principal, a home or a
+//! calendar on another origin (or on http after https) is refused with both origins
+//! named, before anything is sent there or remembered. The answer of the well-known
+//! step is reused, so the root is asked once.
 
 use super::http::Client;
-use super::xml::{self, CALDAV, CALENDAR_PROPS, CS, DAV, NC, Props};
+use super::xml::{self, CALDAV, CALENDAR_PROPS, CS, NC, Props};
 use super::{CaldavError, CalendarInfo, absolute, expect, multistatus, path_of, propfind};
 
 const MAX_REDIRECTS: usize = 5;
@@ -28,12 +33,15 @@ pub enum Found {
 pub fn discover(client: &Client, url: &str, username: &str) -> Result<Found, CaldavError> {
     let body = xml::propfind_body(CALENDAR_PROPS);
     let is_root = path_of(url).trim_matches('/').is_empty();
-    let start = if is_root {
-        well_known(client, url, username)?.unwrap_or_else(|| url.to_string())
-    } else {
-        url.to_string()
+    client.check_origin("PROPFIND", url)?;
+    let (start, ms) = match is_root.then(|| well_known(client, url, username)) {
+        Some(Ok(Some(found))) => found,
+        Some(Err(e)) => return Err(e),
+        _ => (
+            url.to_string(),
+            propfind(client, url, "0", &body, username)?,
+        ),
     };
-    let ms = propfind(client, &start, "0", &body, username)?;
     let Some(r) = ms.responses.first() else {
         return Err(CaldavError::Discovery(format!(
             "{start} answered an empty PROPFIND; give the URL of the calendar or of /remote.php/dav/"
@@ -43,12 +51,12 @@ pub fn discover(client: &Client, url: &str, username: &str) -> Result<Found, Cal
         return Ok(Found::Calendar(info(&start, &start, &r.props)));
     }
     if let Some(home) = &r.props.calendar_home_set {
-        return Ok(Found::Home(absolute(&start, home)));
+        return on_origin(client, absolute(&start, home)).map(Found::Home);
     }
     let principal = r.props.current_user_principal.as_deref().ok_or_else(|| {
         CaldavError::Discovery(format!("{start} names no current-user-principal: is it a CalDAV server? (for Nextcloud, use https://HOST/remote.php/dav/)"))
     })?;
-    let principal_url = absolute(&start, principal);
+    let principal_url = on_origin(client, absolute(&start, principal))?;
     let ms = propfind(
         client,
         &principal_url,
@@ -65,7 +73,13 @@ pub fn discover(client: &Client, url: &str, username: &str) -> Result<Found, Cal
                 "the principal {principal_url} has no calendar-home-set"
             ))
         })?;
-    Ok(Found::Home(absolute(&principal_url, &home)))
+    on_origin(client, absolute(&principal_url, &home)).map(Found::Home)
+}
+
+/// `url` if it is on the client's origin; an error naming both origins otherwise.
+fn on_origin(client: &Client, url: String) -> Result<String, CaldavError> {
+    client.check_origin("PROPFIND", &url)?;
+    Ok(url)
 }
 
 /// Discovery, then the listing of the home: the event calendars behind `url`, and the
@@ -81,19 +95,26 @@ pub fn find_calendars(
     }
 }
 
-/// Follows `/.well-known/caldav`, re-sending PROPFIND on each redirect. `None` if the
-/// server does not answer there.
-fn well_known(client: &Client, root: &str, username: &str) -> Result<Option<String>, CaldavError> {
+/// Follows `/.well-known/caldav`, re-sending PROPFIND on each redirect (never to another
+/// origin): the URL that answered and its answer. `None` if the server does not answer there.
+fn well_known(
+    client: &Client,
+    root: &str,
+    username: &str,
+) -> Result<Option<(String, xml::Multistatus)>, CaldavError> {
     let mut url = format!("{}/.well-known/caldav", super::origin(root));
-    let body = xml::propfind_body(&[(DAV, "current-user-principal")]);
+    let body = xml::propfind_body(CALENDAR_PROPS);
     for _ in 0..MAX_REDIRECTS {
         let reply = client.send("PROPFIND", &url, Some("0"), Some(&body), &[])?;
         match reply.status {
             301 | 302 | 303 | 307 | 308 => match &reply.location {
-                Some(loc) => url = absolute(&url, loc),
+                Some(loc) => url = on_origin(client, absolute(&url, loc))?,
                 None => return Ok(None),
             },
-            207 => return Ok(Some(url)),
+            207 => {
+                let ms = multistatus(&reply, "PROPFIND", &url)?;
+                return Ok((!ms.responses.is_empty()).then_some((url, ms)));
+            }
             401 => return expect(reply, &[], "PROPFIND", &url, username).map(|_| None),
             _ => return Ok(None),
         }
@@ -117,13 +138,15 @@ pub fn list_calendars(
     let reply = expect(reply, &[207], "PROPFIND", home, username)?;
     let ms = multistatus(&reply, "PROPFIND", home)?;
     let home_path = path_of(home);
-    Ok(ms
-        .responses
+    ms.responses
         .iter()
         .filter(|r| r.href.trim_end_matches('/') != home_path.trim_end_matches('/'))
         .filter(|r| is_event_calendar(&r.href, &r.props))
-        .map(|r| info(home, &absolute(home, &r.href), &r.props))
-        .collect())
+        .map(|r| {
+            let url = on_origin(client, absolute(home, &r.href))?;
+            Ok(info(home, &url, &r.props))
+        })
+        .collect()
 }
 
 /// True for a collection worth syncing.

@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! A thin blocking HTTP client for WebDAV methods (ureq + rustls).
 //!
-//! Owns: Basic authentication on every request (no cookie jar), timeouts on connect and
-//! read, TLS verified by default with an optional extra trust root (`ca_file`), redirects
+//! Owns: Basic authentication (no cookie jar), sent only to the origin the client was
+//! made for: a request to any other origin (another host or port, or http after https)
+//! is refused before it leaves, whoever asks for it. Also timeouts on connect and read,
+//! TLS verified by default with an optional extra trust root (`ca_file`), redirects
 //! returned to the caller (so a PROPFIND is re-sent as a PROPFIND), bounded retries on
-//! 429 and 503 honouring `Retry-After`, and errors that name the server, the request and
-//! the status but never the credentials.
+//! 429 and 503 honouring `Retry-After`, a bound on the size of a response read into
+//! memory, and errors that name the server, the request and the status but never the
+//! credentials.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ureq::tls::{PemItem, RootCerts, TlsConfig};
+
+use super::origin::{Origin, OriginError, shown};
+use crate::input::redact;
 
 /// Credentials for Basic authentication.
 #[derive(Clone)]
@@ -42,6 +48,8 @@ pub struct ClientOptions {
     pub max_retry_wait: Duration,
     /// How many times 429/503 are retried.
     pub retries: u32,
+    /// Largest response body read into memory, in bytes.
+    pub max_response: u64,
 }
 
 impl Default for ClientOptions {
@@ -51,6 +59,7 @@ impl Default for ClientOptions {
             read_timeout: Duration::from_secs(120),
             max_retry_wait: Duration::from_secs(120),
             retries: 2,
+            max_response: crate::input::MAX_RESPONSE,
         }
     }
 }
@@ -75,6 +84,38 @@ pub enum HttpError {
         url: String,
         /// Why.
         message: String,
+    },
+    /// The URL the client was made for has no origin.
+    #[error(transparent)]
+    Origin(#[from] OriginError),
+    /// A request to another origin than the configured one, refused before it was sent.
+    #[error(
+        "refused to send {method} to {requested}: the credentials are only for {configured}{why}. \
+If the server has really moved, put its new URL in the config"
+    )]
+    OtherOrigin {
+        /// Method.
+        method: String,
+        /// The configured origin.
+        configured: String,
+        /// The origin asked for.
+        requested: String,
+        /// ", and never go from https to http" when that is the step.
+        why: String,
+    },
+    /// The response is larger than [`ClientOptions::max_response`].
+    #[error(
+        "{method} {url}: the response is larger than {} MiB and was not read; \
+the server sent far more than a calendar holds (nothing was stored)",
+        limit >> 20
+    )]
+    TooLarge {
+        /// Method.
+        method: String,
+        /// URL.
+        url: String,
+        /// The bound, in bytes.
+        limit: u64,
     },
     /// The request was malformed (bad URL).
     #[error("{method} {url}: invalid request: {message}")]
@@ -107,9 +148,10 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
-/// A client bound to one account.
+/// A client bound to one account on one origin.
 pub struct Client {
     agent: ureq::Agent,
+    origin: Origin,
     auth: Option<String>,
     options: ClientOptions,
     /// Requests sent, for the summary line and the "unchanged costs one request" check.
@@ -117,12 +159,15 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client with optional credentials and extra trust root.
+    /// A client for the origin of `base` (the configured URL), with optional credentials
+    /// and extra trust root. It sends no request to any other origin.
     pub fn new(
+        base: &str,
         credentials: Option<&Credentials>,
         ca_file: Option<&Path>,
         options: ClientOptions,
     ) -> Result<Client, HttpError> {
+        let origin = Origin::of(base)?;
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .allow_non_standard_methods(true)
@@ -168,9 +213,37 @@ impl Client {
         });
         Ok(Client {
             agent: config.build().into(),
+            origin,
             auth,
             options,
             requests: std::cell::Cell::new(0),
+        })
+    }
+
+    /// The origin this client talks to.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// Refuses `url` unless it has this client's origin.
+    pub fn check_origin(&self, method: &str, url: &str) -> Result<(), HttpError> {
+        let userinfo = crate::input::refuse_userinfo(url, "").is_err();
+        if self.origin.contains(url) && !userinfo {
+            return Ok(());
+        }
+        let downgrade =
+            self.origin.scheme == "https" && Origin::of(url).is_ok_and(|o| o.scheme == "http");
+        Err(HttpError::OtherOrigin {
+            method: method.into(),
+            configured: self.origin.to_string(),
+            requested: shown(url),
+            why: if downgrade {
+                ", and never go from https to http".into()
+            } else if userinfo {
+                ", and a URL carrying `user:password@` is never followed".into()
+            } else {
+                String::new()
+            },
         })
     }
 
@@ -212,9 +285,10 @@ impl Client {
         body: Option<&str>,
         extra: &[(&str, &str)],
     ) -> Result<Reply, HttpError> {
+        self.check_origin(method, url)?;
         let request_err = |message: String| HttpError::Request {
             method: method.into(),
-            url: url.into(),
+            url: redact(url),
             message,
         };
         let m =
@@ -238,7 +312,7 @@ impl Client {
         self.requests.set(self.requests.get() + 1);
         let transport = |message: String| HttpError::Transport {
             method: method.into(),
-            url: url.into(),
+            url: redact(url),
             message,
         };
         let response = self
@@ -261,9 +335,16 @@ impl Client {
         let body = response
             .into_body()
             .with_config()
-            .limit(1024 * 1024 * 1024)
+            .limit(self.options.max_response)
             .read_to_vec()
-            .map_err(|e| transport(e.to_string()))?;
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(limit) => HttpError::TooLarge {
+                    method: method.into(),
+                    url: redact(url),
+                    limit,
+                },
+                e => transport(e.to_string()),
+            })?;
         Ok(Reply {
             status,
             location,
@@ -273,5 +354,63 @@ impl Client {
             last_modified,
             body,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_leave_the_configured_origin_never() {
+        let credentials = Credentials {
+            username: "alice".into(),
+            password: "s3cret".into(),
+        };
+        let client = Client::new(
+            "https://Cloud.example.org/remote.php/dav/",
+            Some(&credentials),
+            None,
+            ClientOptions::default(),
+        )
+        .expect("client");
+        assert!(
+            client
+                .check_origin("PROPFIND", "https://cloud.example.org:443/x")
+                .is_ok()
+        );
+        let err = client
+            .send(
+                "PROPFIND",
+                "http://cloud.example.org/remote.php/dav/",
+                None,
+                None,
+                &[],
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("to http://cloud.example.org")
+                && err.contains("only for https://cloud.example.org")
+                && err.contains("never go from https to http"),
+            "{err}"
+        );
+        let err = client
+            .send("GET", "https://bob:pw@evil.example:8443/", None, None, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("to https://evil.example:8443:") && !err.contains("pw"),
+            "{err}"
+        );
+        let err = client
+            .check_origin("GET", "https://eve:pw@cloud.example.org/")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("never followed") && !err.contains("pw"),
+            "{err}"
+        );
+        assert_eq!(client.requests.get(), 0, "nothing was sent");
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod discovery;
 pub mod http;
+pub mod origin;
 pub mod sync;
 pub mod xml;
 
@@ -68,14 +69,26 @@ password_env, password_command or password_file"
         detail: String,
     },
     /// The body is not the XML expected.
-    #[error("{server}: {request}: {source}")]
+    #[error("{server}: {request}: {error}")]
     Xml {
         /// Host.
         server: String,
         /// Method and path.
         request: String,
-        /// Why.
-        source: XmlError,
+        /// Why (printed once: it is part of this message, not a further cause).
+        error: XmlError,
+    },
+    /// Well-formed XML that does not say what the protocol requires.
+    #[error(
+        "{server}: {request}: malformed answer: {message}; nothing of this calendar was changed"
+    )]
+    Malformed {
+        /// Host.
+        server: String,
+        /// Method and path.
+        request: String,
+        /// What is wrong.
+        message: String,
     },
     /// Discovery found no calendar home.
     #[error("{0}")]
@@ -196,10 +209,11 @@ pub fn multistatus(
     method: &str,
     url: &str,
 ) -> Result<xml::Multistatus, CaldavError> {
-    xml::parse_multistatus(&reply.body).map_err(|source| CaldavError::Xml {
+    let body = xml::body_as_utf8(&reply.body, reply.content_type.as_deref());
+    xml::parse_multistatus(&body).map_err(|error| CaldavError::Xml {
         server: host(url).to_string(),
         request: format!("{method} {}", path_of(url)),
-        source,
+        error,
     })
 }
 

@@ -9,10 +9,16 @@
 //! when the last one is older than [`FULL_RECONCILE_SECS`] (Nextcloud prunes its change
 //! history without telling) and on `sync --full`. Servers without sync-collection are
 //! compared by a PROPFIND listing of ETags. Nothing here writes to the store.
+//!
+//! Only an explicit 404 is a deletion: a member answered with status 404 (before or after
+//! its href), or with only 404 propstats, or an href a multiget leaves out. A member with
+//! neither an ETag nor a 404 makes the whole answer malformed, and the calendar is left
+//! as it was. Each fetched object is decoded on its own and bounded to [`MAX_OBJECT`]
+//! bytes; a multiget answer over the client's response bound is asked again in halves.
 
 use std::collections::{HashMap, HashSet};
 
-use super::http::Client;
+use super::http::{Client, HttpError};
 use super::xml::{self, DAV, Multistatus};
 use super::{CaldavError, CalendarInfo, absolute, expect, host, multistatus, path_of};
 
@@ -20,6 +26,8 @@ use super::{CaldavError, CalendarInfo, absolute, expect, host, multistatus, path
 pub const FULL_RECONCILE_SECS: i64 = 7 * 24 * 3600;
 /// Largest multiget batch.
 pub const MULTIGET_BATCH: usize = 100;
+/// Largest object kept (4 MiB); a larger one is stored without its data, as unreadable.
+pub const MAX_OBJECT: usize = 4 * 1024 * 1024;
 
 /// What is known locally about a calendar.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,7 +89,13 @@ pub struct Listing {
 }
 
 /// Reads a `sync-collection` or PROPFIND Depth 1 answer about the calendar at `path`.
-pub fn listing_of(ms: &Multistatus, calendar_path: &str, complete: bool) -> Listing {
+/// Fails, naming the href, on a member that is neither present (an ETag or a 2xx
+/// propstat) nor explicitly deleted (404).
+pub fn listing_of(
+    ms: &Multistatus,
+    calendar_path: &str,
+    complete: bool,
+) -> Result<Listing, String> {
     let mut out = Listing {
         token: ms.sync_token.clone(),
         complete,
@@ -92,15 +106,43 @@ pub fn listing_of(ms: &Multistatus, calendar_path: &str, complete: bool) -> List
         if r.href.trim_end_matches('/') == own || r.href.ends_with('/') {
             continue;
         }
-        if r.status == Some(404)
-            || (r.props.etag.is_none() && r.propstat_status.iter().all(|s| *s == 404))
-        {
+        let found =
+            r.props.etag.is_some() || r.propstat_status.iter().any(|s| (200..300).contains(s));
+        let gone = r.status == Some(404)
+            || (!r.propstat_status.is_empty() && r.propstat_status.iter().all(|s| *s == 404));
+        if r.href.is_empty() {
+            return Err("a response has no href".into());
+        } else if gone && r.props.etag.is_none() {
             out.deleted.push(r.href.clone());
-        } else {
+        } else if found && r.status.is_none_or(|s| (200..300).contains(&s)) {
             out.present.push((r.href.clone(), r.props.etag.clone()));
+        } else {
+            return Err(format!(
+                "{} comes with {}, neither an ETag nor a 404",
+                r.href,
+                match (r.status, r.propstat_status.as_slice()) {
+                    (Some(s), _) => format!("status {s}"),
+                    (None, []) => "no status".to_string(),
+                    (None, p) => format!("propstat status {p:?}"),
+                }
+            ));
         }
     }
-    out
+    Ok(out)
+}
+
+/// [`listing_of`], its failure named after the request.
+fn listing_or_error(
+    ms: &Multistatus,
+    url: &str,
+    request: &str,
+    complete: bool,
+) -> Result<Listing, CaldavError> {
+    listing_of(ms, &path_of(url), complete).map_err(|message| CaldavError::Malformed {
+        server: host(url).to_string(),
+        request: format!("{request} {}", path_of(url)),
+        message,
+    })
 }
 
 /// What a sync changes in one calendar.
@@ -196,11 +238,12 @@ pub fn sync_collection(
     }
     let reply = expect(reply, &[207], "REPORT sync-collection", url, username)?;
     let ms = multistatus(&reply, "REPORT sync-collection", url)?;
-    Ok(SyncReport::Changes(listing_of(
+    Ok(SyncReport::Changes(listing_or_error(
         &ms,
-        &path_of(url),
+        url,
+        "REPORT sync-collection",
         token.is_none(),
-    )))
+    )?))
 }
 
 /// Lists every member's ETag with PROPFIND Depth 1.
@@ -212,7 +255,7 @@ pub fn list_etags(client: &Client, url: &str, username: &str) -> Result<Listing,
         &xml::propfind_body(&[(DAV, "getetag"), (DAV, "resourcetype")]),
         username,
     )?;
-    Ok(listing_of(&ms, &path_of(url), true))
+    listing_or_error(&ms, url, "PROPFIND", true)
 }
 
 /// A fetched object.
@@ -222,8 +265,19 @@ pub struct Fetched {
     pub href: String,
     /// ETag.
     pub etag: Option<String>,
-    /// Body.
+    /// Body (empty when [`Fetched::problem`] is [`ObjectProblem::TooLarge`]).
     pub data: String,
+    /// What was wrong with it, if anything.
+    pub problem: Option<ObjectProblem>,
+}
+
+/// Why an object is not kept exactly as the server sent it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectProblem {
+    /// Bytes that are not UTF-8 were replaced by U+FFFD.
+    NotUtf8,
+    /// Larger than [`MAX_OBJECT`] (or than a whole response): its data is not kept.
+    TooLarge,
 }
 
 /// Fetches bodies with `calendar-multiget`, at most [`MULTIGET_BATCH`] per request.
@@ -238,32 +292,7 @@ pub fn fetch_objects(
     let mut objects = Vec::with_capacity(hrefs.len());
     let mut missing = Vec::new();
     for batch in hrefs.chunks(MULTIGET_BATCH) {
-        let encoded: Vec<String> = batch
-            .iter()
-            .map(|h| path_of(&absolute(url, h)))
-            .map(|p| encode_path(&p))
-            .collect();
-        let reply = client.send(
-            "REPORT",
-            url,
-            Some("1"),
-            Some(&xml::multiget_body(&encoded)),
-            &[],
-        )?;
-        let reply = expect(reply, &[207], "REPORT calendar-multiget", url, username)?;
-        let ms = multistatus(&reply, "REPORT calendar-multiget", url)?;
-        let mut got = HashSet::new();
-        for r in ms.responses {
-            if let Some(data) = r.props.calendar_data {
-                got.insert(r.href.clone());
-                objects.push(Fetched {
-                    href: r.href,
-                    etag: r.props.etag,
-                    data,
-                });
-            }
-        }
-        missing.extend(batch.iter().filter(|h| !got.contains(*h)).cloned());
+        fetch_bounded(client, url, batch, username, &mut objects, &mut missing)?;
         progress(batch.len());
     }
     if objects.is_empty() && !hrefs.is_empty() && missing.len() == hrefs.len() {
@@ -274,6 +303,84 @@ pub fn fetch_objects(
         );
     }
     Ok((objects, missing))
+}
+
+/// One multiget; an answer over the response bound is asked again in halves, and a
+/// single object over it is kept as [`ObjectProblem::TooLarge`].
+fn fetch_bounded(
+    client: &Client,
+    url: &str,
+    batch: &[String],
+    username: &str,
+    objects: &mut Vec<Fetched>,
+    missing: &mut Vec<String>,
+) -> Result<(), CaldavError> {
+    match multiget(client, url, batch, username) {
+        Err(CaldavError::Http(HttpError::TooLarge { .. })) if batch.len() > 1 => {
+            let (a, b) = batch.split_at(batch.len() / 2);
+            fetch_bounded(client, url, a, username, objects, missing)?;
+            fetch_bounded(client, url, b, username, objects, missing)
+        }
+        Err(CaldavError::Http(HttpError::TooLarge { .. })) => {
+            objects.extend(batch.iter().map(|h| Fetched {
+                href: h.clone(),
+                etag: None,
+                data: String::new(),
+                problem: Some(ObjectProblem::TooLarge),
+            }));
+            Ok(())
+        }
+        Err(e) => Err(e),
+        Ok(got) => {
+            let seen: HashSet<&str> = got.iter().map(|f| f.href.as_str()).collect();
+            missing.extend(batch.iter().filter(|h| !seen.contains(h.as_str())).cloned());
+            objects.extend(got);
+            Ok(())
+        }
+    }
+}
+
+fn multiget(
+    client: &Client,
+    url: &str,
+    batch: &[String],
+    username: &str,
+) -> Result<Vec<Fetched>, CaldavError> {
+    let encoded: Vec<String> = batch
+        .iter()
+        .map(|h| path_of(&absolute(url, h)))
+        .map(|p| encode_path(&p))
+        .collect();
+    let reply = client.send(
+        "REPORT",
+        url,
+        Some("1"),
+        Some(&xml::multiget_body(&encoded)),
+        &[],
+    )?;
+    let reply = expect(reply, &[207], "REPORT calendar-multiget", url, username)?;
+    let ms = multistatus(&reply, "REPORT calendar-multiget", url)?;
+    drop(reply);
+    Ok(ms
+        .responses
+        .into_iter()
+        .filter_map(|r| {
+            let data = r.props.calendar_data?;
+            let (data, problem) = if data.len() > MAX_OBJECT {
+                (String::new(), Some(ObjectProblem::TooLarge))
+            } else if r.props.calendar_data_lossy {
+                (data, Some(ObjectProblem::NotUtf8))
+            } else {
+                (data, None)
+            };
+            Some(Fetched {
+                href: r.href,
+                etag: r.props.etag,
+                data,
+                problem,
+            })
+        })
+        .collect())
 }
 
 fn encode_path(path: &str) -> String {
@@ -341,5 +448,34 @@ mod tests {
         let p = plan(&l, &full);
         assert!(p.fetch.is_empty() && p.update.is_empty());
         assert_eq!(p.delete, ["/c/b.ics", "/c/gone.ics"]);
+    }
+
+    #[test]
+    fn only_an_explicit_404_is_a_deletion() {
+        let ms = |inner: &str| {
+            xml::parse_multistatus(
+                format!(r#"<d:multistatus xmlns:d="DAV:">{inner}<d:sync-token>t2</d:sync-token></d:multistatus>"#)
+                    .as_bytes(),
+            )
+            .expect("parses")
+        };
+        let ok = r#"<d:response><d:href>/c/a.ics</d:href><d:propstat><d:prop><d:getetag>"1"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"#;
+        let gone = r#"<d:response><d:href>/c/b.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>"#;
+        let gone_propstat = r#"<d:response><d:href>/c/d.ics</d:href><d:propstat><d:prop><d:getetag/></d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat></d:response>"#;
+        let l = listing_of(&ms(&format!("{ok}{gone}{gone_propstat}")), "/c/", false)
+            .expect("well-formed");
+        assert_eq!(
+            l.present,
+            [("/c/a.ics".to_string(), Some("\"1\"".to_string()))]
+        );
+        assert_eq!(l.deleted, ["/c/b.ics", "/c/d.ics"]);
+        for bad in [
+            r#"<d:response><d:href>/c/x.ics</d:href></d:response>"#,
+            r#"<d:response><d:href>/c/x.ics</d:href><d:status>HTTP/1.1 500 Oops</d:status></d:response>"#,
+            r#"<d:response><d:href>/c/x.ics</d:href><d:propstat><d:prop/><d:status>HTTP/1.1 403 Forbidden</d:status></d:propstat></d:response>"#,
+        ] {
+            let err = listing_of(&ms(&format!("{ok}{bad}")), "/c/", false).unwrap_err();
+            assert!(err.contains("/c/x.ics"), "{err}");
+        }
     }
 }

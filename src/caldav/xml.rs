@@ -7,6 +7,11 @@
 //! `<response>`'s own `<status>` is read wherever it stands (Sabre puts it before the
 //! `<href>` for deleted members), and a `418` propstat is ignored. Hrefs are
 //! percent-decoded. `<sync-token>` is accepted anywhere in the multistatus.
+//!
+//! Text is collected as bytes and decoded per element, so one `calendar-data` that is not
+//! valid UTF-8 is decoded on its own (bad bytes replaced, and flagged) instead of failing
+//! the whole answer. A body declared ISO-8859-1 is turned into UTF-8 first
+//! ([`body_as_utf8`]).
 
 use percent_encoding::percent_decode_str;
 use quick_xml::NsReader;
@@ -52,6 +57,8 @@ pub struct Props {
     pub etag: Option<String>,
     /// `C:calendar-data`.
     pub calendar_data: Option<String>,
+    /// `calendar-data` held bytes that are not UTF-8 (replaced by U+FFFD).
+    pub calendar_data_lossy: bool,
     /// `DAV:current-user-principal` href.
     pub current_user_principal: Option<String>,
     /// `C:calendar-home-set` href.
@@ -115,7 +122,8 @@ pub fn parse_multistatus(body: &[u8]) -> Result<Multistatus, XmlError> {
                     }
                 }
             }
-            Step::Close(text) => {
+            Step::Close(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
                 let depth = p.path.len();
                 let (ns, local) = p.path.last().cloned().unwrap_or_default();
                 match (ns.as_str(), local.as_str()) {
@@ -155,6 +163,12 @@ pub fn parse_multistatus(body: &[u8]) -> Result<Multistatus, XmlError> {
                     (DAV, "status") if depth == 4 => {
                         if let Some((status, _)) = propstat.as_mut() {
                             *status = status_code(&text);
+                        }
+                    }
+                    (CALDAV, "calendar-data") => {
+                        if let Some((_, props)) = propstat.as_mut() {
+                            props.calendar_data_lossy = matches!(text, std::borrow::Cow::Owned(_));
+                            props.calendar_data = Some(text.into_owned());
                         }
                     }
                     _ => {
@@ -230,7 +244,6 @@ fn close_prop(path: &[(String, String)], text: &str, props: &mut Props) {
         (CS, "getctag") => props.ctag = Some(value()),
         (DAV, "sync-token") => props.sync_token = Some(value()),
         (DAV, "getetag") => props.etag = Some(value()),
-        (CALDAV, "calendar-data") => props.calendar_data = Some(text.to_string()),
         (OC, "owner-principal") => props.owner_principal = Some(value()),
         (OC, "read-only") => props.read_only = Some(matches!(text.trim(), "1" | "true")),
         (DAV, "href") if in_parent(DAV, "current-user-principal") => {
@@ -241,6 +254,33 @@ fn close_prop(path: &[(String, String)], text: &str, props: &mut Props) {
         }
         _ => {}
     }
+}
+
+/// The body as UTF-8 bytes: decoded from ISO-8859-1 when `content_type` declares that
+/// charset (each byte is the code point of the same number), else as it is.
+pub fn body_as_utf8<'a>(body: &'a [u8], content_type: Option<&str>) -> std::borrow::Cow<'a, [u8]> {
+    let latin1 = content_type
+        .and_then(|c| {
+            c.split(';')
+                .filter_map(|p| p.trim().split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+                .map(|(_, v)| v.trim().trim_matches('"').to_ascii_lowercase())
+        })
+        .is_some_and(|c| {
+            matches!(
+                c.as_str(),
+                "iso-8859-1" | "iso8859-1" | "iso_8859-1" | "latin1" | "latin-1" | "l1"
+            )
+        });
+    if !latin1 || body.is_ascii() {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    std::borrow::Cow::Owned(
+        body.iter()
+            .map(|&b| char::from(b))
+            .collect::<String>()
+            .into_bytes(),
+    )
 }
 
 /// Percent-decodes an href.
@@ -255,8 +295,8 @@ fn status_code(line: &str) -> Option<u16> {
 enum Step {
     /// An element opened; carries its `name` attribute, if any.
     Open(Option<String>),
-    /// An element closed; carries its text.
-    Close(String),
+    /// An element closed; carries its text as bytes (not yet decoded).
+    Close(Vec<u8>),
 }
 
 /// Streams elements with their resolved names; keeps the path and the text of the
@@ -264,7 +304,7 @@ enum Step {
 struct Walker<'a> {
     reader: NsReader<&'a [u8]>,
     path: Vec<(String, String)>,
-    text: Vec<String>,
+    text: Vec<Vec<u8>>,
     closed: bool,
 }
 
@@ -307,7 +347,7 @@ impl<'a> Walker<'a> {
                         .find(|a| a.key.as_ref() == b"name")
                         .map(|a| String::from_utf8_lossy(&a.value).into_owned());
                     self.path.push((ns, local));
-                    self.text.push(String::new());
+                    self.text.push(Vec::new());
                     return Ok(Some(Step::Open(name)));
                 }
                 Event::End(_) => {
@@ -316,14 +356,13 @@ impl<'a> Walker<'a> {
                     return Ok(Some(Step::Close(text)));
                 }
                 Event::Text(t) => {
-                    let s = t.decode().map_err(|e| XmlError::Malformed(e.to_string()))?;
                     if let Some(last) = self.text.last_mut() {
-                        last.push_str(&s);
+                        last.extend_from_slice(&t);
                     }
                 }
                 Event::CData(t) => {
                     if let Some(last) = self.text.last_mut() {
-                        last.push_str(&String::from_utf8_lossy(&t.into_inner()));
+                        last.extend_from_slice(&t);
                     }
                 }
                 Event::GeneralRef(r) => {
@@ -349,7 +388,7 @@ impl<'a> Walker<'a> {
                         }
                     };
                     if let (Some(c), Some(last)) = (c, self.text.last_mut()) {
-                        last.push(c);
+                        last.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
                     }
                 }
                 Event::Eof => {
@@ -453,6 +492,25 @@ END:VCALENDAR&#13;
             ms.responses[1].props.calendar_data.as_deref(),
             Some("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
         );
+    }
+
+    #[test]
+    fn one_object_that_is_not_utf8_is_decoded_alone() {
+        let body = b"<d:multistatus xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\">\
+<d:response><d:href>/c/bad.ics</d:href><d:propstat><d:prop><c:calendar-data>SUMMARY:Caf\xe9</c:calendar-data>\
+</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>\
+<d:response><d:href>/c/good.ics</d:href><d:propstat><d:prop><c:calendar-data>SUMMARY:Caf\xc3\xa9</c:calendar-data>\
+</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>";
+        let ms = parse_multistatus(body).expect("parses");
+        let bad = &ms.responses[0].props;
+        assert_eq!(bad.calendar_data.as_deref(), Some("SUMMARY:Caf\u{fffd}"));
+        assert!(bad.calendar_data_lossy);
+        let good = &ms.responses[1].props;
+        assert_eq!(good.calendar_data.as_deref(), Some("SUMMARY:Café"));
+        assert!(!good.calendar_data_lossy);
+        let latin1 = body_as_utf8(b"Caf\xe9", Some("text/xml; charset=\"ISO-8859-1\""));
+        assert_eq!(&*latin1, "Café".as_bytes());
+        assert_eq!(&*body_as_utf8(b"Caf\xe9", Some("text/xml")), b"Caf\xe9");
     }
 
     #[test]

@@ -219,6 +219,9 @@ mod tests {
         let err = Config::parse("[mail]\nfrom = \"a@example.org\"\n", Path::new("c.toml"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("missing field `smtp`"), "{err}");
+        assert!(
+            err.contains("key `mail`: the key `smtp` is missing"),
+            "{err}"
+        );
     }
 }

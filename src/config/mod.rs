@@ -16,16 +16,32 @@ use crate::classify::{self, AssociationRule, PersonRule, Rules};
 use crate::model::Kind;
 
 mod collective;
+mod explain;
 mod file_names;
+mod lenient;
+mod locate;
 mod mail;
+mod names;
+mod publish;
 mod secret;
 pub use collective::{CollectiveConfig, collective_of};
+pub use locate::require_config;
 pub use mail::{Attach, MailConfig};
-pub use secret::{SecretError, read_secret};
+pub use publish::PublishConfig;
+pub use secret::{SecretError, check_secret, read_secret};
 
 /// What can go wrong with a config file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// No config file was found where it is looked for.
+    #[error(
+        "no config file found. Looked at:\n{}\nCreate one with `caltally init` (or give --config FILE).",
+        .0.join("\n")
+    )]
+    NotFound(
+        /// Each place looked at, and why it did not do.
+        Vec<String>,
+    ),
     /// The file could not be read.
     #[error("cannot read config file {path}")]
     Read {
@@ -88,6 +104,8 @@ pub struct Config {
     pub mail: Option<MailConfig>,
     /// `[collective]`.
     pub collective: Option<CollectiveConfig>,
+    /// `[publish]`.
+    pub publish: Option<PublishConfig>,
     /// Directory of the file, to resolve relative paths.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -206,9 +224,11 @@ pub struct AssociationConfig {
     pub tags: Vec<String>,
     /// Kind when no kind word is present.
     pub default_kind: Option<String>,
-    /// Where its monthly report goes.
-    #[serde(default)]
+    /// Where its monthly report goes (`email` or `emails`: one address or a list).
+    #[serde(default, alias = "emails", deserialize_with = "lenient::one_or_many")]
     pub email: Vec<String>,
+    /// Its git repository, where `publish` commits the closed months.
+    pub repo: Option<String>,
 }
 
 /// `[people.KEY]`.
@@ -217,8 +237,8 @@ pub struct AssociationConfig {
 pub struct PersonConfig {
     /// Display name.
     pub name: Option<String>,
-    /// Addresses used as ORGANIZER or ATTENDEE.
-    #[serde(default)]
+    /// Addresses used as ORGANIZER or ATTENDEE (`emails` or `email`: one or a list).
+    #[serde(default, alias = "email", deserialize_with = "lenient::one_or_many")]
     pub emails: Vec<String>,
 }
 
@@ -301,15 +321,26 @@ impl Config {
 
     /// Parses and validates `text`, read from `path`.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            path: path.to_path_buf(),
-            line: e.span().map_or(1, |s| line_of(text, s.start)),
-            message: e.message().trim().to_string(),
-        })?;
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| explain::parse_error(text, path, &e))?;
         config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         config.path = Some(path.to_path_buf());
         config.validate(text, path)?;
+        config.check_association_names(text, path)?;
         Ok(config)
+    }
+
+    /// No tag may name two associations (keys and aliases, case and accents folded).
+    fn check_association_names(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        match names::find_clash(&self.associations) {
+            None => Ok(()),
+            Some(clash) => Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: explain::line_of_dotted_key(text, &clash.key),
+                key: clash.key,
+                message: clash.message,
+            }),
+        }
     }
 
     fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
@@ -360,6 +391,12 @@ impl Config {
         self.check_file_names(text, path)?;
         for (i, s) in self.sources.iter().enumerate() {
             let n = i + 1;
+            let invalid = |key: &str, message: String| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: explain::line_of_source(text, n).unwrap_or_else(|| line_of_key(text, key)),
+                key: key.to_string(),
+                message,
+            };
             match (&s.caldav, &s.ics) {
                 (Some(_), Some(_)) => {
                     return Err(invalid(
@@ -372,7 +409,10 @@ impl Config {
                 (None, None) => {
                     return Err(invalid(
                         "source",
-                        format!("source #{n} needs `caldav = \"URL\"` or `ics = \"URL or PATH\"`"),
+                        format!(
+                            "source #{n} has neither `caldav` nor `ics`: add `caldav = \"URL\"` \
+                             (a CalDAV server) or `ics = \"URL or PATH\"` (an .ics feed or file)"
+                        ),
                     ));
                 }
                 _ => {}
@@ -389,6 +429,12 @@ impl Config {
                     ),
                 ));
             }
+            for (key, url) in [("caldav", &s.caldav), ("ics", &s.ics)] {
+                if let Some(url) = url {
+                    crate::input::refuse_userinfo(url, &format!("source #{n}: `{key}`"))
+                        .map_err(|m| invalid(key, m))?;
+                }
+            }
             if s.caldav.is_some() && s.username.is_none() {
                 return Err(invalid(
                     "caldav",
@@ -403,6 +449,7 @@ impl Config {
         if let Some(collective) = &self.collective {
             collective.validate(&invalid)?;
         }
+        self.validate_publish(text, path)?;
         Ok(())
     }
 
@@ -551,12 +598,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("c.toml:2: unknown field `volunter`"),
+            err.starts_with("c.toml:2: key `classify.volunter`: unknown key `volunter`"),
             "{err}"
         );
         let err = Config::parse("[classify]\nall_day = \"yes\"\n", Path::new("c.toml"))
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("c.toml:2: key `all_day`"), "{err}");
+    }
+
+    #[test]
+    fn a_password_in_a_source_url_is_refused() {
+        for text in [
+            "[[source]]\ncaldav = \"https://alice:hunter2@cloud.example.org/\"\nusername = \"alice\"\n",
+            "[[source]]\nics = \"https://alice:hunter2@cloud.example.org/cal.ics\"\n",
+        ] {
+            let err = Config::parse(text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("c.toml:2: key `"), "{err}");
+            assert!(err.contains("https://cloud.example.org/"), "{err}");
+            assert!(
+                err.contains("password_env") && !err.contains("hunter2"),
+                "{err}"
+            );
+        }
     }
 }

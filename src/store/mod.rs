@@ -91,6 +91,22 @@ const MIGRATIONS: &[&str] = &[
         message_id TEXT NOT NULL
     );
     CREATE INDEX sent_by_month ON sent (association, month);",
+    // 4: when each source was last synced without error (Unix time); a store synced
+    // before this version counts its last full comparison. Sources whose URL held
+    // `user:password@` are forgotten: such a URL is refused now, and the password must
+    // not stay on disk.
+    "ALTER TABLE sources ADD COLUMN last_success INTEGER;
+    UPDATE sources SET last_success =
+        (SELECT max(c.last_full_reconcile) FROM calendars c WHERE c.source = sources.source);
+    DELETE FROM objects WHERE calendar_id IN (SELECT id FROM calendars WHERE
+        instr(substr(source, instr(source, '://') + 3, CASE WHEN instr(substr(source, instr(source, '://') + 3), '/') > 0
+            THEN instr(substr(source, instr(source, '://') + 3), '/') - 1 ELSE length(source) END), '@') > 0);
+    DELETE FROM calendars WHERE
+        instr(substr(source, instr(source, '://') + 3, CASE WHEN instr(substr(source, instr(source, '://') + 3), '/') > 0
+            THEN instr(substr(source, instr(source, '://') + 3), '/') - 1 ELSE length(source) END), '@') > 0;
+    DELETE FROM sources WHERE
+        instr(substr(source, instr(source, '://') + 3, CASE WHEN instr(substr(source, instr(source, '://') + 3), '/') > 0
+            THEN instr(substr(source, instr(source, '://') + 3), '/') - 1 ELSE length(source) END), '@') > 0;",
 ];
 
 /// The newest schema version this build knows.
@@ -284,6 +300,26 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// When `source` was last synced without error (Unix time), and how many calendars
+    /// of it the store holds.
+    pub fn sync_status(&self, source: &str) -> Result<(Option<i64>, usize), StoreError> {
+        let last: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT last_success FROM sources WHERE source = ?1",
+                [source],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        let calendars: i64 = self.conn.query_row(
+            "SELECT count(*) FROM calendars WHERE source = ?1",
+            [source],
+            |r| r.get(0),
+        )?;
+        Ok((last, calendars as usize))
+    }
+
     /// The closing of `month` (`YYYY-MM`): `(fingerprint JSON, reports JSON)`.
     pub fn closing(&self, month: &str) -> Result<Option<(String, String)>, StoreError> {
         Ok(self
@@ -404,24 +440,46 @@ impl CalendarTx<'_> {
         Ok(())
     }
 
-    /// Deletes calendars of `source` that are not in `keep` (by URL), with their objects.
-    pub fn forget_calendars(&self, source: &str, keep: &[String]) -> Result<usize, StoreError> {
-        let mut stmt = self
-            .tx
-            .prepare("SELECT id, url FROM calendars WHERE source = ?1")?;
-        let gone: Vec<i64> = stmt
+    /// Deletes calendars of `source` that are not in `keep` (by URL), with their objects;
+    /// returns each one forgotten as `(name, objects it held)`.
+    pub fn forget_calendars(
+        &self,
+        source: &str,
+        keep: &[String],
+    ) -> Result<Vec<(String, usize)>, StoreError> {
+        let mut stmt = self.tx.prepare(
+            "SELECT c.id, c.url, c.name, (SELECT count(*) FROM objects o WHERE o.calendar_id = c.id)
+             FROM calendars c WHERE c.source = ?1 ORDER BY c.id",
+        )?;
+        let gone: Vec<(i64, String, usize)> = stmt
             .query_map([source], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
             })?
-            .filter_map(Result::ok)
-            .filter(|(_, url)| !keep.contains(url))
-            .map(|(id, _)| id)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|(_, url, _, _)| !keep.contains(url))
+            .map(|(id, _, name, n)| (id, name, n as usize))
             .collect();
-        for id in &gone {
+        for (id, _, _) in &gone {
             self.tx
                 .execute("DELETE FROM calendars WHERE id = ?1", [id])?;
         }
-        Ok(gone.len())
+        Ok(gone.into_iter().map(|(_, name, n)| (name, n)).collect())
+    }
+
+    /// Records that `source` was synced without error at `at` (Unix time).
+    pub fn mark_synced(&self, source: &str, at: i64) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO sources (source, last_success) VALUES (?1, ?2)
+             ON CONFLICT (source) DO UPDATE SET last_success = excluded.last_success",
+            params![source, at],
+        )?;
+        Ok(())
     }
 
     /// Remembers a source's calendar home and feed validators.
@@ -498,6 +556,46 @@ mod tests {
             // dropped without commit
         }
         assert_eq!(store.object_count().expect("count"), 3);
+    }
+
+    #[test]
+    fn migration_4_keeps_sync_times_and_drops_urls_with_passwords() {
+        let conn = Connection::open_in_memory().expect("db");
+        conn.pragma_update(None, "foreign_keys", "ON").expect("fk");
+        let mut store = Store { conn };
+        for (i, sql) in MIGRATIONS.iter().take(3).enumerate() {
+            store.conn.execute_batch(sql).expect("old schema");
+            store
+                .conn
+                .pragma_update(None, "user_version", (i + 1) as i64)
+                .expect("v");
+        }
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO sources (source) VALUES ('https://h/dav/'), ('https://bob:pw@h/dav/');
+                 INSERT INTO calendars (source, url, name, last_full_reconcile)
+                   VALUES ('https://h/dav/', 'https://h/dav/c/', 'C', 1000),
+                          ('https://bob:pw@h/dav/', 'https://bob:pw@h/dav/c/', 'C', 2000),
+                          ('https://h/a@b/', 'https://h/a@b/c/', 'D', 3000);
+                 INSERT INTO objects (calendar_id, href, data) VALUES (2, '/x.ics', x'00');",
+            )
+            .expect("old rows");
+        store.migrate().expect("migrates");
+        assert_eq!(
+            store.sync_status("https://h/dav/").expect("status"),
+            (Some(1000), 1)
+        );
+        assert_eq!(
+            store.sync_status("https://bob:pw@h/dav/").expect("status"),
+            (None, 0)
+        );
+        assert_eq!(
+            store.sync_status("https://h/a@b/").expect("status"),
+            (None, 1),
+            "an @ in the path is kept"
+        );
+        assert_eq!(store.object_count().expect("count"), 0);
     }
 
     #[test]
