@@ -389,7 +389,8 @@ impl Config {
             let n = i + 1;
             let invalid = |key: &str, message: String| ConfigError::Invalid {
                 path: path.to_path_buf(),
-                line: explain::line_of_source(text, n).unwrap_or_else(|| line_of_key(text, key)),
+                line: explain::line_of_source_key(text, n, key)
+                    .unwrap_or_else(|| line_of_key(text, key)),
                 key: key.to_string(),
                 message,
             };
