@@ -321,8 +321,8 @@ impl Config {
             toml::from_str(text).map_err(|e| explain::parse_error(text, path, &e))?;
         config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         config.path = Some(path.to_path_buf());
-        config.validate(text, path)?;
         config.check_association_names(text, path)?;
+        config.validate(text, path)?;
         Ok(config)
     }
 
