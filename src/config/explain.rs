@@ -220,6 +220,23 @@ pub(super) fn line_of_source(text: &str, n: usize) -> Option<usize> {
         .map(|(i, _)| i + 1)
 }
 
+/// The line of `key` inside the `n`-th `[[source]]` (1-based), else the line of that
+/// `[[source]]` itself.
+pub(super) fn line_of_source_key(text: &str, n: usize, key: &str) -> Option<usize> {
+    let header = line_of_source(text, n)?;
+    let found = text
+        .lines()
+        .enumerate()
+        .skip(header)
+        .take_while(|(_, l)| !l.trim_start().starts_with('['))
+        .find(|(_, l)| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        });
+    Some(found.map_or(header, |(i, _)| i + 1))
+}
+
 /// The line of `table.key` (or of the `[table]` header when `key` is a table): the header
 /// of the longest table that starts `key`, then the key below it.
 pub(super) fn line_of_dotted_key(text: &str, dotted: &str) -> usize {

@@ -325,8 +325,8 @@ impl Config {
             toml::from_str(text).map_err(|e| explain::parse_error(text, path, &e))?;
         config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         config.path = Some(path.to_path_buf());
-        config.validate(text, path)?;
         config.check_association_names(text, path)?;
+        config.validate(text, path)?;
         Ok(config)
     }
 
@@ -393,7 +393,8 @@ impl Config {
             let n = i + 1;
             let invalid = |key: &str, message: String| ConfigError::Invalid {
                 path: path.to_path_buf(),
-                line: explain::line_of_source(text, n).unwrap_or_else(|| line_of_key(text, key)),
+                line: explain::line_of_source_key(text, n, key)
+                    .unwrap_or_else(|| line_of_key(text, key)),
                 key: key.to_string(),
                 message,
             };

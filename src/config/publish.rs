@@ -309,7 +309,10 @@ mod tests {
         let e = err("[publish]\npassword_env = \"A\"\npassword_file = \"b\"\n");
         assert!(e.starts_with("c.toml:8: key `publish.password_env`"), "{e}");
         let e = err("[publish]\nbranch = \"main\"\nunknown = 1\n");
-        assert!(e.starts_with("c.toml:9: unknown field `unknown`"), "{e}");
+        assert!(
+            e.starts_with("c.toml:9: key `publish.unknown`: unknown key"),
+            "{e}"
+        );
         parse("[publish]\nfolder = \".\"\nbranch = \"rapports/heures\"\n").expect("top folder");
         let no_author = Config::parse(
             "[associations.amis]\nrepo = \"/srv/git/amis.git\"\n",
