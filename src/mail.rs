@@ -192,6 +192,10 @@ pub struct Letter {
     pub date: SystemTime,
     /// Message-ID without angle brackets, e.g. `caltally.2026-10.amis.1a2b@collectif.example`.
     pub message_id: String,
+    /// The Message-ID this one answers (a correction answers the month's report).
+    pub in_reply_to: Option<String>,
+    /// The Message-IDs of the thread, oldest first.
+    pub references: Vec<String>,
     /// Title of the HTML page.
     pub title: String,
     /// The body, in Markdown: sent as `text/plain` and rendered as the `text/html` alternative.
@@ -209,6 +213,14 @@ pub fn build(letter: &Letter) -> Result<Message, MailError> {
         .date(letter.date)
         .message_id(Some(format!("<{}>", letter.message_id)))
         .user_agent(format!("caltally/{}", env!("CARGO_PKG_VERSION")));
+    let bracket = |id: &str| format!("<{}>", id.trim_matches(['<', '>']));
+    if let Some(id) = &letter.in_reply_to {
+        b = b.in_reply_to(bracket(id));
+    }
+    if !letter.references.is_empty() {
+        let ids: Vec<String> = letter.references.iter().map(|id| bracket(id)).collect();
+        b = b.references(ids.join(" "));
+    }
     if letter.to.is_empty() {
         return Err(MailError::Build("no recipient".into()));
     }
@@ -553,6 +565,8 @@ mod tests {
             subject: "Rapport d'heures — Les Amis — octobre 2026".into(),
             date: SystemTime::UNIX_EPOCH,
             message_id: "x.1@collectif.example".into(),
+            in_reply_to: Some("caltally.first@collectif.example".into()),
+            references: vec!["caltally.first@collectif.example".into()],
             title: "t".into(),
             markdown: "| a |\n|---|\n| é |\n".into(),
             attachments: vec![Attached {
@@ -567,6 +581,14 @@ mod tests {
             "{eml}"
         );
         assert!(eml.contains("Message-ID: <x.1@collectif.example>"));
+        assert!(
+            eml.contains("In-Reply-To: <caltally.first@collectif.example>"),
+            "{eml}"
+        );
+        assert!(
+            eml.contains("References: <caltally.first@collectif.example>"),
+            "{eml}"
+        );
         assert!(eml.contains("multipart/mixed") && eml.contains("multipart/alternative"));
         assert!(eml.contains("filename=\"amis-2026-10.csv\""));
         assert_eq!(

@@ -27,7 +27,10 @@ fn browser(width: u32, scheme: Scheme) -> Command {
 }
 
 fn url(path: &Path) -> String {
-    format!("file://{}", path.canonicalize().expect("page path").display())
+    format!(
+        "file://{}",
+        path.canonicalize().expect("page path").display()
+    )
 }
 
 /// Writes a screenshot of the first 800 px of `page` at `width`, and returns its path.
@@ -75,7 +78,9 @@ pub fn widths(page: &Path, width: u32) -> (u32, u32) {
 
 /// A folder for a test's pages and screenshots, kept after the run (under the target dir).
 pub fn output_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rendering").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("rendering")
+        .join(name);
     std::fs::create_dir_all(&dir).expect("output dir");
     dir
 }
