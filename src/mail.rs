@@ -2,9 +2,9 @@
 //! E-mail: the MIME message of an association's monthly report and its delivery over SMTP.
 //!
 //! Owns: the SMTP URL (`smtp://` with STARTTLS or plain on loopback, `smtps://` with
-//! implicit TLS), the message (a `text/plain` part holding the Markdown page, a `text/html`
-//! alternative rendered with pulldown-cmark and inline styles, attachments), the `.eml`
-//! bytes of `--dry-run`, and one SMTP session per message. Knows nothing of the store or
+//! implicit TLS), the message (a `text/plain` part given as plain text, a `text/html`
+//! alternative rendered from Markdown with pulldown-cmark and inline styles, attachments),
+//! the `.eml` bytes of `--dry-run`, and one SMTP session per message. Knows nothing of the store or
 //! the calendar: [`crate::app`] decides what to send and records what was sent.
 //!
 //! Guarantees: AUTH only over TLS (plain `smtp://` with `starttls = "never"` is refused
@@ -198,8 +198,10 @@ pub struct Letter {
     pub references: Vec<String>,
     /// Title of the HTML page.
     pub title: String,
-    /// The body, in Markdown: sent as `text/plain` and rendered as the `text/html` alternative.
+    /// The body, in Markdown: rendered as the `text/html` part.
     pub markdown: String,
+    /// The same body as plain text: the `text/plain` part.
+    pub plain: String,
     /// Attachments.
     pub attachments: Vec<Attached>,
 }
@@ -232,7 +234,7 @@ pub fn build(letter: &Letter) -> Result<Message, MailError> {
     }
     let html = markdown_to_html(&letter.markdown, &letter.title);
     let mut body = MultiPart::mixed().multipart(MultiPart::alternative_plain_html(
-        letter.markdown.clone(),
+        letter.plain.clone(),
         html,
     ));
     for a in &letter.attachments {
@@ -569,6 +571,7 @@ mod tests {
             references: vec!["caltally.first@collectif.example".into()],
             title: "t".into(),
             markdown: "| a |\n|---|\n| é |\n".into(),
+            plain: "a\né\n".into(),
             attachments: vec![Attached {
                 name: "amis-2026-10.csv".into(),
                 content_type: "text/csv; charset=utf-8".into(),

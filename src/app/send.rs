@@ -335,6 +335,11 @@ pub(super) fn send_locked(
             } else {
                 Vec::new()
             },
+            plain: {
+                let mut plain = Vec::new();
+                crate::report::text::write_plain(&mut plain, &markdown)?;
+                String::from_utf8_lossy(&plain).into_owned()
+            },
             markdown,
             attachments: super::attachments::attachments(
                 &mail_config.attachments(),

@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod markdown;
 pub mod ods;
 pub mod svg;
+pub mod text;
 mod valuation;
 
 pub use valuation::{Valuation, ValuationLine};
