@@ -5,7 +5,7 @@
 //! The clock, the environment and the file system are read here and passed down as
 //! values, so every stage below stays deterministic.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -526,6 +526,17 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         ))
         .into());
     }
+    if let Some(key) = &args.person
+        && !config.people.is_empty()
+        && !config.people.contains_key(key)
+    {
+        let known: Vec<&str> = config.people.keys().map(String::as_str).collect();
+        return Err(UsageError(format!(
+            "--person `{key}` is not a configured person; the keys of [people] are: {}",
+            known.join(", ")
+        ))
+        .into());
+    }
     let Gathered {
         settings,
         about,
@@ -546,11 +557,24 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         occurrences,
         problems,
     };
-    let report = build_report(&g, args.association.as_deref());
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| output_base(config).join(period.label()));
+    let report = build_report_of(&g, args.association.as_deref(), args.person.as_deref());
+    let out = args.out.clone().unwrap_or_else(|| {
+        let folder = output_base(config).join(period.label());
+        match &args.person {
+            // One person's report never replaces the period's own files.
+            Some(key) => {
+                let stem = crate::file_names::association_stems(
+                    [key.as_str()],
+                    crate::file_names::Naming::of(1),
+                );
+                folder.join(format!(
+                    "person-{}",
+                    stem.get(key).map_or("unnamed", String::as_str)
+                ))
+            }
+            None => folder,
+        }
+    });
     log::debug!(
         "{} entries classified after {:?}",
         report.entries.len(),
@@ -558,13 +582,15 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     );
     let naming = closing::naming(config);
     let mut files = render_files(&report, &args.format, naming)?;
-    if let Some(closing) = closing_of(config, &period)? {
+    if args.person.is_none()
+        && let Some(closing) = closing_of(config, &period)?
+    {
         files = closed_files(closing, &report, &args.format, naming)?;
     }
-    let full = args.association.is_none();
+    let full = args.association.is_none() && args.person.is_none();
     let files = write_files(&out, files, &args.format, full)?;
     log::debug!("{} files written after {:?}", files.len(), clock.elapsed());
-    if args.out.is_none() {
+    if args.out.is_none() && args.person.is_none() {
         write_index(&output_base(config), lang)?;
     }
     if !cli.quiet {
@@ -580,6 +606,12 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
             if entries == 1 { "entry" } else { "entries" },
             t.duration(report.totals.total())
         );
+        if std::io::stdout().is_terminal() {
+            // Like `timew summary`: the totals at a glance, for a person at a terminal.
+            let mut table = Vec::new();
+            report::text::write_totals_table(&mut table, &report)?;
+            print!("\n{}\n", String::from_utf8_lossy(&table));
+        }
         let review = report.review().count();
         if review > 0 {
             let noun = if review == 1 {
@@ -659,8 +691,19 @@ because it is larger than 4 MiB (make it smaller on the server)";
 
 /// The report model of the gathered period, with the previous period's totals.
 fn build_report(g: &Gathered, association: Option<&str>) -> report::Report {
-    let keep =
-        |e: &crate::model::Entry| association.is_none_or(|k| e.association.as_deref() == Some(k));
+    build_report_of(g, association, None)
+}
+
+/// The report of one association, one person (every association), or everything.
+fn build_report_of(
+    g: &Gathered,
+    association: Option<&str>,
+    person: Option<&str>,
+) -> report::Report {
+    let keep = |e: &crate::model::Entry| {
+        association.is_none_or(|k| e.association.as_deref() == Some(k))
+            && person.is_none_or(|p| e.people.iter().any(|x| x == p))
+    };
     let entries: Vec<_> = report::build_entries(&g.occurrences, &g.rules, &g.settings)
         .into_iter()
         .filter(keep)
@@ -669,16 +712,19 @@ fn build_report(g: &Gathered, association: Option<&str>) -> report::Report {
         period: g.settings.period.previous(),
         ..g.settings.clone()
     };
-    let prev_totals = report::period_totals(&g.occurrences, &g.rules, &prev_settings, association);
+    // The previous period is not counted per person.
+    let prev_totals = person
+        .is_none()
+        .then(|| report::period_totals(&g.occurrences, &g.rules, &prev_settings, association));
     let mut report = report::build_report(
         entries,
         &g.rules,
         &g.settings,
-        Some(prev_totals),
+        prev_totals,
         g.problems.clone(),
         g.about.clone(),
     );
-    if association.is_some() {
+    if association.is_some() || person.is_some() {
         report.idle.clear();
     }
     report

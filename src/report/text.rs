@@ -15,6 +15,8 @@ use std::io::{self, Write};
 
 use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 
+use super::{Report, Totals};
+
 /// The widest aligned table, in characters; a wider one is written one line per row.
 pub const WIDTH: usize = 72;
 
@@ -120,7 +122,11 @@ fn write_table(out: &mut String, t: &Table) {
         }
     }
     let total = widths.iter().sum::<usize>() + 2 * columns.saturating_sub(1);
-    if total > WIDTH {
+    if total <= WIDTH {
+        write_aligned(out, t);
+        return;
+    }
+    {
         for row in &t.rows {
             let cells: Vec<&str> = row
                 .iter()
@@ -130,7 +136,17 @@ fn write_table(out: &mut String, t: &Table) {
             out.push_str(&cells.join(" · "));
             out.push('\n');
         }
-        return;
+    }
+}
+
+/// A table as columns, each as wide as its widest cell, two spaces apart.
+fn write_aligned(out: &mut String, t: &Table) {
+    let columns = t.rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0; columns];
+    for row in &t.rows {
+        for (i, c) in row.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
     }
     for row in &t.rows {
         let mut line = String::new();
@@ -151,6 +167,38 @@ fn write_table(out: &mut String, t: &Table) {
         out.push_str(line.trim_end());
         out.push('\n');
     }
+}
+
+/// Writes the report's totals as aligned columns, one line per association (and one for
+/// the hours under review), by kind, with the total last: what `report` prints on a terminal.
+pub fn write_totals_table(mut w: impl Write, r: &Report) -> io::Result<()> {
+    let t = r.lang.text();
+    let row = |name: &str, x: &Totals| {
+        vec![
+            name.to_string(),
+            t.duration(x.volunteer),
+            t.duration(x.paid),
+            t.duration(x.unspecified),
+            t.duration(x.total()),
+        ]
+    };
+    let mut rows = vec![vec![
+        String::new(),
+        t.volunteer.to_string(),
+        t.paid.to_string(),
+        t.unspecified.to_string(),
+        t.total.to_string(),
+    ]];
+    rows.extend(r.associations.iter().map(|a| row(&a.name, &a.totals)));
+    if r.unassigned.total() > 0 {
+        rows.push(row(t.review, &r.unassigned));
+    }
+    rows.push(row(t.total, &r.totals));
+    let mut aligns = vec![Alignment::Left];
+    aligns.extend([Alignment::Right; 4]);
+    let mut out = String::new();
+    write_aligned(&mut out, &Table { aligns, rows });
+    w.write_all(out.as_bytes())
 }
 
 #[cfg(test)]
