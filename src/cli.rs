@@ -334,7 +334,7 @@ Files written in --out (default reports/<period>/):
   summary.md       the overview, with its chart summary.svg (--format md)
   <association>.md one page per association (--format md)
 They are written to a temporary directory first and moved into place, so a crash never
-leaves a half-written report. On a terminal, the totals (association × kind) follow. The
+leaves a half-written report. On a terminal, the totals per association and kind follow. The
 last line says how many entries need review.
 
 Examples:
