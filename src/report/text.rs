@@ -61,11 +61,7 @@ pub fn write_plain(mut w: impl Write, markdown: &str) -> io::Result<()> {
                     out.push_str(&format!("{text}\n{line}\n\n"));
                 }
             }
-            Event::End(TagEnd::Paragraph) => {
-                if cell.is_none() {
-                    out.push_str("\n\n");
-                }
-            }
+            Event::End(TagEnd::Paragraph) if cell.is_none() => out.push_str("\n\n"),
             Event::Start(Tag::Item) => out.push_str("- "),
             Event::End(TagEnd::Item) => out.push('\n'),
             Event::End(TagEnd::List(_)) => out.push('\n'),
