@@ -31,7 +31,9 @@ for f in usr/bin/caltally usr/share/bash-completion/completions/caltally \
          usr/share/doc/caltally/examples/config.toml; do
   [ -s "$root/$f" ] || fail "$f is missing"
 done
-dpkg-deb -c "$deb" | grep -q "usr/share/man/man1/caltally.1" || fail "the man page is missing"
+# The listing is read whole: `grep -q` closing the pipe early would fail it under pipefail.
+listing=$(dpkg-deb -c "$deb")
+grep -q "usr/share/man/man1/caltally.1" <<<"$listing" || fail "the man page is missing"
 out=$("$root/usr/bin/caltally" --version)
 [ "$out" = "caltally $version" ] || fail "--version printed '$out'"
 bash -c "source '$root/usr/share/bash-completion/completions/caltally'; complete -p caltally" >/dev/null \
