@@ -300,6 +300,47 @@ fn marked(text: &str, mark: char) -> impl Iterator<Item = String> + '_ {
         })
 }
 
+/// `text` as an association reads it: without `#hashtags` (duration tags included) and
+/// `@mentions`, as [`hashtags`] and [`mentions`] find them, and with spaces tidied. URLs
+/// and e-mail addresses are kept.
+pub fn without_markup(text: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        if is_url(word) || !(word.contains('#') || word.contains('@')) {
+            words.push(word.to_string());
+            continue;
+        }
+        let mut kept = String::new();
+        let mut previous: Option<char> = None;
+        let mut chars = word.char_indices().peekable();
+        while let Some((_, c)) = chars.next() {
+            let mark = (c == '#' || c == '@') && !previous.is_some_and(char::is_alphanumeric);
+            let mut tail = String::new();
+            if mark {
+                while let Some(&(_, d)) = chars.peek() {
+                    if !(d.is_alphanumeric() || d == '-' || d == '_') {
+                        break;
+                    }
+                    tail.push(d);
+                    chars.next();
+                }
+            }
+            if mark && !tail.trim_end_matches(['-', '_']).is_empty() {
+                previous = tail.chars().last();
+            } else {
+                kept.push(c);
+                kept.push_str(&tail);
+                previous = Some(c);
+            }
+        }
+        // Punctuation left by a removed tag ("(#amis)", "#amis,") goes with it.
+        if kept.chars().any(char::is_alphanumeric) {
+            words.push(kept);
+        }
+    }
+    words.join(" ")
+}
+
 fn is_url(word: &str) -> bool {
     let w = word.trim_start_matches(['(', '<', '[', '"', '\'']);
     w.contains("://") || w.to_ascii_lowercase().starts_with("www.") || w.starts_with("mailto:")
@@ -353,6 +394,24 @@ mod tests {
         let c = Rules::default().classify(&i, "cal");
         assert_eq!(c.kind, Kind::Volunteer);
         assert_eq!(c.association.as_deref(), Some("amis"));
+    }
+
+    #[test]
+    fn markup_is_removed_for_associations() {
+        assert_eq!(
+            without_markup("Support #amis #benevole @bruno #1h30"),
+            "Support"
+        );
+        assert_eq!(
+            without_markup("Visio (#radio) avec @chloe, voir https://x.example/#top"),
+            "Visio avec voir https://x.example/#top"
+        );
+        assert_eq!(
+            without_markup("écrire à a@b.example #Bénévole"),
+            "écrire à a@b.example"
+        );
+        assert_eq!(without_markup("Atelier C# et C++"), "Atelier C# et C++");
+        assert_eq!(without_markup("#amis"), "");
     }
 
     #[test]

@@ -416,7 +416,7 @@ pub struct ReportArgs {
     #[arg(
         long,
         value_name = "LIST",
-        default_value = "csv,md",
+        default_value = "csv,md,ods",
         value_delimiter = ','
     )]
     pub format: Vec<Format>,
@@ -438,4 +438,6 @@ pub enum Format {
     Csv,
     /// summary.md and one page per association.
     Md,
+    /// summary.ods and one spreadsheet per association (OpenDocument).
+    Ods,
 }

@@ -320,6 +320,24 @@ pub struct Entry {
     pub review: Option<Review>,
     /// Tags that are neither an association, a kind, a person nor a duration.
     pub unknown_tags: Vec<String>,
+    /// Why the counted time may differ from what the row's times suggest.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+}
+
+/// Why an entry's counted minutes or times differ from its slot in the calendar: the
+/// footnotes of the pages an association reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "note", content = "at", rename_all = "snake_case")]
+pub enum Note {
+    /// A duration tag (`#2h30`) sets the minutes counted, not the slot.
+    DurationTag,
+    /// The clocks changed during the slot: more or fewer minutes passed than its times show.
+    ClockChange,
+    /// The occurrence began before the period: only its part inside counts. Its real start.
+    StartsBefore(DateTime<FixedOffset>),
+    /// The occurrence ends after the period: only its part inside counts. Its real end.
+    EndsAfter(DateTime<FixedOffset>),
 }
 
 /// Why an entry is listed for review instead of being counted under an association.

@@ -21,6 +21,11 @@
 //! the same way, and lists a file before it is put in place. A lock file
 //! (`.caltally.lock`) lets two writers of one folder take turns: both succeed and the last
 //! one wins.
+//!
+//! **index**: `index.md` in the parent of the report folders lists them ([`write_index`]):
+//! only the folders that hold a manifest, rebuilt under the parent's lock and put in place
+//! by a rename. An `index.md` that caltally did not write (it lacks [`INDEX_MARK`]) is
+//! left alone.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -131,6 +136,48 @@ pub fn write_report(
     sync_dir(dir)?;
     drop(lock);
     Ok(written.into_iter().collect())
+}
+
+/// The first line of an `index.md` that caltally wrote.
+pub const INDEX_MARK: &str =
+    "<!-- caltally index: rewritten after each report; edits here are lost -->";
+
+/// Rewrites `base/index.md` from the report folders found in `base` (sorted names, given
+/// to `render`). Returns false, writing nothing, if an `index.md` is there that caltally
+/// did not write.
+pub fn write_index(
+    base: &Path,
+    render: &dyn Fn(&[String]) -> Vec<u8>,
+) -> Result<bool, OutputError> {
+    let lock_path = base.join(LOCK);
+    let lock = fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(at(&lock_path))?;
+    lock.lock().map_err(at(&lock_path))?;
+    let path = base.join("index.md");
+    match fs::read_to_string(&path) {
+        Ok(text) if !text.starts_with(INDEX_MARK) => return Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => return Ok(false),
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(at(&path)(e)),
+        _ => {}
+    }
+    let mut folders = Vec::new();
+    for entry in fs::read_dir(base).map_err(at(base))? {
+        let entry = entry.map_err(at(base))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_plain_name(&name) && entry.path().join(MANIFEST).is_file() {
+            folders.push(name);
+        }
+    }
+    folders.sort();
+    let temp = write_temp(base, "index.md", &render(&folders))?;
+    fs::rename(&temp, &path).map_err(at(&path))?;
+    sync_dir(base)?;
+    drop(lock);
+    Ok(true)
 }
 
 /// Refuses a path caltally may not write into; see [`OutputError`].
@@ -258,6 +305,32 @@ fn sync_dir(dir: &Path) -> Result<(), OutputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_index_lists_report_folders_only_and_leaves_a_foreign_index_alone() {
+        let base = tempfile::tempdir().expect("temp dir");
+        write_report(
+            &base.path().join("2026-10"),
+            &[("a.md".into(), b"a".to_vec())],
+            &|_| false,
+        )
+        .expect("written");
+        write_report(
+            &base.path().join("2026-09"),
+            &[("a.md".into(), b"a".to_vec())],
+            &|_| false,
+        )
+        .expect("written");
+        fs::create_dir(base.path().join("photos")).expect("folder");
+        let render = |names: &[String]| format!("{INDEX_MARK}\n{}\n", names.join(",")).into_bytes();
+        assert!(write_index(base.path(), &render).expect("index"));
+        let text = fs::read_to_string(base.path().join("index.md")).expect("read");
+        assert!(text.ends_with("\n2026-09,2026-10\n"), "{text}");
+        fs::write(base.path().join("index.md"), "my own notes").expect("write");
+        assert!(!write_index(base.path(), &render).expect("index"));
+        let text = fs::read_to_string(base.path().join("index.md")).expect("read");
+        assert_eq!(text, "my own notes");
+    }
 
     fn files(list: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
         list.iter()

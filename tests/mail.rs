@@ -55,7 +55,8 @@ fn setup(sink: &smtp::Sink, calendar: &Path) -> tempfile::TempDir {
         ));
     }
     text.push_str(&format!(
-        "{}from = \"Le collectif <help@collectif.example>\"\ncc = [\"archives@collectif.example\"]\n",
+        "{}from = \"Le collectif <help@collectif.example>\"\ncc = [\"archives@collectif.example\"]\n\
+         attach = [\"ods\", \"csv\", \"md\"]\n",
         sink.mail_section()
     ));
     std::fs::write(dir.path().join("caltally.toml"), text).expect("config");
@@ -83,6 +84,8 @@ struct Parsed {
     text: String,
     html: String,
     attachments: BTreeMap<String, String>,
+    /// The attachments' bytes, for the spreadsheets.
+    files: BTreeMap<String, Vec<u8>>,
 }
 
 fn parse(bytes: &[u8]) -> Parsed {
@@ -121,6 +124,33 @@ fn parse(bytes: &[u8]) -> Parsed {
                 )
             })
             .collect(),
+        files: m
+            .attachments()
+            .map(|a| {
+                (
+                    a.attachment_name().unwrap_or_default().to_string(),
+                    a.contents().to_vec(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The total of the detail sheet of a spreadsheet, in minutes (the cell stored beside its
+/// formula).
+fn ods_total(bytes: Vec<u8>) -> i64 {
+    use calamine::{Data, Reader};
+    let mut book = calamine::Ods::new(std::io::Cursor::new(bytes)).expect("a spreadsheet");
+    let detail = book.worksheet_range("Détail").expect("its Détail sheet");
+    let last = detail.rows().next_back().expect("a total row");
+    match &last[3] {
+        Data::DurationIso(d) => {
+            let body = d.trim_start_matches("PT");
+            let (h, rest) = body.split_once('H').expect("hours");
+            let (m, _) = rest.split_once('M').expect("minutes");
+            h.parse::<i64>().expect("h") * 60 + m.parse::<i64>().expect("m")
+        }
+        other => panic!("the total is not a duration: {other:?}"),
     }
 }
 
@@ -220,9 +250,19 @@ fn send_once_per_association_and_messages_parse_back() {
         let names: Vec<&String> = m.attachments.keys().collect();
         assert_eq!(
             names,
-            [&format!("{key}-{MONTH}.csv"), &format!("{key}-{MONTH}.md")]
+            [
+                &format!("{key}-{MONTH}-data.csv"),
+                &format!("{key}-{MONTH}.md"),
+                &format!("{key}-{MONTH}.ods")
+            ]
         );
-        let csv = &m.attachments[&format!("{key}-{MONTH}.csv")];
+        let csv = &m.attachments[&format!("{key}-{MONTH}-data.csv")];
+        let ods = m.files[&format!("{key}-{MONTH}.ods")].clone();
+        assert_eq!(
+            ods_total(ods),
+            csv_minutes(csv),
+            "{key}: the spreadsheet's total is the CSV's"
+        );
         assert!(
             csv.lines().skip(1).all(|l| l.contains(&format!(",{key},"))),
             "only its own entries: {csv}"
@@ -236,11 +276,16 @@ fn send_once_per_association_and_messages_parse_back() {
             hm(minutes),
             m.text
         );
+        // The mail closed the month; the report written since shows the closed page.
+        let attached = &m.attachments[&format!("{key}-{MONTH}.md")];
+        assert!(
+            attached.contains("**Clôturé le 3 novembre 2025**. Établi le 3 novembre 2025."),
+            "{attached}"
+        );
+        let page = std::fs::read_to_string(d.join(format!("report/{key}.md"))).expect("page");
         assert_eq!(
-            m.attachments[&format!("{key}-{MONTH}.md")].trim_end(),
-            std::fs::read_to_string(d.join(format!("report/{key}.md")))
-                .expect("page")
-                .trim_end(),
+            attached.trim_end(),
+            page.trim_end(),
             "the attached page is the report's"
         );
     }
@@ -460,7 +505,7 @@ fn amendments_are_sent_once_as_a_correction() {
         .expect("a correction to the radio");
     assert_eq!(
         radio.subject,
-        "Rectificatif : Rapport d'heures — Radio Libre — octobre 2025"
+        "Rectificatif\u{a0}: Rapport d'heures — Radio Libre — octobre 2025"
     );
     let changes = radio
         .text
@@ -480,7 +525,7 @@ fn amendments_are_sent_once_as_a_correction() {
             && changes.contains("(appel@collectif.test)"),
         "{changes}"
     );
-    let csv = &radio.attachments[&format!("radio-{MONTH}.csv")];
+    let csv = &radio.attachments[&format!("radio-{MONTH}-data.csv")];
     assert!(
         !csv.contains("appel@collectif.test"),
         "the corrected entries"
@@ -504,7 +549,7 @@ fn amendments_are_sent_once_as_a_correction() {
     );
     assert!(garden.text.contains("Taille des haies"), "{}", garden.text);
     assert_eq!(
-        csv_minutes(&garden.attachments[&format!("jardin-{MONTH}.csv")]),
+        csv_minutes(&garden.attachments[&format!("jardin-{MONTH}-data.csv")]),
         120
     );
 
@@ -529,7 +574,8 @@ fn amendments_are_sent_once_as_a_correction() {
         .find(|c| c.text.contains("- ajouté : Appel fournisseur"))
         .expect("the call is announced as added back");
     assert!(
-        radio_again.attachments[&format!("radio-{MONTH}.csv")].contains("appel@collectif.test")
+        radio_again.attachments[&format!("radio-{MONTH}-data.csv")]
+            .contains("appel@collectif.test")
     );
     assert!(
         second.iter().any(|c| c.to == ["jardin@potager.example"]
@@ -807,7 +853,7 @@ fn a_report_sent_after_edits_lists_them_and_no_correction_repeats_them() {
         .expect("the amendments under the closed report");
     assert!(listed.contains("appel@collectif.test"), "{listed}");
     assert!(
-        radio.attachments[&format!("radio-{MONTH}.csv")].contains("appel@collectif.test"),
+        radio.attachments[&format!("radio-{MONTH}-data.csv")].contains("appel@collectif.test"),
         "the closed figures"
     );
     caltally(d)

@@ -43,7 +43,7 @@ fn to_is_the_last_day_included() {
     report(dir.path(), &["--from", "2026-10-30", "--to", "2026-10-31"])
         .success()
         .stdout(predicate::str::contains(
-            "2026-10-30 – 2026-10-31 → reports/2026-10-30_2026-10-31",
+            "30 October 2026 to 31 October 2026 → reports/2026-10-30_2026-10-31",
         ));
     let out = dir.path().join("reports/2026-10-30_2026-10-31");
     let csv = std::fs::read_to_string(out.join("entries.csv")).expect("csv");
@@ -52,7 +52,7 @@ fn to_is_the_last_day_included() {
         "{csv}"
     );
     let md = std::fs::read_to_string(out.join("summary.md")).expect("md");
-    assert!(md.contains("2026-10-30 – 2026-10-31"), "{md}");
+    assert!(md.contains("30 October 2026 to 31 October 2026"), "{md}");
 }
 
 #[test]

@@ -123,10 +123,13 @@ fn a_partial_report_replaces_only_its_own_files() {
         full,
         [
             "amis.md",
+            "amis.ods",
             "entries.csv",
             "radio.md",
+            "radio.ods",
             "summary.csv",
             "summary.md",
+            "summary.ods",
             "summary.svg"
         ]
     );
@@ -275,4 +278,35 @@ fn writers_of_one_folder_all_succeed() {
         .filter(|n| n.starts_with(".caltally-tmp-"))
         .collect();
     assert!(hidden.is_empty(), "no temporary file left: {hidden:?}");
+}
+
+#[test]
+fn the_output_folder_gets_an_index_of_the_periods_written() {
+    let dir = setup(&two_associations());
+    let d = dir.path();
+    report(d, &[]).success();
+    caltally(d)
+        .args(["report", "--source", "cal.ics", "--month", "2026-09"])
+        .assert()
+        .success();
+    std::fs::create_dir_all(d.join("reports/photos")).expect("a folder of someone else");
+    report(d, &["--out", "elsewhere"]).success();
+    let index = std::fs::read_to_string(d.join("reports/index.md")).expect("index.md");
+    let links: Vec<&str> = index.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(
+        links,
+        [
+            "- [October 2026](<2026-10/summary.md>)",
+            "- [September 2026](<2026-09/summary.md>)"
+        ],
+        "{index}"
+    );
+    std::fs::write(d.join("reports/index.md"), "my own index").expect("write");
+    report(d, &[]).success().stderr(predicate::str::contains(
+        "index.md was not written by caltally",
+    ));
+    assert_eq!(
+        std::fs::read_to_string(d.join("reports/index.md")).expect("index.md"),
+        "my own index"
+    );
 }

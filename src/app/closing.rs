@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::{Env, Selection, UsageError, build_report, gather};
 use crate::cli::{CloseArgs, Format};
@@ -48,17 +50,27 @@ pub(super) fn render_files(
             Ok(report::csv::write_summary(w, r)?)
         })?;
     }
+    let stems = association_stems(r.associations.iter().map(|a| a.key.as_str()), naming);
     if formats.contains(&Format::Md) {
+        let pages = page_names(r.associations.iter().map(|a| a.key.as_str()), naming);
         add("summary.svg".into(), &|w| {
             Ok(report::svg::write_chart(w, r)?)
         })?;
         add("summary.md".into(), &|w| {
-            Ok(report::markdown::write_summary(w, r)?)
+            Ok(report::markdown::write_summary_linked(w, r, &pages)?)
         })?;
-        let pages = page_names(r.associations.iter().map(|a| a.key.as_str()), naming);
         for a in &r.associations {
             let name = pages.get(&a.key).cloned().unwrap_or_default();
             add(name, &|w| Ok(report::markdown::write_association(w, r, a)?))?;
+        }
+    }
+    if formats.contains(&Format::Ods) {
+        add("summary.ods".into(), &|w| {
+            Ok(report::ods::write_summary(w, r)?)
+        })?;
+        for a in &r.associations {
+            let name = format!("{}.ods", stems.get(&a.key).cloned().unwrap_or_default());
+            add(name, &|w| Ok(report::ods::write_association(w, r, a)?))?;
         }
     }
     Ok(files)
@@ -85,9 +97,16 @@ pub(super) fn write_files(
 fn format_of(name: &str) -> Format {
     if name.ends_with(".csv") {
         Format::Csv
+    } else if name.ends_with(".ods") {
+        Format::Ods
     } else {
         Format::Md
     }
+}
+
+/// Files a closing stores as text: spreadsheets are binary, so they are kept in base64.
+fn is_binary(name: &str) -> bool {
+    name.ends_with(".ods")
 }
 
 /// How a config names its associations' files.
@@ -131,6 +150,9 @@ pub(super) fn closed_files(
         .filter(|k| !k.is_empty());
     let pages = page_names(keys, naming);
     for (name, text) in &mut files {
+        if is_binary(name) {
+            continue;
+        }
         let list: Vec<&crate::closing::Amendment> = if name == "summary.md" {
             amendments.iter().collect()
         } else if let Some(key) = pages.iter().find(|(_, p)| *p == name).map(|(k, _)| k) {
@@ -143,11 +165,20 @@ pub(super) fn closed_files(
         text.push_str(&String::from_utf8_lossy(&extra));
     }
     let wanted = |name: &str| formats.contains(&format_of(name));
-    Ok(files
+    files
         .into_iter()
         .filter(|(n, _)| wanted(n))
-        .map(|(n, t)| (n, t.into_bytes()))
-        .collect())
+        .map(|(n, t)| {
+            if is_binary(&n) {
+                let bytes = BASE64
+                    .decode(t.as_bytes())
+                    .with_context(|| format!("the stored closing's {n} is unreadable"))?;
+                Ok((n, bytes))
+            } else {
+                Ok((n, t.into_bytes()))
+            }
+        })
+        .collect()
 }
 
 /// What a closing stores of a month: the fingerprint of its entries and its rendered files,
@@ -158,7 +189,13 @@ pub(super) fn freeze(
 ) -> Result<(String, String)> {
     let files: Vec<(&str, std::borrow::Cow<'_, str>)> = files
         .iter()
-        .map(|(n, b)| (n.as_str(), String::from_utf8_lossy(b)))
+        .map(|(n, b)| {
+            if is_binary(n) {
+                (n.as_str(), BASE64.encode(b).into())
+            } else {
+                (n.as_str(), String::from_utf8_lossy(b))
+            }
+        })
         .collect();
     Ok((
         serde_json::to_string(&crate::closing::fingerprint(&report.entries))?,
@@ -208,10 +245,15 @@ pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -
     for p in &g.problems {
         eprintln!("caltally: warning: {p}");
     }
-    let report = build_report(&g, None);
+    let mut report = build_report(&g, None);
+    report.about.status = report::Status::Closed(report.about.made);
     let (fingerprint, files) = freeze(
         &report,
-        &render_files(&report, &[Format::Csv, Format::Md], naming(config))?,
+        &render_files(
+            &report,
+            &[Format::Csv, Format::Md, Format::Ods],
+            naming(config),
+        )?,
     )?;
     if !store.close_month(&month.label(), env.now.timestamp(), &fingerprint, &files)? {
         return Err(anyhow::anyhow!(

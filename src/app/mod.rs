@@ -18,6 +18,7 @@ use crate::ical::{self, Expansion, tz::Zone};
 use crate::input::{self, Input};
 use crate::model::{Occurrence, Period, PeriodError, Problem};
 
+mod attachments;
 mod calendars;
 mod closing;
 mod docs;
@@ -464,6 +465,7 @@ fn check_synced(store: &crate::store::Store, config: &Config, env: &Env) -> Resu
 /// occurrences of the period and of the one before it.
 struct Gathered {
     settings: Settings,
+    about: report::About,
     rules: crate::classify::Rules,
     occurrences: Vec<Occurrence>,
     problems: Vec<Problem>,
@@ -506,6 +508,7 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
         clock.elapsed()
     );
     Ok(Gathered {
+        about: report::About::new(&period, today, config::collective_of(config)),
         settings,
         rules: config.rules(),
         occurrences,
@@ -525,11 +528,12 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     }
     let Gathered {
         settings,
+        about,
         rules,
         occurrences,
         problems,
     } = gather(&args.selection, args.lang.as_deref(), config, env)?;
-    let period = settings.period;
+    let (period, lang) = (settings.period, settings.lang);
     let clock = std::time::Instant::now();
     for p in &problems {
         eprintln!("caltally: warning: {p}");
@@ -537,6 +541,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     let warned = !problems.is_empty();
     let g = Gathered {
         settings,
+        about,
         rules,
         occurrences,
         problems,
@@ -559,6 +564,9 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     let full = args.association.is_none();
     let files = write_files(&out, files, &args.format, full)?;
     log::debug!("{} files written after {:?}", files.len(), clock.elapsed());
+    if args.out.is_none() {
+        write_index(&output_base(config), lang)?;
+    }
     if !cli.quiet {
         // Console messages are English; the files follow `lang`.
         let t = Lang::En.text();
@@ -586,6 +594,24 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         }
     }
     Ok(if args.strict && warned { 1 } else { 0 })
+}
+
+/// Rewrites `index.md` in the folder of the report folders; says so if it is not caltally's.
+pub(super) fn write_index(base: &Path, lang: Lang) -> Result<()> {
+    let render = |folders: &[String]| {
+        let mut text = Vec::new();
+        // Writing into a Vec cannot fail.
+        let _ = report::markdown::write_index(&mut text, lang, folders);
+        text
+    };
+    if !crate::output::write_index(base, &render)? {
+        eprintln!(
+            "caltally: warning: {} was not written by caltally, so it was left as it is; \
+             move it away to get the list of reports there",
+            base.join("index.md").display()
+        );
+    }
+    Ok(())
 }
 
 /// The config's `output` directory (relative to the config file), else `reports`.
@@ -644,13 +670,18 @@ fn build_report(g: &Gathered, association: Option<&str>) -> report::Report {
         ..g.settings.clone()
     };
     let prev_totals = report::period_totals(&g.occurrences, &g.rules, &prev_settings, association);
-    report::build_report(
+    let mut report = report::build_report(
         entries,
         &g.rules,
         &g.settings,
         Some(prev_totals),
         g.problems.clone(),
-    )
+        g.about.clone(),
+    );
+    if association.is_some() {
+        report.idle.clear();
+    }
+    report
 }
 
 /// A minimal stderr logger: warnings always, info with `-v`, debug with `-vv`.

@@ -11,7 +11,9 @@ use chrono::Datelike;
 
 use super::closing::{closed_files, closing_of, naming, render_files, write_files};
 use super::sync::{lock_store, remote_sources, sync_locked};
-use super::{Env, Selection, UsageError, build_report, gather, output_base, report_zone};
+use super::{
+    Env, Selection, UsageError, build_report, gather, output_base, report_zone, write_index,
+};
 use crate::cli::{Format, RunArgs, SendArgs, SyncArgs};
 use crate::config::Config;
 use crate::model::Period;
@@ -139,7 +141,7 @@ fn publish_closed(
 fn refresh(config: &Config, env: &Env, month: &Period) -> Result<Vec<String>> {
     let g = gather(&Selection::of_month(month.label()), None, config, env)?;
     let report = build_report(&g, None);
-    let formats = [Format::Csv, Format::Md];
+    let formats = [Format::Csv, Format::Md, Format::Ods];
     let files = match closing_of(config, month)? {
         Some(closing) => closed_files(closing, &report, &formats, naming(config))?,
         None => render_files(&report, &formats, naming(config))?,
@@ -150,5 +152,6 @@ fn refresh(config: &Config, env: &Env, month: &Period) -> Result<Vec<String>> {
         &formats,
         true,
     )?;
+    write_index(&output_base(config), g.settings.lang)?;
     Ok(g.problems.iter().map(ToString::to_string).collect())
 }

@@ -20,7 +20,7 @@ use crate::cli::{Format, SendArgs};
 use crate::closing::{self, Item};
 use crate::config::{Config, MailConfig};
 use crate::file_names::association_stems;
-use crate::mail::{self, Attached, Letter, Mailer, MailerSettings};
+use crate::mail::{self, Letter, Mailer, MailerSettings};
 use crate::model::Period;
 use crate::store::{SentRow, Store};
 
@@ -104,7 +104,7 @@ pub(super) fn send_locked(
             eprintln!("caltally: warning: {p}");
         }
     }
-    let report = build_report(&g, None);
+    let mut report = build_report(&g, None);
     let t = report.lang.text();
     // A trial reads the store if there is one, and never creates it.
     let store_path = config
@@ -118,7 +118,11 @@ pub(super) fn send_locked(
     // The month as the calendar is now, rendered once. If it is still open, it is closed
     // from that with the first report mail the server accepts, and not before.
     let naming = naming(config);
-    let rendered = render_files(&report, &[Format::Csv, Format::Md], naming)?;
+    if store.closing(&label)?.is_none() {
+        // Closed by this run: its pages say so.
+        report.about.status = crate::report::Status::Closed(report.about.made);
+    }
+    let rendered = render_files(&report, &[Format::Csv, Format::Md, Format::Ods], naming)?;
     let (closing, mut to_close) = match store.closing(&label)? {
         Some(c) => (c, None),
         None => {
@@ -130,10 +134,14 @@ pub(super) fn send_locked(
     let closed: Vec<Item> =
         serde_json::from_str(&closing.0).context("the stored closing is unreadable")?;
     // As closed (with the amendments since appended), and as the calendar is now.
-    let closed_files: BTreeMap<String, Vec<u8>> =
-        closed_files(closing, &report, &[Format::Csv, Format::Md], naming)?
-            .into_iter()
-            .collect();
+    let closed_files: BTreeMap<String, Vec<u8>> = closed_files(
+        closing,
+        &report,
+        &[Format::Csv, Format::Md, Format::Ods],
+        naming,
+    )?
+    .into_iter()
+    .collect();
     let current_files: BTreeMap<String, Vec<u8>> = rendered.into_iter().collect();
     let now_items = closing::fingerprint(&report.entries);
 
@@ -254,7 +262,6 @@ pub(super) fn send_locked(
             )
             .into_bytes()
         });
-        let csv = files.get("entries.csv").map_or(&[][..], |v| v.as_slice());
         let correction = what == Mail::Correction;
         let mut markdown = String::new();
         if correction {
@@ -304,18 +311,14 @@ pub(super) fn send_locked(
             ),
             title: t.mail_subject(&name, &month, correction),
             markdown,
-            attachments: vec![
-                Attached {
-                    name: format!("{stem}-{label}.csv"),
-                    content_type: "text/csv; charset=utf-8".into(),
-                    bytes: association_rows(csv, key)?,
-                },
-                Attached {
-                    name: format!("{stem}-{label}.md"),
-                    content_type: "text/markdown; charset=utf-8".into(),
-                    bytes: page,
-                },
-            ],
+            attachments: super::attachments::attachments(
+                &mail_config.attachments(),
+                files,
+                &stem,
+                &label,
+                key,
+                page,
+            )?,
         };
         let message = mail::build(&letter)?;
         if args.dry_run {

@@ -39,6 +39,35 @@ pub struct MailConfig {
     pub send_on_day: Option<u32>,
     /// Seconds before a silent server is given up (default 60).
     pub timeout: Option<u64>,
+    /// What each association's mail attaches: `ods`, `csv`, `md` (default: ods and csv).
+    #[serde(default = "default_attach")]
+    pub attach: Vec<String>,
+}
+
+/// One kind of attachment of an association's mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attach {
+    /// The spreadsheet, `<association>-<month>.ods`.
+    Ods,
+    /// The association's rows of `entries.csv`, `<association>-<month>-data.csv`.
+    Csv,
+    /// The page itself, `<association>-<month>.md`.
+    Md,
+}
+
+impl Attach {
+    fn parse(text: &str) -> Option<Attach> {
+        match text {
+            "ods" => Some(Attach::Ods),
+            "csv" => Some(Attach::Csv),
+            "md" => Some(Attach::Md),
+            _ => None,
+        }
+    }
+}
+
+fn default_attach() -> Vec<String> {
+    vec!["ods".into(), "csv".into()]
 }
 
 fn default_starttls() -> String {
@@ -54,6 +83,14 @@ impl MailConfig {
             self.password_file.as_deref(),
             base_dir,
         )
+    }
+
+    /// The attachments, in the order configured (checked when the config was loaded).
+    pub fn attachments(&self) -> Vec<Attach> {
+        self.attach
+            .iter()
+            .filter_map(|a| Attach::parse(a))
+            .collect()
     }
 
     /// Checks the section; `invalid` names the key at fault.
@@ -94,6 +131,17 @@ impl MailConfig {
                 format!("{day} is not a day every month has; use 1 to 28"),
             ));
         }
+        for (i, a) in self.attach.iter().enumerate() {
+            if Attach::parse(a).is_none() {
+                return Err(invalid(
+                    "attach",
+                    format!("`{a}` is not an attachment; use any of \"ods\", \"csv\", \"md\""),
+                ));
+            }
+            if self.attach[..i].contains(a) {
+                return Err(invalid("attach", format!("`{a}` is listed twice")));
+            }
+        }
         Ok(())
     }
 }
@@ -115,7 +163,7 @@ mod tests {
             )
         };
         let ok = mail("cc = [\"a@example.org\"]\nsend_on_day = 3\n").expect("valid");
-        assert_eq!(ok.mail.expect("mail").starttls, "required");
+        assert_eq!(ok.mail.as_ref().expect("mail").starttls, "required");
         let err = mail("send_on_day = 31\n").unwrap_err().to_string();
         assert!(err.starts_with("c.toml:4: key `send_on_day`"), "{err}");
         let err = mail("starttls = \"sometimes\"\n").unwrap_err().to_string();
@@ -141,6 +189,24 @@ mod tests {
         local("[::1]").expect("loopback IPv6");
         let err = local("10.1.2.3").unwrap_err().to_string();
         assert!(err.starts_with("c.toml:3: key `starttls`"), "{err}");
+        assert_eq!(
+            ok.mail.as_ref().map(|m| m.attachments()),
+            Some(vec![super::Attach::Ods, super::Attach::Csv])
+        );
+        let md = mail("attach = [\"md\"]\n").expect("valid");
+        assert_eq!(
+            md.mail.map(|m| m.attachments()),
+            Some(vec![super::Attach::Md])
+        );
+        let err = mail("attach = [\"pdf\"]\n").unwrap_err().to_string();
+        assert!(
+            err.starts_with("c.toml:4: key `attach`") && err.contains("\"ods\""),
+            "{err}"
+        );
+        let err = mail("attach = [\"csv\", \"csv\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("twice"), "{err}");
         let err = mail("cc = [\"nobody\"]\n").unwrap_err().to_string();
         assert!(err.starts_with("c.toml:4: key `cc`"), "{err}");
         let err = Config::parse(

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::classify::{self, AssociationRule, PersonRule, Rules};
 use crate::model::Kind;
 
+mod collective;
 mod explain;
 mod file_names;
 mod lenient;
@@ -23,8 +24,9 @@ mod mail;
 mod names;
 mod publish;
 mod secret;
+pub use collective::{CollectiveConfig, collective_of};
 pub use locate::require_config;
-pub use mail::MailConfig;
+pub use mail::{Attach, MailConfig};
 pub use publish::PublishConfig;
 pub use secret::{SecretError, check_secret, read_secret};
 
@@ -100,6 +102,8 @@ pub struct Config {
     pub valuation: Option<ValuationConfig>,
     /// `[mail]`.
     pub mail: Option<MailConfig>,
+    /// `[collective]`.
+    pub collective: Option<CollectiveConfig>,
     /// `[publish]`.
     pub publish: Option<PublishConfig>,
     /// Directory of the file, to resolve relative paths.
@@ -442,6 +446,9 @@ impl Config {
         self.rates().map_err(|m| invalid("rates", m))?;
         if let Some(mail) = &self.mail {
             mail.validate(&invalid)?;
+        }
+        if let Some(collective) = &self.collective {
+            collective.validate(&invalid)?;
         }
         self.validate_publish(text, path)?;
         Ok(())

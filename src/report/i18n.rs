@@ -103,6 +103,33 @@ pub struct Text {
     pub credit: &'static str,
     pub per_month: &'static str,
     pub months: [&'static str; 12],
+    pub provisional: &'static str,
+    pub provisional_period: &'static str,
+    pub over: &'static str,
+    pub over_period: &'static str,
+    pub closed_on: &'static str,
+    pub made_on: &'static str,
+    pub made_by: &'static str,
+    pub contact: &'static str,
+    pub person_hours_definition: &'static str,
+    pub volunteer_share_of: &'static str,
+    pub per_person: &'static str,
+    pub volunteers: &'static str,
+    pub nobody_named: &'static str,
+    pub account_gloss: bool,
+    pub notes: &'static str,
+    pub note_duration_tag: &'static str,
+    pub note_clock_change: &'static str,
+    pub note_starts_before: &'static str,
+    pub note_ends_after: &'static str,
+    pub pages: &'static str,
+    pub reports: &'static str,
+    pub reports_intro: &'static str,
+    pub start: &'static str,
+    pub end: &'static str,
+    pub sheet_details: &'static str,
+    pub sheet_summary: &'static str,
+    pub months_short: [&'static str; 12],
     pub decimal: char,
     pub mail_correction: &'static str,
     pub mail_intro: &'static str,
@@ -134,7 +161,7 @@ static FR: Text = Text {
     ambiguous: "plusieurs associations",
     conflicting_kinds: "à la fois bénévole et rémunéré",
     all_day_not_counted: "journée entière non comptée",
-    confidential_stub: "événement masqué (« Occupé », CLASS:CONFIDENTIAL)",
+    confidential_stub: "événement masqué («\u{a0}Occupé\u{a0}», CLASS:CONFIDENTIAL)",
     warnings: "Avertissements",
     entries: "Détail",
     date: "Date",
@@ -146,14 +173,14 @@ static FR: Text = Text {
     all_day: "journée",
     no_entries: "Aucune activité sur la période.",
     valuation: "Valorisation du bénévolat",
-    valuation_method: "Méthode : heures de bénévolat réellement prestées (relevées dans l'agenda partagé), multipliées par le taux horaire en vigueur à la date de chaque prestation.",
+    valuation_method: "Méthode\u{a0}: heures-personnes de bénévolat réellement prestées (relevées dans l'agenda partagé\u{a0}; le temps de chaque bénévole nommé, une prestation sans personne nommée comptant une fois), multipliées par le taux horaire en vigueur à la date de chaque prestation.",
     rate: "Taux horaire",
     value: "Valeur",
     hours: "Heures",
     chart: "Heures par association (bénévole et rémunéré)",
     since: "depuis le",
     amendments: "Rectificatifs depuis la clôture",
-    amendments_note: "Le mois a été clôturé ; les chiffres ci-dessus sont ceux de la clôture. L'agenda a changé depuis :",
+    amendments_note: "Le mois a été clôturé\u{a0}; les chiffres ci-dessus sont ceux de la clôture. L'agenda a changé depuis\u{a0}:",
     added: "ajouté",
     removed: "retiré",
     changed: "modifié",
@@ -177,12 +204,42 @@ static FR: Text = Text {
         "novembre",
         "décembre",
     ],
+    provisional: "provisoire — mois en cours",
+    provisional_period: "provisoire — période en cours",
+    over: "mois terminé, pas encore clôturé",
+    over_period: "période terminée",
+    closed_on: "clôturé le",
+    made_on: "Établi le",
+    made_by: "par",
+    contact: "Contact",
+    person_hours_definition: "Heures-personnes\u{a0}: le temps de chaque personne nommée, additionné (une permanence de 2\u{a0}h à deux compte 4 heures-personnes).",
+    volunteer_share_of: "Part bénévole des heures prestées (bénévoles et rémunérées, hors «\u{a0}non précisé\u{a0}»)",
+    per_person: "Par personne",
+    volunteers: "Bénévoles distincts",
+    nobody_named: "Sans personne nommée (compté une fois)",
+    account_gloss: false,
+    notes: "Notes",
+    note_duration_tag: "durée indiquée dans l'événement (étiquette de durée), et non la longueur du créneau",
+    note_clock_change: "changement d'heure pendant le créneau\u{a0}: c'est le temps réellement écoulé qui compte",
+    note_starts_before: "commencé avant la période (début réel indiqué)\u{a0}: seule la partie dans la période compte",
+    note_ends_after: "terminé après la période (fin réelle indiquée)\u{a0}: seule la partie dans la période compte",
+    pages: "Pages des associations",
+    reports: "Rapports",
+    reports_intro: "Chaque période écrite par caltally dans ce dossier\u{a0}:",
+    start: "Début",
+    end: "Fin",
+    sheet_details: "Détail",
+    sheet_summary: "Synthèse",
+    months_short: [
+        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+        "déc.",
+    ],
     decimal: ',',
     mail_correction: "Rectificatif",
     mail_intro: "Bonjour,\n\nVoici le relevé des heures prestées pour votre association, tiré de notre agenda partagé.",
-    mail_correction_intro: "Bonjour,\n\nL'agenda a changé depuis notre dernier envoi pour ce mois : voici les changements, puis le relevé complet à jour.",
+    mail_correction_intro: "Bonjour,\n\nL'agenda a changé depuis notre dernier envoi pour ce mois\u{a0}: voici les changements, puis le relevé complet à jour.",
     mail_changes: "Changements depuis notre dernier envoi",
-    mail_attached: "En pièces jointes : le détail (CSV, pour un tableur) et cette page (Markdown). Pour toute question, répondez simplement à ce message.",
+    mail_attached: "En pièces jointes\u{a0}: le tableur (ODS, à ouvrir avec LibreOffice ou Excel) et les données (CSV, pour d'autres outils). Pour toute question, répondez simplement à ce message.",
 };
 
 static EN: Text = Text {
@@ -220,7 +277,7 @@ static EN: Text = Text {
     all_day: "all day",
     no_entries: "No activity in this period.",
     valuation: "Value of volunteer work",
-    valuation_method: "Method: volunteer hours actually worked (as logged in the shared calendar), multiplied by the hourly rate in force on the date of each entry.",
+    valuation_method: "Method: volunteer person-hours actually worked (as logged in the shared calendar; the time of each volunteer named, an entry with nobody named counting once), multiplied by the hourly rate in force on the date of each entry.",
     rate: "Hourly rate",
     value: "Value",
     hours: "Hours",
@@ -251,12 +308,41 @@ static EN: Text = Text {
         "November",
         "December",
     ],
+    provisional: "provisional — month not over",
+    provisional_period: "provisional — period not over",
+    over: "month over, not closed yet",
+    over_period: "period over",
+    closed_on: "closed on",
+    made_on: "Made on",
+    made_by: "by",
+    contact: "Contact",
+    person_hours_definition: "Person-hours: the time of each person named, added up (a 2-hour session by two people counts 4 person-hours).",
+    volunteer_share_of: "Volunteer share of the hours worked (volunteer and paid, not \"unspecified\")",
+    per_person: "Per person",
+    volunteers: "Distinct volunteers",
+    nobody_named: "With nobody named (counted once)",
+    account_gloss: true,
+    notes: "Notes",
+    note_duration_tag: "duration given in the event (duration tag), not the length of the slot",
+    note_clock_change: "the clocks changed during the slot: the time that really passed counts",
+    note_starts_before: "began before the period (real start shown): only the part inside the period counts",
+    note_ends_after: "ended after the period (real end shown): only the part inside the period counts",
+    pages: "Association pages",
+    reports: "Reports",
+    reports_intro: "Each period caltally wrote in this folder:",
+    start: "Start",
+    end: "End",
+    sheet_details: "Details",
+    sheet_summary: "Summary",
+    months_short: [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ],
     decimal: '.',
     mail_correction: "Correction",
     mail_intro: "Hello,\n\nHere are the hours worked for your association, taken from our shared calendar.",
     mail_correction_intro: "Hello,\n\nThe calendar has changed since our last mail for this month: here are the changes, then the full updated report.",
     mail_changes: "Changes since our last mail",
-    mail_attached: "Attached: the entries (CSV, for a spreadsheet) and this page (Markdown). For any question, just reply to this message.",
+    mail_attached: "Attached: the spreadsheet (ODS, opens in LibreOffice or Excel) and the data (CSV, for other tools). For any question, just reply to this message.",
 };
 
 impl Text {
@@ -276,9 +362,13 @@ impl Text {
         }
     }
 
-    /// `" : "` in French, `": "` in English.
-    fn colon(&self) -> &'static str {
-        if self.decimal == ',' { " : " } else { ": " }
+    /// `"\u{a0}: "` in French (a non-breaking space before the colon), `": "` in English.
+    pub fn colon(&self) -> &'static str {
+        if self.french() { "\u{a0}: " } else { ": " }
+    }
+
+    fn french(&self) -> bool {
+        self.decimal == ','
     }
 
     /// The name of a kind.
@@ -290,25 +380,104 @@ impl Text {
         }
     }
 
-    /// `octobre 2026`, `2026`, or `du 2026-10-01 au 2026-11-15`.
+    /// `octobre 2026`, `2026`, or `du 15 septembre 2026 au 14 octobre 2026`.
     pub fn period(&self, p: &Period) -> String {
         if p.is_month() {
-            format!(
-                "{} {}",
-                self.months[p.from.month0() as usize],
-                p.from.year()
-            )
+            self.month(p.from)
         } else if p.is_year() {
             p.from.year().to_string()
         } else {
             let last = p.to.pred_opt().unwrap_or(p.to);
-            format!("{} – {}", p.from, last)
+            if self.french() {
+                format!(
+                    "du {} au {}",
+                    self.date_words(p.from),
+                    self.date_words(last)
+                )
+            } else {
+                format!("{} to {}", self.date_words(p.from), self.date_words(last))
+            }
         }
     }
 
-    /// A date as `2026-10-05`.
+    /// The month of `d` in words: `octobre 2026`, `October 2026`.
+    pub fn month(&self, d: NaiveDate) -> String {
+        format!("{} {}", self.months[d.month0() as usize], d.year())
+    }
+
+    /// A month label `YYYY-MM` as a column head: `oct. 2026`, `Oct 2026` (the label
+    /// itself if it is not one).
+    pub fn month_short(&self, label: &str) -> String {
+        let parsed = NaiveDate::parse_from_str(&format!("{label}-01"), "%Y-%m-%d");
+        match parsed {
+            Ok(d) => format!("{} {}", self.months_short[d.month0() as usize], d.year()),
+            Err(_) => label.to_string(),
+        }
+    }
+
+    /// A date as `2026-10-05`, for table cells.
     pub fn date(&self, d: NaiveDate) -> String {
         d.format("%Y-%m-%d").to_string()
+    }
+
+    /// A date in words, for prose: `1er octobre 2026`, `5 octobre 2026`; `1 October 2026`.
+    pub fn date_words(&self, d: NaiveDate) -> String {
+        let day = if self.french() && d.day() == 1 {
+            "1er".to_string()
+        } else {
+            d.day().to_string()
+        };
+        format!("{day} {}", self.month(d))
+    }
+
+    /// A day and short month: `30 sept.`, `30 Sep`.
+    pub fn day_month(&self, d: NaiveDate) -> String {
+        format!("{} {}", d.day(), self.months_short[d.month0() as usize])
+    }
+
+    /// An amount in cents with its currency: `1\u{202f}234,56\u{a0}EUR`; `1,234.56 EUR`.
+    pub fn amount(&self, cents: i64, currency: &str) -> String {
+        let space = if self.french() { "\u{a0}" } else { " " };
+        format!("{}{space}{currency}", self.money(cents))
+    }
+
+    /// A sum of money in cents, grouped by thousands: `1\u{202f}234,56`; `1,234.56`.
+    pub fn money(&self, cents: i64) -> String {
+        let sign = if cents < 0 { "-" } else { "" };
+        let (units, rest) = (cents.abs() / 100, cents.abs() % 100);
+        let digits = units.to_string();
+        let group = if self.french() { "\u{202f}" } else { "," };
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push_str(group);
+            }
+            grouped.push(c);
+        }
+        format!("{sign}{grouped}{}{rest:02}", self.decimal)
+    }
+
+    /// The label of an account of the French chart of accounts for associations (86/87:
+    /// contributions in kind), with an English gloss in English; `None` if unknown.
+    pub fn account_label(&self, account: &str) -> Option<String> {
+        let (label, gloss) = match account {
+            "860" => ("Secours en nature", "relief in kind"),
+            "861" => (
+                "Mise à disposition gratuite de biens",
+                "goods lent free of charge",
+            ),
+            "862" => ("Prestations", "services"),
+            "864" => ("Personnel bénévole", "volunteer staff"),
+            "870" => ("Dons en nature", "donations in kind"),
+            "871" => ("Prestations en nature", "services in kind"),
+            "875" => ("Bénévolat", "volunteering"),
+            _ => return None,
+        };
+        Some(if self.account_gloss {
+            format!("\u{201c}{label}\u{201d} ({gloss})")
+        } else {
+            format!("\u{ab}\u{a0}{label}\u{a0}\u{bb}")
+        })
     }
 
     /// Minutes as `h:mm` (exact: totals equal the sum of rows).
@@ -328,6 +497,7 @@ impl Text {
         if whole == 0 {
             return "–".into();
         }
-        format!("{} %", (part * 100 + whole / 2) / whole)
+        let space = if self.french() { "\u{202f}" } else { "" };
+        format!("{}{space}%", (part * 100 + whole / 2) / whole)
     }
 }

@@ -5,18 +5,36 @@
 //! Text from events is escaped: `|` and Markdown punctuation are backslash-escaped and
 //! newlines become spaces, so an event cannot break a table or inject markup. Durations
 //! are written `h:mm`, so every printed total equals the sum of the rows printed.
+//!
+//! Association pages are for the association's treasurer: no internal markup (hashtags,
+//! `@mentions`, duration tags) in the "what" column, a footnote mark on any row whose
+//! minutes differ from its slot, the status of the figures (provisional, over, closed),
+//! the date the page was made and the collective's contact.
 
 use std::io::{self, Write};
 
 use super::i18n::Text;
 use super::{AssociationTotals, Report, Totals};
-use crate::model::{Entry, Kind, Review};
+use crate::classify::without_markup;
+use crate::model::{Entry, Kind, Note, Review};
 
 /// Writes `summary.md`.
 pub fn write_summary(mut w: impl Write, r: &Report) -> io::Result<()> {
+    write_summary_linked(&mut w, r, &Default::default())
+}
+
+/// Writes `summary.md`, each association's name linked to its page (`pages`: file name by
+/// key).
+pub fn write_summary_linked(
+    mut w: impl Write,
+    r: &Report,
+    pages: &std::collections::BTreeMap<String, String>,
+) -> io::Result<()> {
     let t = r.lang.text();
     writeln!(w, "# {} — {}\n", t.report_title, t.period(&r.period))?;
+    status_lines(&mut w, r, t)?;
     header_line(&mut w, r, t)?;
+    writeln!(w, "{}\n", t.person_hours_definition)?;
     writeln!(
         w,
         "| {} | {} | {} | {} | {} | {} |",
@@ -24,13 +42,14 @@ pub fn write_summary(mut w: impl Write, r: &Report) -> io::Result<()> {
     )?;
     writeln!(w, "|---|--:|--:|--:|--:|--:|")?;
     for a in &r.associations {
-        totals_row(
-            &mut w,
-            t,
-            &escape(&a.name),
-            &a.totals,
-            Some(a.person_minutes),
-        )?;
+        let label = match pages.get(&a.key) {
+            Some(page) => format!("[{}](<{page}>)", escape(&a.name)),
+            None => escape(&a.name),
+        };
+        totals_row(&mut w, t, &label, &a.totals, Some(a.person_minutes))?;
+    }
+    for (_, name) in &r.idle {
+        totals_row(&mut w, t, &escape(name), &Totals::default(), Some(0))?;
     }
     if r.entries.iter().any(|e| e.association.is_none()) {
         let pm = r
@@ -51,8 +70,9 @@ pub fn write_summary(mut w: impl Write, r: &Report) -> io::Result<()> {
     let counted = r.totals.volunteer + r.totals.paid;
     writeln!(
         w,
-        "\n{} : {}",
-        t.volunteer_share,
+        "\n{}{}{}",
+        t.volunteer_share_of,
+        t.colon(),
         t.percent(r.totals.volunteer, counted)
     )?;
     if let Some(prev) = &r.previous {
@@ -60,11 +80,13 @@ pub fn write_summary(mut w: impl Write, r: &Report) -> io::Result<()> {
         let sign = if diff >= 0 { "+" } else { "" };
         writeln!(
             w,
-            "\n{} ({}) : {} · {} : {sign}{}",
+            "\n{} ({}){}{} · {}{}{sign}{}",
             t.previous_period,
             t.period(&r.period.previous()),
+            t.colon(),
             t.duration(prev.total()),
             t.change,
+            t.colon(),
             t.duration(diff)
         )?;
     }
@@ -82,7 +104,7 @@ fn write_monthly(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
     writeln!(w, "\n## {}\n", t.per_month)?;
     write!(w, "| {} |", t.association)?;
     for m in r.monthly.keys() {
-        write!(w, " {m} |")?;
+        write!(w, " {} |", t.month_short(m))?;
     }
     writeln!(w, " {} |", t.total)?;
     writeln!(w, "|---|{}--:|", "--:|".repeat(r.monthly.len()))?;
@@ -119,14 +141,41 @@ fn header_line(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
     let last = r.period.to.pred_opt().unwrap_or(r.period.to);
     writeln!(
         w,
-        "{} : {} → {} · {} : {}. {}\n",
+        "{}{}{} → {} · {}{}{}. {}\n",
         t.period,
-        t.date(r.period.from),
-        t.date(last),
+        t.colon(),
+        t.date_words(r.period.from),
+        t.date_words(last),
         t.time_zone,
+        t.colon(),
         r.zone,
         t.hours_note
     )
+}
+
+/// Whether the figures are final, when the page was made, by whom, and whom to ask.
+fn status_lines(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
+    let first = r.status_text();
+    write!(
+        w,
+        "**{first}**. {} {}",
+        t.made_on,
+        t.date_words(r.about.made)
+    )?;
+    let c = &r.about.collective;
+    if let Some(name) = &c.name {
+        write!(w, " {} {}", t.made_by, escape(name))?;
+    }
+    let contact: Vec<String> = [&c.email, &c.url]
+        .into_iter()
+        .flatten()
+        .map(|x| format!("<{}>", x.replace(['<', '>'], "")))
+        .collect();
+    if contact.is_empty() {
+        writeln!(w, ".\n")
+    } else {
+        writeln!(w, ". {}{}{}.\n", t.contact, t.colon(), contact.join(" · "))
+    }
 }
 
 fn totals_row(
@@ -177,7 +226,13 @@ fn write_people(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
         t.duration(r.person_minutes)
     )?;
     if r.unnamed.total() > 0 {
-        writeln!(w, "\n{} : {}", t.nobody, t.duration(r.unnamed.total()))?;
+        writeln!(
+            w,
+            "\n{}{}{}",
+            t.nobody,
+            t.colon(),
+            t.duration(r.unnamed.total())
+        )?;
     }
     Ok(())
 }
@@ -213,7 +268,9 @@ fn write_review(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
 fn reason(t: &Text, e: &Entry) -> String {
     match &e.review {
         Some(Review::Unclassified) => t.unclassified.to_string(),
-        Some(Review::Ambiguous(list)) => format!("{} : {}", t.ambiguous, escape(&list.join(", "))),
+        Some(Review::Ambiguous(list)) => {
+            format!("{}{}{}", t.ambiguous, t.colon(), escape(&list.join(", ")))
+        }
         Some(Review::ConflictingKinds) => t.conflicting_kinds.to_string(),
         Some(Review::AllDayNotCounted) => t.all_day_not_counted.to_string(),
         Some(Review::ConfidentialStub) => t.confidential_stub.to_string(),
@@ -231,6 +288,7 @@ pub fn write_association(mut w: impl Write, r: &Report, a: &AssociationTotals) -
         t.report_title,
         t.period(&r.period)
     )?;
+    status_lines(&mut w, r, t)?;
     header_line(&mut w, r, t)?;
     writeln!(
         w,
@@ -247,6 +305,82 @@ pub fn write_association(mut w: impl Write, r: &Report, a: &AssociationTotals) -
         t.duration(x.unspecified),
         t.duration(x.total())
     )?;
+    write_association_people(&mut w, a, t)?;
+    write_association_entries(&mut w, r, a, t)?;
+    if let Some(v) = &a.valuation {
+        write_valuation(&mut w, t, v)?;
+        debug_assert_eq!(
+            v.person_minutes(),
+            r.entries_of(&a.key)
+                .filter(|e| e.kind == Kind::Volunteer)
+                .map(super::valuation::person_minutes)
+                .sum::<i64>()
+        );
+    }
+    Ok(())
+}
+
+/// Hours per person and kind, and the number of distinct volunteers.
+fn write_association_people(w: &mut impl Write, a: &AssociationTotals, t: &Text) -> io::Result<()> {
+    writeln!(w, "\n## {}\n", t.per_person)?;
+    writeln!(w, "{}\n", t.person_hours_definition)?;
+    writeln!(
+        w,
+        "| {} | {} | {} | {} | {} |",
+        t.person, t.volunteer, t.paid, t.unspecified, t.total
+    )?;
+    writeln!(w, "|---|--:|--:|--:|--:|")?;
+    let mut sum = super::Totals::default();
+    let rows = a
+        .people
+        .iter()
+        .map(|p| (escape(&p.name), p.totals))
+        .chain((a.unnamed.total() > 0).then(|| (t.nobody_named.to_string(), a.unnamed)));
+    for (name, x) in rows {
+        for kind in [Kind::Volunteer, Kind::Paid, Kind::Unspecified] {
+            sum.add(kind, x.get(kind));
+        }
+        writeln!(
+            w,
+            "| {name} | {} | {} | {} | {} |",
+            t.duration(x.volunteer),
+            t.duration(x.paid),
+            t.duration(x.unspecified),
+            t.duration(x.total())
+        )?;
+    }
+    writeln!(
+        w,
+        "| **{}** | **{}** | **{}** | **{}** | **{}** |",
+        t.total,
+        t.duration(sum.volunteer),
+        t.duration(sum.paid),
+        t.duration(sum.unspecified),
+        t.duration(sum.total())
+    )?;
+    writeln!(w, "\n{}{}{}", t.volunteers, t.colon(), a.volunteers)
+}
+
+/// The kind of a note, for numbering: notes of one kind share a mark.
+fn note_kind(note: &Note) -> u8 {
+    match note {
+        Note::DurationTag => 0,
+        Note::ClockChange => 1,
+        Note::StartsBefore(_) => 2,
+        Note::EndsAfter(_) => 3,
+    }
+}
+
+/// The footnote marks, numbered in the order the kinds of note first appear.
+const MARKS: [&str; 4] = ["¹", "²", "³", "⁴"];
+
+/// The entries, with footnote marks, and the notes that explain the marks used.
+fn write_association_entries(
+    w: &mut impl Write,
+    r: &Report,
+    a: &AssociationTotals,
+    t: &Text,
+) -> io::Result<()> {
     writeln!(w, "\n## {}\n", t.entries)?;
     writeln!(
         w,
@@ -255,64 +389,149 @@ pub fn write_association(mut w: impl Write, r: &Report, a: &AssociationTotals) -
     )?;
     writeln!(w, "|---|---|--:|---|---|---|")?;
     let mut sum = 0;
+    let mut used: Vec<u8> = Vec::new();
+    for e in r.entries_of(&a.key) {
+        for n in &e.notes {
+            if !used.contains(&note_kind(n)) {
+                used.push(note_kind(n));
+            }
+        }
+    }
+    let mark = |n: &Note| {
+        let at = used.iter().position(|k| *k == note_kind(n)).unwrap_or(0);
+        MARKS[at.min(MARKS.len() - 1)]
+    };
     for e in r.entries_of(&a.key) {
         sum += e.minutes;
-        let time = if e.all_day {
-            t.all_day.to_string()
-        } else {
-            format!("{}–{}", e.start.format("%H:%M"), e.end.format("%H:%M"))
-        };
         let who: Vec<String> = e.people.iter().map(|p| escape(r.person_name(p))).collect();
+        let marks: String = e.notes.iter().map(mark).collect();
         writeln!(
             w,
-            "| {} | {time} | {} | {} | {} | {} |",
+            "| {} | {} | {}{marks} | {} | {} | {} |",
             t.date(e.date),
+            time_cell(t, e),
             t.duration(e.minutes),
             t.kind(e.kind),
             who.join(", "),
-            escape(&e.summary)
+            escape(&without_markup(&e.summary))
         )?;
     }
     writeln!(w, "| **{}** | | **{}** | | | |", t.total, t.duration(sum))?;
-    if let Some(v) = &a.valuation {
-        writeln!(w, "\n## {}\n", t.valuation)?;
-        writeln!(w, "{}\n", t.valuation_method)?;
-        if let Some((debit, credit)) = &v.accounts {
-            writeln!(
-                w,
-                "{} : {} ({}) / {} ({})\n",
-                t.accounts,
-                escape(debit),
-                t.debit,
-                escape(credit),
-                t.credit
-            )?;
+    if !used.is_empty() {
+        writeln!(w, "\n{}{}\n", t.notes, t.colon().trim_end())?;
+        for (at, kind) in used.iter().enumerate() {
+            let text = match kind {
+                0 => t.note_duration_tag,
+                1 => t.note_clock_change,
+                2 => t.note_starts_before,
+                _ => t.note_ends_after,
+            };
+            writeln!(w, "- {} {text}.", MARKS[at])?;
         }
-        writeln!(w, "| {} | {} | {} |", t.rate, t.hours, t.value)?;
-        writeln!(w, "|--:|--:|--:|")?;
-        for l in &v.lines {
-            writeln!(
-                w,
-                "| {} {} ({} {}) | {} | {} {} |",
-                t.decimal2(l.per_hour),
-                v.currency,
-                t.since,
-                t.date(l.from),
-                t.duration(l.minutes),
-                t.decimal2(l.cents as f64 / 100.0),
-                v.currency
-            )?;
+    }
+    Ok(())
+}
+
+/// The time of an entry: `14:00–16:30`; a clipped entry shows its real start or end date.
+fn time_cell(t: &Text, e: &Entry) -> String {
+    if e.all_day {
+        return t.all_day.to_string();
+    }
+    let mut start = e.start.format("%H:%M").to_string();
+    let mut end = e.end.format("%H:%M").to_string();
+    for n in &e.notes {
+        match n {
+            Note::StartsBefore(real) => {
+                start = format!(
+                    "{} {}",
+                    t.day_month(real.date_naive()),
+                    real.format("%H:%M")
+                );
+            }
+            Note::EndsAfter(real) => {
+                end = format!(
+                    "{} {}",
+                    t.day_month(real.date_naive()),
+                    real.format("%H:%M")
+                );
+            }
+            _ => {}
         }
-        let minutes: i64 = v.lines.iter().map(|l| l.minutes).sum();
+    }
+    format!("{start}–{end}")
+}
+
+/// The value of the volunteer person-hours, per rate, and the accounts it goes to.
+fn write_valuation(w: &mut impl Write, t: &Text, v: &super::Valuation) -> io::Result<()> {
+    writeln!(w, "\n## {}\n", t.valuation)?;
+    writeln!(w, "{}\n", t.valuation_method)?;
+    writeln!(w, "| {} | {} | {} |", t.rate, t.person_hours, t.value)?;
+    writeln!(w, "|--:|--:|--:|")?;
+    for l in &v.lines {
         writeln!(
             w,
-            "| **{}** | {} | **{} {}** |",
-            t.total,
-            t.duration(minutes),
-            t.decimal2(v.total_cents as f64 / 100.0),
-            v.currency
+            "| {} ({} {}) | {} | {} |",
+            t.amount((l.per_hour * 100.0).round() as i64, &v.currency),
+            t.since,
+            t.date_words(l.from),
+            t.duration(l.person_minutes),
+            t.amount(l.cents, &v.currency),
         )?;
-        debug_assert_eq!(minutes, a.totals.get(Kind::Volunteer));
+    }
+    writeln!(
+        w,
+        "| **{}** | **{}** | **{}** |",
+        t.total,
+        t.duration(v.person_minutes()),
+        t.amount(v.total_cents, &v.currency),
+    )?;
+    if let Some((debit, credit)) = &v.accounts {
+        let label = |account: &str| match t.account_label(account) {
+            Some(l) => format!("{} {l}", escape(account)),
+            None => escape(account),
+        };
+        writeln!(
+            w,
+            "\n{}{}{} ({}) / {} ({}){}{}",
+            t.accounts,
+            t.colon(),
+            label(debit),
+            t.debit,
+            label(credit),
+            t.credit,
+            t.colon(),
+            t.amount(v.total_cents, &v.currency)
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes `index.md`: every report folder, newest first, linked to its `summary.md`.
+pub fn write_index(
+    mut w: impl Write,
+    lang: super::i18n::Lang,
+    folders: &[String],
+) -> io::Result<()> {
+    let t = lang.text();
+    writeln!(w, "{}\n", crate::output::INDEX_MARK)?;
+    writeln!(w, "# {}\n", t.reports)?;
+    writeln!(w, "{}\n", t.reports_intro)?;
+    for name in folders.iter().rev() {
+        let period = crate::model::Period::parse_month(name)
+            .or_else(|_| crate::model::Period::parse_year(name))
+            .ok()
+            .or_else(|| {
+                let (from, to) = name.split_once('_')?;
+                let from = crate::model::Period::parse_date(from).ok()?;
+                let to = crate::model::Period::parse_date(to).ok()?;
+                crate::model::Period::new(from, to).ok()
+            });
+        let title = period.map_or_else(|| escape(name), |p| t.period(&p));
+        writeln!(
+            w,
+            "- [{title}](<{}/summary.md>)",
+            name.replace(['<', '>'], "")
+        )?;
     }
     Ok(())
 }
@@ -336,6 +555,29 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::escape;
+
+    #[test]
+    fn the_index_names_each_period_in_words_newest_first() {
+        let mut out = Vec::new();
+        let folders = [
+            "2025".to_string(),
+            "2026-09-15_2026-10-15".into(),
+            "2026-10".into(),
+            "x".into(),
+        ];
+        super::write_index(&mut out, crate::report::i18n::Lang::Fr, &folders).expect("written");
+        let text = String::from_utf8(out).expect("utf-8");
+        let links: Vec<&str> = text.lines().filter(|l| l.starts_with("- ")).collect();
+        assert_eq!(
+            links,
+            [
+                "- [x](<x/summary.md>)",
+                "- [octobre 2026](<2026-10/summary.md>)",
+                "- [du 15 septembre 2026 au 14 octobre 2026](<2026-09-15_2026-10-15/summary.md>)",
+                "- [2025](<2025/summary.md>)",
+            ]
+        );
+    }
 
     #[test]
     fn pipes_and_newlines_cannot_break_tables() {

@@ -6,13 +6,17 @@
 //! whole-minute counting (instants are floored to the minute before clipping, so the
 //! minutes of consecutive sub-periods add up to the whole), all-day and duration-tag
 //! counting, totals per association, kind and person, person-hours, the volunteer share
-//! and the optional valuation. Submodules render: [`csv`], [`markdown`]; [`i18n`] holds
-//! the words.
+//! and the optional valuation (in person-hours: each volunteer's time). Submodules render:
+//! [`csv`], [`markdown`], [`ods`]; [`i18n`] holds the words.
 
 pub mod csv;
 pub mod i18n;
 pub mod markdown;
+pub mod ods;
 pub mod svg;
+mod valuation;
+
+pub use valuation::{Valuation, ValuationLine};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -23,7 +27,7 @@ use serde::Serialize;
 use crate::classify::{Classified, Rules};
 use crate::config::{AllDayPolicy, Rate};
 use crate::ical::tz::Zone;
-use crate::model::{Entry, EventInfo, Kind, Occurrence, Period, Problem, Review};
+use crate::model::{Entry, EventInfo, Kind, Note, Occurrence, Period, Problem, Review};
 use i18n::Lang;
 
 /// Minutes per kind.
@@ -73,7 +77,13 @@ pub struct AssociationTotals {
     pub totals: Totals,
     /// Minutes × people named.
     pub person_minutes: i64,
-    /// Value of the volunteer minutes, if configured.
+    /// People who worked for this association, by name, with their minutes per kind.
+    pub people: Vec<PersonTotals>,
+    /// Distinct people named on volunteer entries.
+    pub volunteers: usize,
+    /// Entries that name nobody.
+    pub unnamed: Totals,
+    /// Value of the volunteer person-minutes, if configured.
     pub valuation: Option<Valuation>,
 }
 
@@ -86,32 +96,6 @@ pub struct PersonTotals {
     pub name: String,
     /// Minutes per kind.
     pub totals: Totals,
-}
-
-/// Value of volunteer work, per rate in force.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Valuation {
-    /// One line per rate used: rate, minutes, value (rounded to cents).
-    pub lines: Vec<ValuationLine>,
-    /// Sum of the lines' values, in cents.
-    pub total_cents: i64,
-    /// Currency code.
-    pub currency: String,
-    /// Accounts debited and credited, if configured.
-    pub accounts: Option<(String, String)>,
-}
-
-/// Minutes valued at one rate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ValuationLine {
-    /// First day of the rate.
-    pub from: NaiveDate,
-    /// Value of one hour.
-    pub per_hour: f64,
-    /// Volunteer minutes at this rate.
-    pub minutes: i64,
-    /// Value in cents.
-    pub cents: i64,
 }
 
 /// Everything a renderer needs.
@@ -127,6 +111,8 @@ pub struct Report {
     pub entries: Vec<Entry>,
     /// Associations with entries, by name.
     pub associations: Vec<AssociationTotals>,
+    /// Configured associations with no entry in the period: key and name, by name.
+    pub idle: Vec<(String, String)>,
     /// Entries without an association.
     pub unassigned: Totals,
     /// Every entry.
@@ -144,6 +130,77 @@ pub struct Report {
     /// Minutes per month (`YYYY-MM`) and association key (empty: no association), for
     /// periods longer than a month.
     pub monthly: BTreeMap<String, BTreeMap<String, Totals>>,
+    /// When the report was made, whether its figures are final, and who made it.
+    pub about: About,
+}
+
+/// Whether a report's figures may still change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", content = "on", rename_all = "snake_case")]
+pub enum Status {
+    /// The period is not over: more work may be logged.
+    Provisional,
+    /// The period is over, but its month has not been closed.
+    Over,
+    /// The month was closed on this date: later edits are told as amendments.
+    Closed(NaiveDate),
+}
+
+/// The collective that makes the reports, as its pages name it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Collective {
+    /// Its name.
+    pub name: Option<String>,
+    /// A contact address.
+    pub email: Option<String>,
+    /// Its web site.
+    pub url: Option<String>,
+}
+
+/// Where a report stands and who made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct About {
+    /// The day it was made, in the report zone.
+    pub made: NaiveDate,
+    /// Provisional, over or closed.
+    pub status: Status,
+    /// The collective and its contact.
+    pub collective: Collective,
+}
+
+impl Report {
+    /// Where the figures stand, as a page's first words: "Provisoire — mois en cours",
+    /// "Clôturé le 3 novembre 2026"…
+    pub fn status_text(&self) -> String {
+        let t = self.lang.text();
+        let status = match self.about.status {
+            Status::Provisional if self.period.is_month() => t.provisional.to_string(),
+            Status::Provisional => t.provisional_period.to_string(),
+            Status::Over if self.period.is_month() => t.over.to_string(),
+            Status::Over => t.over_period.to_string(),
+            Status::Closed(on) => format!("{} {}", t.closed_on, t.date_words(on)),
+        };
+        let mut chars = status.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl About {
+    /// A report of `period` made on `today`: provisional until the period is over.
+    pub fn new(period: &Period, today: NaiveDate, collective: Collective) -> About {
+        About {
+            made: today,
+            status: if today < period.to {
+                Status::Provisional
+            } else {
+                Status::Over
+            },
+            collective,
+        }
+    }
 }
 
 /// What shapes entries besides the classification rules.
@@ -281,6 +338,7 @@ fn entry_of(
         c.review
     };
     let start_local = s.zone.fixed(start);
+    let notes = notes_of(o, c.duration, minutes, s, from, to);
     Entry {
         date: start_local.date_naive(),
         start: start_local,
@@ -297,7 +355,41 @@ fn entry_of(
         recurrence_id: o.recurrence_id.map(|r| s.zone.fixed(r)),
         all_day: o.all_day.is_some(),
         review,
+        notes,
     }
+}
+
+/// Why an entry's minutes or times differ from its slot: a duration tag, a change of the
+/// clocks, or an edge of the period.
+fn notes_of(
+    o: &Occurrence,
+    tagged: Option<i64>,
+    minutes: i64,
+    s: &Settings,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<Note> {
+    let mut notes = Vec::new();
+    let (start, end) = (floor_minute(o.start), floor_minute(o.end));
+    if o.start < from {
+        notes.push(Note::StartsBefore(s.zone.fixed(o.start)));
+    }
+    if o.end > to {
+        notes.push(Note::EndsAfter(s.zone.fixed(o.end)));
+    }
+    let slot = (end.max(start) - start).num_minutes();
+    if tagged.is_some() {
+        if minutes != slot || o.all_day.is_some() {
+            notes.push(Note::DurationTag);
+        }
+    } else if o.all_day.is_none() {
+        let (start, end) = (start.max(from), end.min(to).max(start.max(from)));
+        let wall = (s.zone.to_local(end) - s.zone.to_local(start)).num_minutes();
+        if wall != (end - start).num_minutes() {
+            notes.push(Note::ClockChange);
+        }
+    }
+    notes
 }
 
 /// Aggregates entries into the report model.
@@ -307,6 +399,7 @@ pub fn build_report(
     s: &Settings,
     previous: Option<Totals>,
     problems: Vec<Problem>,
+    about: About,
 ) -> Report {
     let mut totals = Totals::default();
     let mut unassigned = Totals::default();
@@ -328,6 +421,9 @@ pub fn build_report(
                         name: rules.association_name(key),
                         totals: Totals::default(),
                         person_minutes: 0,
+                        people: Vec::new(),
+                        volunteers: 0,
+                        unnamed: Totals::default(),
                         valuation: None,
                     });
                 a.totals.add(e.kind, e.minutes);
@@ -352,11 +448,12 @@ pub fn build_report(
         }
     }
     let mut associations: Vec<AssociationTotals> = by_assoc.into_values().collect();
-    if !s.rates.is_empty() {
-        for a in &mut associations {
+    for a in &mut associations {
+        add_people(a, &entries, rules);
+        if !s.rates.is_empty() {
             a.valuation = Some(Valuation {
                 accounts: s.accounts.clone(),
-                ..valuation(&entries, &a.key, &s.rates, &s.currency)
+                ..valuation::value(&entries, &a.key, &s.rates, &s.currency)
             });
         }
     }
@@ -370,12 +467,20 @@ pub fn build_report(
         })
         .collect();
     people.sort_by_cached_key(|p| crate::classify::normalise(&p.name));
+    let mut idle: Vec<(String, String)> = rules
+        .associations
+        .iter()
+        .filter(|r| !associations.iter().any(|a| a.key == r.key))
+        .map(|r| (r.key.clone(), r.name.clone()))
+        .collect();
+    idle.sort_by_cached_key(|(key, name)| (crate::classify::normalise(name), key.clone()));
     Report {
         period: s.period,
         lang: s.lang,
         zone: s.zone_name.clone(),
         entries,
         associations,
+        idle,
         unassigned,
         totals,
         person_minutes,
@@ -384,35 +489,39 @@ pub fn build_report(
         previous,
         problems,
         monthly,
+        about,
     }
 }
 
-fn valuation(entries: &[Entry], key: &str, rates: &[Rate], currency: &str) -> Valuation {
-    let mut minutes_by_rate: BTreeMap<usize, i64> = BTreeMap::new();
+/// The per-person table of one association, and its count of distinct volunteers.
+fn add_people(a: &mut AssociationTotals, entries: &[Entry], rules: &Rules) {
+    let mut by_person: BTreeMap<&str, Totals> = BTreeMap::new();
+    let mut volunteers = std::collections::BTreeSet::new();
     for e in entries
         .iter()
-        .filter(|e| e.association.as_deref() == Some(key) && e.kind == Kind::Volunteer)
+        .filter(|e| e.association.as_deref() == Some(&a.key))
     {
-        let idx = rates.partition_point(|r| r.from <= e.date);
-        if idx > 0 {
-            *minutes_by_rate.entry(idx - 1).or_default() += e.minutes;
+        if e.people.is_empty() {
+            a.unnamed.add(e.kind, e.minutes);
+        }
+        for p in &e.people {
+            by_person.entry(p).or_default().add(e.kind, e.minutes);
+            if e.kind == Kind::Volunteer && e.minutes > 0 {
+                volunteers.insert(p.as_str());
+            }
         }
     }
-    let lines: Vec<ValuationLine> = minutes_by_rate
+    a.volunteers = volunteers.len();
+    a.people = by_person
         .into_iter()
-        .map(|(i, minutes)| ValuationLine {
-            from: rates[i].from,
-            per_hour: rates[i].per_hour,
-            minutes,
-            cents: (minutes as f64 * rates[i].per_hour * 100.0 / 60.0).round() as i64,
+        .map(|(key, totals)| PersonTotals {
+            name: rules.person_name(key),
+            key: key.to_string(),
+            totals,
         })
         .collect();
-    Valuation {
-        total_cents: lines.iter().map(|l| l.cents).sum(),
-        lines,
-        currency: currency.to_string(),
-        accounts: None,
-    }
+    a.people
+        .sort_by_cached_key(|p| crate::classify::normalise(&p.name));
 }
 
 impl Report {
