@@ -4,9 +4,11 @@
 //! Key terms: an *object* is what one CalDAV href holds; an *event* is a master VEVENT with
 //! its overrides; an *occurrence* is one expanded instance with start and end instants.
 //! Submodules: [`text`] (bytes, folds, splitting), [`parse`] (calcard → typed values),
+//! [`merge`] (floating times beside zoned ones, one UID written several times),
 //! [`tz`] and [`vtimezone`] (TZID → zone), [`rule`] (RRULE → `rrule`), [`recur`]
 //! (expansion and the override merge). Nothing here does I/O or knows about tags.
 
+pub mod merge;
 pub mod parse;
 pub mod recur;
 pub mod rule;

@@ -20,6 +20,8 @@ use calcard::{Entry as CalEntry, Parser};
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use rayon::prelude::*;
 
+use super::merge;
+use super::rule::unescape_rule;
 use super::text::{self, Chunk};
 use super::tz::{Zone, ZoneResolver, zone_by_name};
 use super::vtimezone::{CustomZone, tzid_of};
@@ -94,6 +96,10 @@ pub struct Component {
     pub this_and_future: bool,
     /// SEQUENCE.
     pub sequence: i64,
+    /// LAST-MODIFIED (UTC wall clock).
+    pub last_modified: Option<NaiveDateTime>,
+    /// DTSTAMP (UTC wall clock).
+    pub stamp: Option<NaiveDateTime>,
     /// STATUS:CANCELLED.
     pub cancelled: bool,
     /// Descriptive properties.
@@ -167,6 +173,8 @@ pub fn parse_calendar(
     let default_name: Arc<str> = Arc::from(calendar);
     let mut events: Vec<Event> = Vec::new();
     let mut index: HashMap<(usize, Arc<str>), usize> = HashMap::new();
+    // Lines of the masters set aside, by event.
+    let mut duplicates: HashMap<usize, Vec<usize>> = HashMap::new();
     for (cal, uid, comp, bad_line) in parsed {
         if let Some(line) = bad_line {
             problems.push(
@@ -214,17 +222,37 @@ pub fn parse_calendar(
         let event = &mut events[at];
         if comp.recurrence_id.is_some() {
             event.overrides.push(comp);
-        } else if event.master.is_some() {
-            problems.push(
-                Problem::new(
-                    source,
-                    "a second VEVENT without RECURRENCE-ID for the same UID; ignored",
-                )
-                .with_uid(Some(&uid))
-                .with_line(comp.line),
-            );
+        } else if let Some(kept) = event.master.as_mut() {
+            let ignored = duplicates.entry(at).or_default();
+            if merge::supersedes(&comp, kept) {
+                ignored.push(kept.line);
+                *kept = comp;
+            } else {
+                ignored.push(comp.line);
+            }
         } else {
             event.master = Some(comp);
+        }
+    }
+    let mut duplicates: Vec<_> = duplicates.into_iter().collect();
+    duplicates.sort_unstable();
+    for (at, mut ignored) in duplicates {
+        let event = &events[at];
+        let kept = event.master.as_ref().map_or(0, |m| m.line);
+        ignored.sort_unstable();
+        problems.push(
+            Problem::new(source, merge::duplicate_message(kept, &ignored))
+                .with_uid(Some(&event.uid))
+                .with_line(kept),
+        );
+    }
+    for event in &mut events {
+        for (line, tzid) in merge::anchor_recurrence_ids(event) {
+            problems.push(
+                Problem::new(source, merge::floating_message("RECURRENCE-ID", &tzid))
+                    .with_uid(Some(&event.uid))
+                    .with_line(line),
+            );
         }
     }
     Parsed {
@@ -333,6 +361,8 @@ fn read_component(
         recurrence_id: None,
         this_and_future: false,
         sequence: 0,
+        last_modified: None,
+        stamp: None,
         cancelled: false,
         info: Arc::default(),
         warnings: Vec::new(),
@@ -398,10 +428,19 @@ fn read_component(
             ),
             ICalendarProperty::Rrule => {
                 let text: Vec<&str> = e.values.iter().filter_map(|v| v.as_text()).collect();
-                comp.warnings.push(format!(
-                    "RRULE `{}` could not be read; only DTSTART and RDATEs are used",
-                    text.join(",")
-                ));
+                let text = text.join(",");
+                match unescape_rule(&text) {
+                    Some(rule) => {
+                        comp.warnings.push(format!(
+                            "RRULE `{text}` has escaped semicolons (`\\;`); read as `{}`",
+                            text.replace("\\;", ";")
+                        ));
+                        comp.rrules.push(rule);
+                    }
+                    None => comp.warnings.push(format!(
+                        "RRULE `{text}` could not be read; only DTSTART and RDATEs are used"
+                    )),
+                }
             }
             ICalendarProperty::Organizer => info.organizer = Some(participant(e)),
             ICalendarProperty::Attendee => info.attendees.push(participant(e)),
@@ -413,13 +452,18 @@ fn read_component(
                     ))
                 )
             }
-            ICalendarProperty::Dtstamp => has_dtstamp = true,
+            ICalendarProperty::Dtstamp => {
+                has_dtstamp = true;
+                comp.stamp = moment(e).map(|m| m.wall());
+            }
+            ICalendarProperty::LastModified => comp.last_modified = moment(e).map(|m| m.wall()),
             _ => {}
         }
     }
     if comp.start.is_none() && comp.recurrence_id.is_none() {
         return Err(format!("line {line}: VEVENT has no DTSTART; ignored"));
     }
+    merge::anchor_floating(&mut comp);
     info.confidential_stub = class_confidential
         && !has_dtstamp
         && info.categories.is_empty()
