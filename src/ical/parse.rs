@@ -172,7 +172,7 @@ pub fn parse_calendar(
         .collect();
     let default_name: Arc<str> = Arc::from(calendar);
     let mut events: Vec<Event> = Vec::new();
-    let mut index: HashMap<(usize, Arc<str>), usize> = HashMap::new();
+    let mut index: HashMap<(Arc<str>, Arc<str>), usize> = HashMap::new();
     // Lines of the masters set aside, by event.
     let mut duplicates: HashMap<usize, Vec<usize>> = HashMap::new();
     for (cal, uid, comp, bad_line) in parsed {
@@ -207,18 +207,23 @@ pub fn parse_calendar(
                 Arc::from(format!("line-{}", comp.line))
             }
         };
-        let at = *index.entry((cal, uid.clone())).or_insert_with(|| {
-            events.push(Event {
-                uid: uid.clone(),
-                calendar: names
-                    .get(cal)
-                    .cloned()
-                    .unwrap_or_else(|| default_name.clone()),
-                master: None,
-                overrides: Vec::new(),
+        // Keyed by calendar name, not by VCALENDAR block: concatenated invitations (one
+        // VCALENDAR each, same UID) are one event.
+        let calendar = names
+            .get(cal)
+            .cloned()
+            .unwrap_or_else(|| default_name.clone());
+        let at = *index
+            .entry((calendar.clone(), uid.clone()))
+            .or_insert_with(|| {
+                events.push(Event {
+                    uid: uid.clone(),
+                    calendar,
+                    master: None,
+                    overrides: Vec::new(),
+                });
+                events.len() - 1
             });
-            events.len() - 1
-        });
         let event = &mut events[at];
         if comp.recurrence_id.is_some() {
             event.overrides.push(comp);
