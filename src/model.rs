@@ -246,7 +246,7 @@ pub struct Entry {
     /// SUMMARY.
     pub summary: String,
     /// Normalised tags.
-    pub tags: Vec<String>,
+    pub tags: Arc<[String]>,
     /// Calendar name.
     pub calendar: String,
     /// UID.
@@ -258,7 +258,7 @@ pub struct Entry {
     /// Why this entry needs a human, if it does.
     pub review: Option<Review>,
     /// Tags that are neither an association, a kind, a person nor a duration.
-    pub unknown_tags: Vec<String>,
+    pub unknown_tags: Arc<[String]>,
 }
 
 /// Why an entry is listed for review instead of being counted under an association.

@@ -174,7 +174,7 @@ pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -
     };
     let g = gather(&selection, None, config, env)?;
     for p in &g.problems {
-        eprintln!("caltally: warning: {p}");
+        crate::terminal::warn(p);
     }
     let report = build_report(&g, None);
     let (fingerprint, files) =

@@ -72,22 +72,23 @@ pub fn object_bounds(bytes: &[u8]) -> Bounds {
                 .iter()
                 .any(|r| r.count.is_none() && r.until.is_none())
         });
+    // Every date iCalendar can write (years 0000 to 9999), whatever its time zone.
+    let utc = |year| {
+        chrono::Utc
+            .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default()
+    };
     let x = Expansion {
         report_zone: tz::Zone::Utc,
-        from: chrono::Utc
-            .with_ymd_and_hms(1900, 1, 1, 0, 0, 0)
-            .single()
-            .unwrap_or_default(),
-        to: chrono::Utc
-            .with_ymd_and_hms(2200, 1, 1, 0, 0, 0)
-            .single()
-            .unwrap_or_default(),
+        from: utc(-1),
+        to: utc(10_001),
         max_instances: if endless { 1 } else { 20_000 },
     };
     let (occurrences, problems) = recur::expand_occurrences(&parsed, &x, "object");
     let capped = problems
         .iter()
-        .any(|p| p.message.contains("recurrence stopped"));
+        .any(|p| p.message.starts_with(recur::CAP_MESSAGE));
     let margin = TimeDelta::days(2).num_seconds();
     let first = occurrences.iter().map(|o| o.start.timestamp()).min();
     let last = occurrences.iter().map(|o| o.end.timestamp()).max();

@@ -288,6 +288,128 @@ pub fn decode(block: &[u8]) -> (Cow<'_, str>, Option<usize>) {
     }
 }
 
+/// How many values one VEVENT may hold, by property, before the parser sees it: the
+/// rest would cost memory and time and could never be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// CATEGORIES values (every comma separates two).
+    pub categories: usize,
+    /// RDATE values, and EXDATE values.
+    pub dates: usize,
+    /// RRULE lines.
+    pub rrules: usize,
+}
+
+/// The block `text` (unfolded) cut to `limits`, with a warning per property cut; `None`
+/// when it is within them.
+pub fn bound_values(text: &str, limits: &Limits) -> Option<(String, Vec<String>)> {
+    let mut counts = [0usize; 4];
+    let kept = |name: &str| -> Option<(usize, usize, bool)> {
+        let props: [(&str, usize, bool); 4] = [
+            ("CATEGORIES", limits.categories, true),
+            ("RDATE", limits.dates, true),
+            ("EXDATE", limits.dates, true),
+            ("RRULE", limits.rrules, false),
+        ];
+        props
+            .iter()
+            .position(|(n, _, _)| name.eq_ignore_ascii_case(n))
+            .map(|i| (i, props[i].1, props[i].2))
+    };
+    // First pass: is anything over its limit? Most blocks are not, and stay borrowed.
+    for line in text.split_inclusive('\n') {
+        if let Some((i, _, lists)) = kept(property_name(line)) {
+            counts[i] += if lists { count_values(line) } else { 1 };
+        }
+    }
+    let over = |i: usize| match i {
+        0 => counts[0] > limits.categories,
+        1 | 2 => counts[i] > limits.dates,
+        _ => counts[3] > limits.rrules,
+    };
+    if !(0..4).any(over) {
+        return None;
+    }
+    let mut used = [0usize; 4];
+    let mut out = String::with_capacity(text.len().min(1 << 20));
+    for line in text.split_inclusive('\n') {
+        let Some((i, limit, lists)) = kept(property_name(line)) else {
+            out.push_str(line);
+            continue;
+        };
+        if used[i] >= limit {
+            continue;
+        }
+        if !lists {
+            used[i] += 1;
+            out.push_str(line);
+            continue;
+        }
+        let (cut, n) = first_values(line, limit - used[i]);
+        used[i] += n;
+        out.push_str(cut);
+        if cut.len() < line.len() {
+            out.push_str("\r\n");
+        }
+    }
+    let names = ["CATEGORIES", "RDATE", "EXDATE", "RRULE"];
+    let warnings = (0..4)
+        .filter(|i| over(*i))
+        .map(|i| {
+            let what = if i == 3 { "lines" } else { "values" };
+            let limit = match i {
+                0 => limits.categories,
+                3 => limits.rrules,
+                _ => limits.dates,
+            };
+            format!(
+                "{} {} {what}; only the first {limit} are read",
+                counts[i], names[i]
+            )
+        })
+        .collect();
+    Some((out, warnings))
+}
+
+/// The property name of a content line.
+fn property_name(line: &str) -> &str {
+    let end = line.find([':', ';']).unwrap_or(0);
+    &line[..end]
+}
+
+/// Where the value of a content line starts: after the first `:` outside quoted parameter
+/// values.
+fn value_start(line: &str) -> Option<usize> {
+    let mut quoted = false;
+    for (i, b) in line.bytes().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b':' if !quoted => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn count_values(line: &str) -> usize {
+    value_start(line).map_or(0, |v| {
+        1 + memchr::memchr_iter(b',', line[v..].as_bytes()).count()
+    })
+}
+
+/// The line cut after its first `n` values (without line end when cut), and how many it
+/// keeps.
+fn first_values(line: &str, n: usize) -> (&str, usize) {
+    let Some(v) = value_start(line) else {
+        return (line, 0);
+    };
+    match memchr::memchr_iter(b',', line[v..].as_bytes()).nth(n.saturating_sub(1)) {
+        Some(comma) if n > 0 => (&line[..v + comma], n),
+        Some(_) => ("", 0),
+        None => (line, count_values(line)),
+    }
+}
+
 fn count_lines(bytes: &[u8]) -> usize {
     memchr::memchr_iter(b'\n', bytes).count()
 }
@@ -359,6 +481,35 @@ mod tests {
         let (text, bad) = decode(&folded);
         assert_eq!(text, "SUMMARY:caf\u{e9} cr\u{e8}me\r\n");
         assert_eq!(bad, None);
+    }
+
+    #[test]
+    fn long_lists_are_cut_across_lines() {
+        let limits = Limits {
+            categories: 3,
+            dates: 2,
+            rrules: 1,
+        };
+        let block = "BEGIN:VEVENT\r\nCATEGORIES;X-A=\"a:b\":x,y\r\nCATEGORIES:z,w,v\r\n\
+                     RDATE:20261001T100000Z,20261002T100000Z,20261003T100000Z\r\n\
+                     RRULE:FREQ=DAILY\r\nRRULE:FREQ=WEEKLY\r\nEXDATE:20261001T100000Z\r\n\
+                     END:VEVENT\r\n";
+        let (text, warnings) = bound_values(block, &limits).expect("cut");
+        assert_eq!(
+            text,
+            "BEGIN:VEVENT\r\nCATEGORIES;X-A=\"a:b\":x,y\r\nCATEGORIES:z\r\n\
+             RDATE:20261001T100000Z,20261002T100000Z\r\nRRULE:FREQ=DAILY\r\n\
+             EXDATE:20261001T100000Z\r\nEND:VEVENT\r\n"
+        );
+        assert_eq!(
+            warnings,
+            [
+                "5 CATEGORIES values; only the first 3 are read",
+                "3 RDATE values; only the first 2 are read",
+                "2 RRULE lines; only the first 1 are read"
+            ]
+        );
+        assert_eq!(bound_values("CATEGORIES:a,b,c\r\n", &limits), None);
     }
 
     #[test]
