@@ -413,21 +413,7 @@ fn apply_overrides<'e>(
             _ => chosen.push((key, o)),
         }
     }
-    for (key, o) in chosen.iter().filter(|(_, o)| o.this_and_future) {
-        let Some(start) = o.start.as_ref() else {
-            continue;
-        };
-        let delta = ctx.instant(start) - *key;
-        let span = ctx.span(o).or(master_span);
-        for inst in insts.iter_mut().filter(|i| i.key >= *key) {
-            inst.start = inst.start.checked_add_signed(delta).unwrap_or(inst.start);
-            inst.wall = inst.zone.to_local(inst.start);
-            if let Some(span) = span {
-                inst.span = span;
-            }
-            inst.comp = o;
-        }
-    }
+    shift_this_and_future(ctx, &chosen, master_span, insts);
     let mut index: HashMap<DateTime<Utc>, usize> =
         insts.iter().enumerate().map(|(n, i)| (i.key, n)).collect();
     for (key, o) in chosen {
@@ -459,6 +445,47 @@ fn apply_overrides<'e>(
             index.insert(key, insts.len());
             insts.push(inst);
         }
+    }
+}
+
+/// Applies each RANGE=THISANDFUTURE override to the instances from its key on: the shifts
+/// add up, and the latest override gives the span and the properties. One pass over the
+/// instances sorted by key, whatever the number of overrides.
+fn shift_this_and_future<'e>(
+    ctx: &mut Ctx<'_>,
+    chosen: &[(DateTime<Utc>, &'e Component)],
+    master_span: Option<Span>,
+    insts: &mut [Inst<'e>],
+) {
+    let mut changes = Vec::new();
+    for (key, o) in chosen.iter().filter(|(_, o)| o.this_and_future) {
+        let Some(start) = o.start.as_ref() else {
+            continue;
+        };
+        let delta = ctx.instant(start) - *key;
+        changes.push((*key, delta, ctx.span(o).or(master_span), *o));
+    }
+    if changes.is_empty() {
+        return;
+    }
+    insts.sort_by_key(|i| i.key);
+    let mut next = changes.iter().peekable();
+    let (mut shift, mut span, mut comp) = (TimeDelta::zero(), None, None);
+    for inst in insts.iter_mut() {
+        while let Some((_, delta, s, o)) = next.next_if(|c| c.0 <= inst.key) {
+            shift = shift.checked_add(delta).unwrap_or(shift);
+            span = s.or(span);
+            comp = Some(*o);
+        }
+        let Some(o) = comp else {
+            continue;
+        };
+        inst.start = inst.start.checked_add_signed(shift).unwrap_or(inst.start);
+        inst.wall = inst.zone.to_local(inst.start);
+        if let Some(span) = span {
+            inst.span = span;
+        }
+        inst.comp = o;
     }
 }
 
