@@ -5,7 +5,7 @@ VENV ?= .venv
 PYTHON ?= python3
 export CALTALLY_PYTHON ?= $(abspath $(VENV))/bin/python
 
-.PHONY: check fmt lint test doc venv bench demo clean
+.PHONY: check fmt lint test doc venv bench demo clean fuzz
 
 check: fmt lint test doc
 
@@ -31,6 +31,16 @@ $(VENV)/.installed: tests/oracle/requirements.txt tests/servers/requirements.txt
 
 bench: venv
 	bash bench/run.sh
+
+# Not part of `check`: runs each fuzz target for FUZZ_SECONDS (nightly and cargo-fuzz).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = parse_expand caldav_xml
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null || { echo "make fuzz needs cargo-fuzz: cargo install cargo-fuzz (and a nightly toolchain)"; exit 2; }
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+		cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 || exit 1; \
+	done
 
 demo:
 	cargo run --release -- --config fixtures/demo/caltally.toml report --month 2026-10

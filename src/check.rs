@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -30,8 +31,8 @@ pub struct Finding {
     pub date: String,
     /// UID.
     pub uid: String,
-    /// SUMMARY.
-    pub summary: String,
+    /// SUMMARY (shared with the entry).
+    pub summary: Arc<str>,
     /// What kind of problem: a stable machine name.
     pub problem: &'static str,
     /// Details in words.

@@ -243,8 +243,8 @@ pub struct Entry {
     pub kind: Kind,
     /// People keys or names.
     pub people: Vec<String>,
-    /// SUMMARY.
-    pub summary: String,
+    /// SUMMARY (shared by every entry of the component).
+    pub summary: Arc<str>,
     /// Normalised tags.
     pub tags: Arc<[String]>,
     /// Calendar name.
