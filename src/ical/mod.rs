@@ -119,3 +119,34 @@ pub fn object_bounds(bytes: &[u8]) -> Bounds {
         readable: true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds_of(dtstart: &str, rule: &str) -> Bounds {
+        let text = format!(
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:far\r\nDTSTART:{dtstart}\r\nDURATION:PT1H\r\n{rule}END:VEVENT\r\nEND:VCALENDAR\r\n"
+        );
+        object_bounds(text.as_bytes())
+    }
+
+    #[test]
+    fn any_date_icalendar_can_write_is_inside_its_bounds() {
+        for (dtstart, unix) in [
+            ("00010101T000000Z", -62_135_596_800_i64),
+            ("18500312T100000Z", -3_780_741_600),
+            ("23001015T100000Z", 10_438_624_800),
+            ("99991231T230000Z", 253_402_297_200),
+        ] {
+            let b = bounds_of(dtstart, "");
+            let (first, last) = (b.first_start.unwrap(), b.last_end.unwrap());
+            assert!(first <= unix && unix + 3600 <= last, "{dtstart}: {b:?}");
+            let b = bounds_of(dtstart, "RRULE:FREQ=YEARLY\r\n");
+            assert!(
+                b.first_start.unwrap() <= unix && b.last_end.is_none(),
+                "{dtstart}: {b:?}"
+            );
+        }
+    }
+}
