@@ -303,68 +303,63 @@ pub struct Limits {
 /// The block `text` (unfolded) cut to `limits`, with a warning per property cut; `None`
 /// when it is within them.
 pub fn bound_values(text: &str, limits: &Limits) -> Option<(String, Vec<String>)> {
-    let mut counts = [0usize; 4];
-    let kept = |name: &str| -> Option<(usize, usize, bool)> {
-        let props: [(&str, usize, bool); 4] = [
-            ("CATEGORIES", limits.categories, true),
-            ("RDATE", limits.dates, true),
-            ("EXDATE", limits.dates, true),
-            ("RRULE", limits.rrules, false),
-        ];
+    // (name, limit, counted in comma-separated values rather than lines)
+    let props = [
+        ("CATEGORIES", limits.categories, true),
+        ("RDATE", limits.dates, true),
+        ("EXDATE", limits.dates, true),
+        ("RRULE", limits.rrules, false),
+    ];
+    let which = |line: &str| {
+        let name = property_name(line);
         props
             .iter()
             .position(|(n, _, _)| name.eq_ignore_ascii_case(n))
-            .map(|i| (i, props[i].1, props[i].2))
     };
+    let size = |i: usize, line: &str| if props[i].2 { count_values(line) } else { 1 };
     // First pass: is anything over its limit? Most blocks are not, and stay borrowed.
+    let mut counts = [0usize; 4];
     for line in text.split_inclusive('\n') {
-        if let Some((i, _, lists)) = kept(property_name(line)) {
-            counts[i] += if lists { count_values(line) } else { 1 };
+        if let Some(i) = which(line) {
+            counts[i] += size(i, line);
         }
     }
-    let over = |i: usize| match i {
-        0 => counts[0] > limits.categories,
-        1 | 2 => counts[i] > limits.dates,
-        _ => counts[3] > limits.rrules,
-    };
-    if !(0..4).any(over) {
+    let over: Vec<usize> = (0..props.len())
+        .filter(|i| counts[*i] > props[*i].1)
+        .collect();
+    if over.is_empty() {
         return None;
     }
     let mut used = [0usize; 4];
     let mut out = String::with_capacity(text.len().min(1 << 20));
     for line in text.split_inclusive('\n') {
-        let Some((i, limit, lists)) = kept(property_name(line)) else {
+        let Some(i) = which(line) else {
             out.push_str(line);
             continue;
         };
-        if used[i] >= limit {
+        let room = props[i].1.saturating_sub(used[i]);
+        if room == 0 {
             continue;
         }
-        if !lists {
-            used[i] += 1;
-            out.push_str(line);
-            continue;
-        }
-        let (cut, n) = first_values(line, limit - used[i]);
+        let (kept, n) = if props[i].2 {
+            first_values(line, room)
+        } else {
+            (line, 1)
+        };
         used[i] += n;
-        out.push_str(cut);
-        if cut.len() < line.len() {
+        out.push_str(kept);
+        if kept.len() < line.len() {
             out.push_str("\r\n");
         }
     }
-    let names = ["CATEGORIES", "RDATE", "EXDATE", "RRULE"];
-    let warnings = (0..4)
-        .filter(|i| over(*i))
+    let warnings = over
+        .into_iter()
         .map(|i| {
-            let what = if i == 3 { "lines" } else { "values" };
-            let limit = match i {
-                0 => limits.categories,
-                3 => limits.rrules,
-                _ => limits.dates,
-            };
+            let (name, limit, values) = props[i];
+            let what = if values { "values" } else { "lines" };
             format!(
-                "{} {} {what}; only the first {limit} are read",
-                counts[i], names[i]
+                "{} {name} {what}; only the first {limit} are read",
+                counts[i]
             )
         })
         .collect();
@@ -393,7 +388,7 @@ fn value_start(line: &str) -> Option<usize> {
 
 fn count_values(line: &str) -> usize {
     value_start(line).map_or(0, |v| {
-        1 + memchr::memchr_iter(b',', line[v..].as_bytes()).count()
+        1 + memchr::memchr_iter(b',', &line.as_bytes()[v..]).count()
     })
 }
 
@@ -403,7 +398,7 @@ fn first_values(line: &str, n: usize) -> (&str, usize) {
     let Some(v) = value_start(line) else {
         return (line, 0);
     };
-    match memchr::memchr_iter(b',', line[v..].as_bytes()).nth(n.saturating_sub(1)) {
+    match memchr::memchr_iter(b',', &line.as_bytes()[v..]).nth(n.saturating_sub(1)) {
         Some(comma) if n > 0 => (&line[..v + comma], n),
         Some(_) => ("", 0),
         None => (line, count_values(line)),
