@@ -116,10 +116,8 @@ pub fn sync_locked(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> 
             sync_feed(source, &mut store, args, &mut tally)
         };
         if let Err(e) = result {
-            eprintln!(
-                "caltally: error: {}: {e:#}",
-                crate::input::redact(source.key())
-            );
+            let message = format!("{}: {e:#}", crate::input::redact(source.key()));
+            eprintln!("caltally: error: {}", crate::terminal::sanitize(&message));
             failures.push(source.key().to_string());
         }
     }
@@ -264,7 +262,7 @@ fn sync_calendars(
         if mode == Mode::Unchanged {
             tally.unchanged += 1;
             if args.dry_run {
-                println!("{}: unchanged", cal.name);
+                println!("{}: unchanged", crate::terminal::sanitize(&cal.name));
             }
             continue;
         }
@@ -275,7 +273,7 @@ fn sync_calendars(
         if args.dry_run {
             println!(
                 "{}: fetch {}, update {}, delete {}{}",
-                cal.name,
+                crate::terminal::sanitize(&cal.name),
                 p.fetch.len(),
                 p.update.len(),
                 p.delete.len(),
@@ -526,12 +524,17 @@ pub fn calendars(config: &Config) -> Result<u8> {
                     .len();
                 let owner = if c.shared { "shared" } else { "owned" };
                 let ro = if c.read_only { ", read-only" } else { "" };
-                println!("  {}\t{}\t{owner}{ro}\t{objects} objects", c.name, c.url);
+                let (name, url) = (
+                    crate::terminal::sanitize(&c.name),
+                    crate::terminal::sanitize(&c.url),
+                );
+                println!("  {name}\t{url}\t{owner}{ro}\t{objects} objects");
             }
             Ok(())
         };
         if let Err(e) = run() {
-            eprintln!("caltally: error: {}: {e:#}", input::redact(key));
+            let message = format!("{}: {e:#}", input::redact(key));
+            eprintln!("caltally: error: {}", crate::terminal::sanitize(&message));
             failed = true;
         }
     }
