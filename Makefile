@@ -38,6 +38,9 @@ FUZZ_TARGETS = parse_expand caldav_xml
 
 fuzz:
 	@command -v cargo-fuzz >/dev/null || { echo "make fuzz needs cargo-fuzz: cargo install cargo-fuzz (and a nightly toolchain)"; exit 2; }
+	mkdir -p fuzz/corpus/parse_expand fuzz/corpus/caldav_xml
+	cp -n fixtures/ical/*.ics fixtures/hostile/*.ics fuzz/corpus/parse_expand/
+	cp -n fixtures/caldav/*.xml fuzz/corpus/caldav_xml/
 	cd fuzz && for t in $(FUZZ_TARGETS); do \
 		cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 || exit 1; \
 	done

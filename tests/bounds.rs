@@ -318,3 +318,24 @@ fn hashtags_are_bounded_with_a_warning() {
             "UID hashtags: more than 1000 tags; only the first 1000 are used",
         ));
 }
+
+#[test]
+fn a_vtimezone_is_bounded_before_parsing() {
+    let rdates: Vec<String> = (0..150_000)
+        .map(|i| format!("{}0101T020000", 2_000 + i % 8_000))
+        .collect();
+    let text = format!(
+        "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Custom/Spam\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n\
+         TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nRDATE:{}\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n\
+         BEGIN:VEVENT\r\nUID:spam-zone\r\nDTSTART;TZID=Custom/Spam:20261005T100000\r\n\
+         DTEND;TZID=Custom/Spam:20261005T110000\r\nSUMMARY:#amis\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        rdates.join(",")
+    );
+    let (occ, problems) = occurrences(text.as_bytes(), october(), 100);
+    assert_eq!(occ.len(), 1);
+    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["VTIMEZONE: 150000 RDATE values; only the first 100000 are read"]
+    );
+}

@@ -13,8 +13,8 @@ use caltally::report::{self, Settings, i18n::Lang};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let from = chrono::NaiveDate::from_ymd_opt(2026, 10, 22).expect("valid date");
-    let period = Period::new(from, from + chrono::Days::new(7)).expect("valid week");
+    let day = |d| Period::parse_date(d).expect("valid date");
+    let period = Period::new(day("2026-10-22"), day("2026-10-29")).expect("valid week");
     let zone = Zone::Iana(chrono_tz::Europe::Brussels);
     let mut x = Expansion::for_dates(zone.clone(), period.from, period.to);
     x.max_instances = 50;

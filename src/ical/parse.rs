@@ -255,6 +255,17 @@ fn read_timezones(chunks: &[Chunk<'_>], source: &str, problems: &mut Vec<Problem
     let mut custom = HashMap::new();
     for chunk in chunks {
         let (text, _) = text::decode(chunk.text);
+        let text = match text::bound_values(&text, &LIMITS) {
+            Some((cut, warnings)) => {
+                for w in warnings {
+                    problems.push(
+                        Problem::new(source, format!("VTIMEZONE: {w}")).with_line(chunk.line),
+                    );
+                }
+                std::borrow::Cow::Owned(cut)
+            }
+            None => text,
+        };
         let CalEntry::ICalendar(ical) = Parser::new(&text).entry() else {
             continue;
         };
