@@ -57,6 +57,16 @@ def main(out):
         "hashtags-2m",
         ["DTSTART:20261001T100000Z", "DTEND:20261001T110000Z",
          f"SUMMARY:#amis {hashtags}"]) + TAIL)
+    overrides = []
+    for i in range(20_000):
+        m = 2 * i
+        t = f"202610{1 + m // 1440:02d}T{m // 60 % 24:02d}{m % 60:02d}00Z"
+        overrides.append(event("taf", [
+            f"RECURRENCE-ID;RANGE=THISANDFUTURE:{t}", f"DTSTART:{t}", f"DTEND:{t}",
+            "SUMMARY:#amis moved"]))
+    write(out, "taf-20k.ics", HEAD + event(
+        "taf", ["DTSTART:20261001T000000Z", "DTEND:20261001T000100Z",
+                "RRULE:FREQ=MINUTELY", "SUMMARY:#amis"]) + "".join(overrides) + TAIL)
     write(out, "year-2300.ics", HEAD + event(
         "year-2300",
         ["DTSTART:23001015T100000Z", "DTEND:23001015T120000Z",
