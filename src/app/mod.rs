@@ -501,7 +501,9 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
     let clock = std::time::Instant::now();
     let inputs = read_inputs(sel, config, env, expansion.from, expansion.to)?;
     log::debug!("read {} input(s) in {:?}", inputs.len(), clock.elapsed());
-    let (occurrences, problems) = expand_inputs(&inputs, &expansion);
+    let (occurrences, mut problems) = expand_inputs(&inputs, &expansion);
+    let rules = config.rules();
+    problems.extend(crate::classify::tag_warnings(&occurrences, &rules));
     log::debug!(
         "{} occurrences after {:?}",
         occurrences.len(),
@@ -510,7 +512,7 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
     Ok(Gathered {
         about: report::About::new(&period, today, config::collective_of(config)),
         settings,
-        rules: config.rules(),
+        rules,
         occurrences,
         problems,
     })
@@ -536,7 +538,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     let (period, lang) = (settings.period, settings.lang);
     let clock = std::time::Instant::now();
     for p in &problems {
-        eprintln!("caltally: warning: {p}");
+        crate::terminal::warn(p);
     }
     let warned = !problems.is_empty();
     let g = Gathered {
@@ -696,7 +698,7 @@ pub fn init_logging(verbose: u8, quiet: bool) {
                 eprintln!(
                     "caltally: {}: {}",
                     r.level().as_str().to_lowercase(),
-                    r.args()
+                    crate::terminal::sanitize(&r.args().to_string())
                 );
             }
         }

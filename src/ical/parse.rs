@@ -27,6 +27,16 @@ use super::tz::{Zone, ZoneResolver, zone_by_name};
 use super::vtimezone::{CustomZone, tzid_of};
 use crate::model::{EventInfo, Participant, Problem};
 
+/// Most CATEGORIES values read from one VEVENT.
+pub const MAX_CATEGORIES: usize = 1_000;
+
+/// What one VEVENT may hold before it is parsed; the rest is dropped with a warning.
+pub const LIMITS: text::Limits = text::Limits {
+    categories: MAX_CATEGORIES,
+    dates: super::recur::DEFAULT_MAX_INSTANCES,
+    rrules: super::recur::MAX_RRULES,
+};
+
 /// A date or date-time value as written, before any zone is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Moment {
@@ -161,7 +171,14 @@ pub fn parse_calendar(
         .par_iter()
         .map(|c| {
             let (text, bad) = text::decode(c.text);
-            let (uid, comp) = parse_component(&text, c.line);
+            let bounded = text::bound_values(&text, &LIMITS);
+            let (uid, mut comp) = match &bounded {
+                Some((cut, _)) => parse_component(cut, c.line),
+                None => parse_component(&text, c.line),
+            };
+            if let (Some((_, warnings)), Ok(comp)) = (bounded, comp.as_mut()) {
+                comp.warnings.extend(warnings);
+            }
             (c.calendar, uid, comp, bad.map(|l| c.line + l))
         })
         .collect();
@@ -271,6 +288,17 @@ fn read_timezones(chunks: &[Chunk<'_>], source: &str, problems: &mut Vec<Problem
     let mut custom = HashMap::new();
     for chunk in chunks {
         let (text, _) = text::decode(chunk.text);
+        let text = match text::bound_values(&text, &LIMITS) {
+            Some((cut, warnings)) => {
+                for w in warnings {
+                    problems.push(
+                        Problem::new(source, format!("VTIMEZONE: {w}")).with_line(chunk.line),
+                    );
+                }
+                std::borrow::Cow::Owned(cut)
+            }
+            None => text,
+        };
         let CalEntry::ICalendar(ical) = Parser::new(&text).entry() else {
             continue;
         };
