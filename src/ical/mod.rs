@@ -14,6 +14,7 @@ pub mod recur;
 pub mod rule;
 pub mod text;
 pub mod tz;
+pub mod values;
 pub mod vtimezone;
 
 use chrono::TimeDelta;
