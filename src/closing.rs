@@ -68,7 +68,7 @@ pub fn fingerprint(entries: &[Entry]) -> Vec<Item> {
         .map(|e| Item {
             uid: e.uid.clone(),
             recurrence_id: e.recurrence_id.map(|r| r.to_rfc3339()).unwrap_or_default(),
-            summary: e.summary.clone(),
+            summary: e.summary.to_string(),
             start: e.start.to_rfc3339(),
             end: e.end.to_rfc3339(),
             minutes: e.minutes,

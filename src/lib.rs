@@ -22,3 +22,4 @@ pub mod output;
 pub mod publish;
 pub mod report;
 pub mod store;
+pub mod terminal;

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate, Utc};
 use rayon::prelude::*;
 
-use crate::cli::{CheckArgs, CheckFormat, Cli, Command, InitArgs, ReportArgs, Selection};
+use crate::cli::{CheckArgs, CheckFormat, Cli, Command, ReportArgs, Selection};
 use crate::config::{self, AllDayPolicy, Config, ConfigError, SecretError};
 use crate::ical::{self, Expansion, tz::Zone};
 use crate::input::{self, Input};
@@ -22,6 +22,7 @@ mod attachments;
 mod calendars;
 mod closing;
 mod docs;
+mod init;
 mod nightly;
 mod preflight;
 mod publish;
@@ -57,7 +58,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
     let env = Env::from_process()?;
     match &cli.command {
-        Command::Init(args) => init(&cli, args),
+        Command::Init(args) => init::init(&cli, args),
         Command::Report(args) => {
             let config = config_or_source(&cli, &args.selection.source)?;
             report(&cli, args, &config, &env)
@@ -167,129 +168,6 @@ fn load_config(explicit: Option<&Path>) -> Result<Config> {
         Some(path) => Ok(Config::load(&path)?),
         None => Ok(Config::default()),
     }
-}
-
-fn init(cli: &Cli, args: &InitArgs) -> Result<u8> {
-    let path = match config::find_config(cli.config.as_deref()) {
-        Some(p) => p,
-        None => config::config_home()
-            .context("cannot find a config directory: set $XDG_CONFIG_HOME or give --config")?
-            .join("caltally")
-            .join("config.toml"),
-    };
-    if path.exists() && !args.force {
-        return Err(UsageError(format!(
-            "{} already exists; use --force to overwrite it",
-            path.display()
-        ))
-        .into());
-    }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let text = match &args.caldav {
-        Some(url) => with_discovered_source(url, args)?,
-        None => config::TEMPLATE.to_string(),
-    };
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    if !cli.quiet {
-        println!(
-            "wrote {}; edit it, then run: caltally --config {} report --month {}",
-            path.display(),
-            path.display(),
-            Utc::now().format("%Y-%m")
-        );
-    }
-    Ok(0)
-}
-
-/// The template with a real `[[source]]` for `url` and the calendars found there.
-fn with_discovered_source(url: &str, args: &InitArgs) -> Result<String> {
-    input::refuse_userinfo(url, "--caldav").map_err(UsageError)?;
-    let username = args.username.clone().unwrap_or_default();
-    let ca_file = args.ca_file.as_ref().map(|p| {
-        std::path::absolute(p)
-            .unwrap_or_else(|_| p.clone())
-            .display()
-            .to_string()
-    });
-    let source = crate::config::SourceConfig {
-        caldav: Some(url.to_string()),
-        username: Some(username.clone()),
-        password_env: Some(args.password_env.clone()),
-        ca_file: ca_file.clone(),
-        ..Default::default()
-    };
-    let calendars = calendars::discover_calendars(&source)?;
-    let names: Vec<String> = calendars.iter().map(|c| toml_string(&c.name)).collect();
-    let block = source_block(url, &username, &args.password_env, ca_file.as_deref())?;
-    let names = names.join(", ");
-    let block = format!(
-        "# password_env names the variable holding a Nextcloud app password.\n{block}{}\n{}\n",
-        comment(&format!("Calendars found: {names}. To keep only some:")),
-        comment(&format!("calendars = [{names}]"))
-    );
-    let marker = "# [[source]]\n# caldav = ";
-    let at = config::TEMPLATE
-        .find(marker)
-        .context("the template has no source section")?;
-    Ok(format!(
-        "{}{block}\n{}",
-        &config::TEMPLATE[..at],
-        &config::TEMPLATE[at..]
-    ))
-}
-
-/// A `[[source]]` table written by the TOML serializer, so that no value can end it.
-fn source_block(
-    url: &str,
-    username: &str,
-    password_env: &str,
-    ca_file: Option<&str>,
-) -> Result<String> {
-    #[derive(serde::Serialize)]
-    struct Source<'a> {
-        caldav: &'a str,
-        username: &'a str,
-        password_env: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        ca_file: Option<&'a str>,
-    }
-    #[derive(serde::Serialize)]
-    struct Block<'a> {
-        source: [Source<'a>; 1],
-    }
-    toml::to_string(&Block {
-        source: [Source {
-            caldav: url,
-            username,
-            password_env,
-            ca_file,
-        }],
-    })
-    .context("cannot write the [[source]] table")
-}
-
-/// A TOML basic string on one line: quotes, backslashes and control characters escaped.
-fn toml_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A `#` comment line: control characters (line breaks above all) cannot end it early.
-fn comment(text: &str) -> String {
-    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-    format!("# {clean}")
 }
 
 /// The report zone: `--tz`, config, `$TZ`, the system zone, else UTC.
@@ -501,7 +379,9 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
     let clock = std::time::Instant::now();
     let inputs = read_inputs(sel, config, env, expansion.from, expansion.to)?;
     log::debug!("read {} input(s) in {:?}", inputs.len(), clock.elapsed());
-    let (occurrences, problems) = expand_inputs(&inputs, &expansion);
+    let (occurrences, mut problems) = expand_inputs(&inputs, &expansion);
+    let rules = config.rules();
+    problems.extend(crate::classify::tag_warnings(&occurrences, &rules));
     log::debug!(
         "{} occurrences after {:?}",
         occurrences.len(),
@@ -510,7 +390,7 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
     Ok(Gathered {
         about: report::About::new(&period, today, config::collective_of(config)),
         settings,
-        rules: config.rules(),
+        rules,
         occurrences,
         problems,
     })
@@ -547,7 +427,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     let (period, lang) = (settings.period, settings.lang);
     let clock = std::time::Instant::now();
     for p in &problems {
-        eprintln!("caltally: warning: {p}");
+        crate::terminal::warn(p);
     }
     let warned = !problems.is_empty();
     let g = Gathered {
@@ -742,7 +622,7 @@ pub fn init_logging(verbose: u8, quiet: bool) {
                 eprintln!(
                     "caltally: {}: {}",
                     r.level().as_str().to_lowercase(),
-                    r.args()
+                    crate::terminal::sanitize(&r.args().to_string())
                 );
             }
         }

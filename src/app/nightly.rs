@@ -57,7 +57,7 @@ pub(super) fn run(args: &RunArgs, config: &Config, env: &Env) -> Result<u8> {
         }
     }
     for w in &warnings {
-        eprintln!("caltally: warning: {w}");
+        crate::terminal::warn(w);
     }
     let due = config
         .mail

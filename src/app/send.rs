@@ -101,7 +101,7 @@ pub(super) fn send_locked(
     let g = gather(&Selection::of_month(label.clone()), None, config, env)?;
     if print_warnings {
         for p in &g.problems {
-            eprintln!("caltally: warning: {p}");
+            crate::terminal::warn(p);
         }
     }
     let mut report = build_report(&g, None);

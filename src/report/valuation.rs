@@ -112,14 +112,14 @@ mod tests {
             association: Some("amis".into()),
             kind: Kind::Volunteer,
             people: people.iter().map(|p| p.to_string()).collect(),
-            summary: String::new(),
-            tags: Vec::new(),
+            summary: "".into(),
+            tags: Vec::new().into(),
             calendar: String::new(),
             uid: format!("u{day}"),
             recurrence_id: None,
             all_day: false,
             review: None,
-            unknown_tags: Vec::new(),
+            unknown_tags: Vec::new().into(),
             notes: Vec::new(),
         }
     }

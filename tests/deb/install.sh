@@ -31,8 +31,7 @@ for f in usr/bin/caltally usr/share/bash-completion/completions/caltally \
          usr/share/doc/caltally/examples/config.toml; do
   [ -s "$root/$f" ] || fail "$f is missing"
 done
-# The listing is read whole first: `grep -q` stops at the first match, and under pipefail
-# the listing cut off by it would count as a failure.
+# The listing is read whole: `grep -q` closing the pipe early would fail it under pipefail.
 listing=$(dpkg-deb -c "$deb")
 grep -q "usr/share/man/man1/caltally.1" <<<"$listing" || fail "the man page is missing"
 out=$("$root/usr/bin/caltally" --version)
