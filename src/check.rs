@@ -17,7 +17,11 @@ use serde::Serialize;
 
 use crate::classify::{self, Rules};
 use crate::model::{Entry, Kind, Problem, Review};
+use crate::report::i18n::Lang;
 use crate::terminal::sanitize;
+
+mod words;
+pub use words::localize;
 
 /// Entries longer than this many minutes are listed.
 pub const LONG_MINUTES: i64 = 12 * 60;
@@ -37,8 +41,13 @@ pub struct Finding {
     pub problem: &'static str,
     /// Details in words.
     pub detail: String,
-    /// How many occurrences of the event it covers (from `date` on); 1 for most findings.
+    /// How many occurrences of the event it covers (from `date` on).
     pub occurrences: usize,
+    /// How to fix it, in plain words (in the report's language after [`localize`]).
+    pub hint: String,
+    /// The values the words are made from (a tag, a suggestion, a list of tags…).
+    #[serde(skip)]
+    pub args: Vec<String>,
 }
 
 /// Lists every finding, ordered by person, date and UID.
@@ -46,29 +55,30 @@ pub fn check_entries(entries: &[Entry], problems: &[Problem], rules: &Rules) -> 
     let mut out = Vec::new();
     let known = known_words(rules);
     for e in entries {
-        let mut add = |problem: &'static str, detail: String| out.push(finding(e, problem, detail));
+        let mut add =
+            |problem: &'static str, args: Vec<String>| out.push(finding(e, problem, args));
         match &e.review {
-            Some(Review::Unclassified) if e.tags.is_empty() => add("untagged", "no tag: add an association hashtag or category".into()),
-            Some(Review::Unclassified) => add("no-association", format!("no association among the tags {}", e.tags.join(", "))),
-            Some(Review::Ambiguous(list)) => add("ambiguous", format!("several associations: {}", list.join(", "))),
-            Some(Review::ConflictingKinds) => add("both-kinds", "both a volunteer and a paid word".into()),
-            Some(Review::AllDayNotCounted) => add("all-day-without-hours", "all-day event not counted: add a duration tag such as #3h".into()),
-            Some(Review::ConfidentialStub) => add("confidential-stub", "CLASS:CONFIDENTIAL event seen as \"Busy\": sync with the owner's account, or make it public".into()),
+            Some(Review::Unclassified) if e.tags.is_empty() => {
+                add("untagged", association_keys(rules))
+            }
+            Some(Review::Unclassified) => add("no-association", association_keys(rules)),
+            Some(Review::Ambiguous(list)) => add("ambiguous", list.clone()),
+            Some(Review::ConflictingKinds) => add("both-kinds", kind_tags(e, rules)),
+            Some(Review::AllDayNotCounted) => add("all-day-without-hours", Vec::new()),
+            Some(Review::ConfidentialStub) => add("confidential-stub", Vec::new()),
             None => {}
         }
         if e.association.is_some() && e.kind == Kind::Unspecified {
-            add(
-                "no-kind",
-                "neither a kind word nor a default kind for this association".into(),
-            );
+            add("no-kind", first_kind_words(rules));
         }
         if !e.all_day && e.minutes > LONG_MINUTES {
-            add("over-12h", format!("{} min", e.minutes));
+            add("over-12h", vec![e.minutes.to_string()]);
         }
         if !e.all_day && e.start == e.end && e.minutes == 0 {
-            add("zero-length", "the event ends when it starts".into());
+            add("zero-length", Vec::new());
         }
     }
+    out.extend(words::unknown_people(entries, rules));
     out.extend(unknown_tags(entries, &known));
     out.extend(overlaps(entries));
     out.extend(volunteer_and_paid(entries));
@@ -86,30 +96,86 @@ pub fn check_entries(entries: &[Entry], problems: &[Problem], rules: &Rules) -> 
             uid: p.uid.clone().unwrap_or_default(),
             summary: owner.map(|e| e.summary.clone()).unwrap_or_default(),
             problem: "unknown-tzid",
-            detail: p.message.clone(),
+            detail: String::new(),
             occurrences: 1,
+            hint: String::new(),
+            args: vec![p.message.clone()],
         });
     }
-    out.sort_by(|a, b| {
+    let mut out = per_series(out);
+    localize(&mut out, Lang::En);
+    out
+}
+
+/// One finding per event series, person, problem and subject (a tag, a name): the first
+/// occurrence's, with the count of occurrences it stands for.
+fn per_series(mut list: Vec<Finding>) -> Vec<Finding> {
+    list.sort_by(|a, b| {
         (&a.person, &a.date, &a.uid, a.problem).cmp(&(&b.person, &b.date, &b.uid, b.problem))
     });
-    out.dedup();
+    list.dedup();
+    let mut out: Vec<Finding> = Vec::new();
+    let mut index: BTreeMap<(String, String, &'static str, String), usize> = BTreeMap::new();
+    for f in list {
+        let subject = match f.problem {
+            "unknown-tag" | "unknown-person" | "overlap" => f.args.first().cloned(),
+            _ => None,
+        };
+        let key = (
+            f.person.clone(),
+            f.uid.clone(),
+            f.problem,
+            subject.unwrap_or_default(),
+        );
+        match index.get(&key) {
+            Some(&i) => out[i].occurrences += f.occurrences,
+            None => {
+                index.insert(key, out.len());
+                out.push(f);
+            }
+        }
+    }
     out
+}
+
+/// The configured association keys (the words a fix hint offers).
+fn association_keys(rules: &Rules) -> Vec<String> {
+    rules.associations.iter().map(|a| a.key.clone()).collect()
+}
+
+/// The volunteer and paid words among an entry's tags.
+fn kind_tags(e: &Entry, rules: &Rules) -> Vec<String> {
+    let v = e.tags.iter().find(|t| rules.volunteer.contains(t));
+    let p = e.tags.iter().find(|t| rules.paid.contains(t));
+    v.into_iter().chain(p).cloned().collect()
+}
+
+/// The first volunteer word and the first paid word.
+fn first_kind_words(rules: &Rules) -> Vec<String> {
+    rules
+        .volunteer
+        .iter()
+        .take(1)
+        .chain(rules.paid.iter().take(1))
+        .cloned()
+        .collect()
 }
 
 fn organizer(e: &Entry) -> String {
     e.people.first().cloned().unwrap_or_default()
 }
 
-fn finding(e: &Entry, problem: &'static str, detail: String) -> Finding {
+fn finding(e: &Entry, problem: &'static str, args: Vec<String>) -> Finding {
     Finding {
         person: organizer(e),
         date: e.date.to_string(),
         uid: e.uid.clone(),
         summary: e.summary.clone(),
         problem,
-        detail,
+        detail: String::new(),
         occurrences: 1,
+        hint: String::new(),
+        args,
     }
 }
 
@@ -125,15 +191,9 @@ fn unknown_tags(entries: &[Entry], known: &[String]) -> Vec<Finding> {
     }
     seen.into_iter()
         .map(|((_, tag), (count, e))| {
-            let hint = did_you_mean(tag, known)
-                .map(|k| format!("; did you mean #{k}?"))
-                .unwrap_or_default();
-            let times = if count > 1 {
-                format!(" ({count} occurrences from this date)")
-            } else {
-                String::new()
-            };
-            let mut f = finding(e, "unknown-tag", format!("unknown tag #{tag}{hint}{times}"));
+            let mut args = vec![tag.to_string()];
+            args.extend(did_you_mean(tag, known).map(str::to_string));
+            let mut f = finding(e, "unknown-tag", args);
             f.occurrences = count;
             f
         })
@@ -156,7 +216,7 @@ fn overlaps(entries: &[Entry]) -> Vec<Finding> {
                 let mut f = finding(
                     pair[1],
                     "overlap",
-                    format!("overlaps \"{}\" ({})", pair[0].summary, pair[0].uid),
+                    vec![pair[0].uid.clone(), pair[0].summary.to_string()],
                 );
                 f.person = person.to_string();
                 out.push(f);
@@ -199,7 +259,7 @@ fn volunteer_and_paid(entries: &[Entry]) -> Vec<Finding> {
     seen.into_iter()
         .filter(|(_, (v, p, _))| *v && *p)
         .map(|((person, a, act), (_, _, e))| {
-            let mut f = finding(e, "volunteer-and-paid", format!("\"{act}\" for {a} both as a volunteer and paid: not allowed for the same activity and organisation (Belgian volunteering law)"));
+            let mut f = finding(e, "volunteer-and-paid", vec![act, a.to_string()]);
             f.person = person.to_string();
             f
         })
@@ -244,45 +304,64 @@ fn levenshtein(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// Writes the findings as text, one block per person.
-pub fn write_text(mut w: impl Write, findings: &[Finding], rules: &Rules) -> io::Result<()> {
+/// Writes the findings as text, one block per person, in `lang`; a clean period is one
+/// line naming `period` (e.g. `2026-10: nothing to review`).
+pub fn write_text(
+    mut w: impl Write,
+    findings: &[Finding],
+    rules: &Rules,
+    lang: Lang,
+    period: &str,
+) -> io::Result<()> {
+    if findings.is_empty() {
+        return writeln!(w, "{}", sanitize(&words::nothing_to_review(lang, period)));
+    }
     for (person, list) in grouped(findings) {
-        writeln!(w, "{}", sanitize(&person_label(person, rules)))?;
+        writeln!(w, "{}", sanitize(&person_label(person, rules, lang)))?;
         for f in list {
             writeln!(
                 w,
-                "  {}  {}  {} ({}): {}",
+                "  {}  {}  {} ({}){}{}{} → {}",
                 f.date,
                 f.problem,
                 sanitize(&f.summary),
                 sanitize(&f.uid),
-                sanitize(&f.detail)
+                sanitize(&words::times(lang, f.occurrences)),
+                words::colon(lang),
+                sanitize(&f.detail),
+                sanitize(&f.hint)
             )?;
         }
     }
     Ok(())
 }
 
-/// Writes the findings as Markdown, one section per person.
-pub fn write_markdown(mut w: impl Write, findings: &[Finding], rules: &Rules) -> io::Result<()> {
+/// Writes the findings as Markdown, one section per person, in `lang`; a clean period is
+/// one line.
+pub fn write_markdown(
+    mut w: impl Write,
+    findings: &[Finding],
+    rules: &Rules,
+    lang: Lang,
+    period: &str,
+) -> io::Result<()> {
+    let esc = |text: &str| sanitize(&crate::report::markdown::escape(text)).into_owned();
+    if findings.is_empty() {
+        return writeln!(w, "{}", esc(&words::nothing_to_review(lang, period)));
+    }
     for (person, list) in grouped(findings) {
-        writeln!(
-            w,
-            "## {}\n",
-            sanitize(&crate::report::markdown::escape(&person_label(
-                person, rules
-            )))
-        )?;
+        writeln!(w, "## {}\n", esc(&person_label(person, rules, lang)))?;
         for f in list {
-            let esc = |text: &str| sanitize(&crate::report::markdown::escape(text)).into_owned();
             writeln!(
                 w,
-                "- {} — `{}` — {} ({}) — {}",
+                "- {} — `{}` — {} ({}){} — {} — *{}*",
                 f.date,
                 f.problem,
                 esc(&f.summary),
                 esc(&f.uid),
-                esc(&f.detail)
+                esc(&words::times(lang, f.occurrences)),
+                esc(&f.detail),
+                esc(&f.hint)
             )?;
         }
         writeln!(w)?;
@@ -298,9 +377,9 @@ fn grouped(findings: &[Finding]) -> BTreeMap<&str, Vec<&Finding>> {
     map
 }
 
-fn person_label(key: &str, rules: &Rules) -> String {
+fn person_label(key: &str, rules: &Rules, lang: Lang) -> String {
     if key.is_empty() {
-        "(nobody named)".to_string()
+        words::nobody(lang).to_string()
     } else {
         rules.person_name(key)
     }

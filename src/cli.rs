@@ -275,7 +275,7 @@ Exits 0; with --strict, 1 if anything is listed.
 
 Examples:
   caltally check --month 2026-10
-  caltally check --month 2026-10 --format md > a-revoir.md
+  caltally check --month 2026-10 --format md --lang fr > a-revoir.md
   caltally check --source team.ics --year 2026 --format json --strict";
 
 /// Options of `check`.
@@ -290,6 +290,10 @@ pub struct CheckArgs {
     /// Exit with code 1 if anything is listed.
     #[arg(long)]
     pub strict: bool,
+    /// Language of the text and Markdown lists and of the JSON `detail`/`hint`
+    /// [default: config `lang`, else $LANG, else en]
+    #[arg(long, value_name = "LANG", value_parser = ["fr", "en"])]
+    pub lang: Option<String>,
 }
 
 /// How `check` writes its list.

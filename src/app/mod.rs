@@ -535,14 +535,24 @@ fn output_base(config: &Config) -> PathBuf {
 }
 
 fn check(args: &CheckArgs, config: &Config, env: &Env) -> Result<u8> {
-    let g = gather(&args.selection, None, config, env)?;
+    let g = gather(&args.selection, args.lang.as_deref(), config, env)?;
     let entries = report::build_entries(&g.occurrences, &g.rules, &g.settings);
-    let findings = crate::check::check_entries(&entries, &g.problems, &g.rules);
+    let mut findings = crate::check::check_entries(&entries, &g.problems, &g.rules);
+    let lang = g.settings.lang;
+    crate::check::localize(&mut findings, lang);
+    let period = match lang {
+        Lang::Fr => lang.text().period(&g.settings.period),
+        Lang::En => g.settings.period.label(),
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
-        CheckFormat::Text => crate::check::write_text(&mut out, &findings, &g.rules)?,
-        CheckFormat::Md => crate::check::write_markdown(&mut out, &findings, &g.rules)?,
+        CheckFormat::Text => {
+            crate::check::write_text(&mut out, &findings, &g.rules, lang, &period)?;
+        }
+        CheckFormat::Md => {
+            crate::check::write_markdown(&mut out, &findings, &g.rules, lang, &period)?;
+        }
         CheckFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &findings)?;
             writeln!(out)?;
