@@ -68,7 +68,8 @@ pub fn check_entries(entries: &[Entry], problems: &[Problem], rules: &Rules) -> 
             Some(Review::ConfidentialStub) => add("confidential-stub", Vec::new()),
             None => {}
         }
-        if e.association.is_some() && e.kind == Kind::Unspecified {
+        let conflicting = matches!(e.review, Some(Review::ConflictingKinds));
+        if e.association.is_some() && e.kind == Kind::Unspecified && !conflicting {
             add("no-kind", first_kind_words(rules));
         }
         if !e.all_day && e.minutes > LONG_MINUTES {
