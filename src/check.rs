@@ -6,7 +6,9 @@
 //! ambiguous associations, entries with no kind, one person doing the same activity for the
 //! same association both as a volunteer and for pay — which Belgian law forbids —, entries
 //! over 12 h, overlapping entries of one person, zero-length events, all-day events without
-//! hours, CONFIDENTIAL stubs, unknown TZIDs) and their text, Markdown and JSON renderings.
+//! hours, CONFIDENTIAL stubs, unknown TZIDs, people not in `[people]`), one per event
+//! series with its count of occurrences, and their text, Markdown and JSON renderings (the
+//! words and fix hints, in French or English, are in `words`).
 //! Pure: takes entries and warnings, returns values.
 
 use std::collections::BTreeMap;

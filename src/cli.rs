@@ -270,7 +270,10 @@ const CHECK_HELP: &str = "\
 Listed, per person (the organizer): untagged events, unknown tags (with a \"did you mean\"),
 ambiguous associations, entries with no kind, one person doing the same activity for the same
 association both as a volunteer and paid, entries over 12 h, overlapping entries of one
-person, zero-length events, all-day events without hours, CONFIDENTIAL stubs, unknown TZIDs.
+person, zero-length events, all-day events without hours, CONFIDENTIAL stubs, unknown TZIDs,
+and (with [people]) people who map to nobody there, with a \"did you mean\".
+Each problem is one line per event series, with its count of occurrences and a fix hint, in
+the report language (--lang, else config `lang`, else $LANG). A clean period says so.
 Exits 0; with --strict, 1 if anything is listed.
 
 Examples:
