@@ -20,5 +20,6 @@ pub mod mail;
 pub mod model;
 pub mod output;
 pub mod publish;
+pub mod remind;
 pub mod report;
 pub mod store;
