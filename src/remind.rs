@@ -183,14 +183,23 @@ pub fn subject(r: &Reminder, s: &Setting<'_>) -> String {
     let n = r.items.len();
     match s.lang {
         Lang::Fr => format!(
-            "Calendrier : {n} point{} à corriger avant le rapport {}{month}",
+            "Calendrier : {n} point{} à corriger avant le rapport {}",
             if n > 1 { "s" } else { "" },
-            if month.starts_with(['a', 'o']) { "d'" } else { "de " }
+            of_month(&month)
         ),
         Lang::En => format!(
             "Calendar: {n} thing{} to fix before the {month} report",
             if n > 1 { "s" } else { "" }
         ),
+    }
+}
+
+/// `d'octobre 2026`, `de novembre 2026`.
+fn of_month(month: &str) -> String {
+    if month.starts_with(['a', 'o']) {
+        format!("d'{month}")
+    } else {
+        format!("de {month}")
     }
 }
 
@@ -217,16 +226,18 @@ pub fn write_markdown(r: &Reminder, s: &Setting<'_>) -> String {
     md.push_str("\n\n");
     md.push_str(&match (r.is_collective(), fr) {
         (false, true) => format!(
-            "Dans le calendrier partagé, ces événements de {month} dont vous êtes \
-             organisateur ou participant sont à corriger avant le rapport aux associations, {when} :"
+            "Dans le calendrier partagé, ces événements {} dont vous êtes \
+             organisateur ou participant sont à corriger avant le rapport aux associations, {when} :",
+            of_month(&month)
         ),
         (false, false) => format!(
             "In the shared calendar, these events of {month} that you organise or attend \
              need a fix before the report to the associations, {when}:"
         ),
         (true, true) => format!(
-            "Ces événements de {month} ne nomment personne à qui l'écrire ; ils sont à \
-             corriger avant le rapport aux associations, {when} :"
+            "Ces événements {} ne nomment personne à qui l'écrire ; ils sont à \
+             corriger avant le rapport aux associations, {when} :",
+            of_month(&month)
         ),
         (true, false) => format!(
             "These events of {month} name nobody who can be written to; they need a fix \
@@ -256,7 +267,8 @@ pub fn write_markdown(r: &Reminder, s: &Setting<'_>) -> String {
         } else {
             title.replace("« ", "\"").replace(" »", "\"")
         };
-        md.push_str(&format!("- **{date}{at}** — {title}: {what}. {fix}\n"));
+        let colon = if fr { " :" } else { ":" };
+        md.push_str(&format!("- **{date}{at}** — {title}{colon} {what}. {fix}\n"));
     }
     md.push('\n');
     md.push_str(&match (s.calendar_url, fr) {
