@@ -121,7 +121,9 @@ fn owner_of<'a>(f: &Finding, entries: &[Entry], people: &'a [Person]) -> Option<
     if let Some(p) = known(&f.person) {
         return Some(p);
     }
-    let mut events = entries.iter().filter(|e| e.uid == f.uid && !f.uid.is_empty());
+    let mut events = entries
+        .iter()
+        .filter(|e| e.uid == f.uid && !f.uid.is_empty());
     let event = entries
         .iter()
         .find(|e| e.uid == f.uid && e.date.to_string() == f.date)
@@ -268,7 +270,9 @@ pub fn write_markdown(r: &Reminder, s: &Setting<'_>) -> String {
             title.replace("« ", "\"").replace(" »", "\"")
         };
         let colon = if fr { " :" } else { ":" };
-        md.push_str(&format!("- **{date}{at}** — {title}{colon} {what}. {fix}\n"));
+        md.push_str(&format!(
+            "- **{date}{at}** — {title}{colon} {what}. {fix}\n"
+        ));
     }
     md.push('\n');
     md.push_str(&match (s.calendar_url, fr) {
@@ -334,10 +338,7 @@ fn explain(item: &Item, s: &Setting<'_>) -> (String, String) {
     match item.problem.as_str() {
         "untagged" | "no-association" => (
             pick("aucune association", "no association"),
-            pick(
-                &format!("Ajoutez {examples}."),
-                &format!("Add {examples}."),
-            ),
+            pick(&format!("Ajoutez {examples}."), &format!("Add {examples}.")),
         ),
         "ambiguous" => (
             pick("plusieurs associations", "several associations"),
@@ -373,16 +374,25 @@ fn explain(item: &Item, s: &Setting<'_>) -> (String, String) {
                 ),
             };
             (
-                pick(&format!("étiquette inconnue {tag}"), &format!("unknown tag {tag}")),
+                pick(
+                    &format!("étiquette inconnue {tag}"),
+                    &format!("unknown tag {tag}"),
+                ),
                 fix,
             )
         }
         "all-day-without-hours" => (
             pick("journée entière sans durée", "all-day event without hours"),
-            pick("Ajoutez une durée, par exemple #3h.", "Add a duration such as #3h."),
+            pick(
+                "Ajoutez une durée, par exemple #3h.",
+                "Add a duration such as #3h.",
+            ),
         ),
         "confidential-stub" => (
-            pick("événement privé, vu comme « Occupé »", "private event, seen as \"Busy\""),
+            pick(
+                "événement privé, vu comme « Occupé »",
+                "private event, seen as \"Busy\"",
+            ),
             pick(
                 "Rendez-le public, ou demandez au collectif de le lire avec votre compte.",
                 "Make it public, or ask the collective to read it with your account.",
@@ -471,7 +481,11 @@ mod tests {
         assert!(plan[0].is_collective());
         assert_eq!(plan[0].to, ["help@example.org"]);
         assert_eq!(
-            plan[0].items.iter().map(|i| i.uid.as_str()).collect::<Vec<_>>(),
+            plan[0]
+                .items
+                .iter()
+                .map(|i| i.uid.as_str())
+                .collect::<Vec<_>>(),
             ["c1", "s1"]
         );
         assert_eq!(plan[1].person, "alice");
@@ -484,7 +498,12 @@ mod tests {
     #[test]
     fn the_digest_follows_the_list() {
         let people = [person("alice", &["alice@example.org"], true)];
-        let one = plan_reminders(&[finding("alice", "a1", "untagged", "")], &[], &people, None);
+        let one = plan_reminders(
+            &[finding("alice", "a1", "untagged", "")],
+            &[],
+            &people,
+            None,
+        );
         let two = plan_reminders(
             &[
                 finding("alice", "a1", "untagged", ""),
@@ -533,7 +552,10 @@ mod tests {
         )[0];
         let md = write_markdown(r, &s);
         assert!(md.contains("le 3 novembre 2026"), "{md}");
-        assert!(md.contains("Vouliez-vous dire #ecole-des-devoirs ?"), "{md}");
+        assert!(
+            md.contains("Vouliez-vous dire #ecole-des-devoirs ?"),
+            "{md}"
+        );
         assert!(md.contains("<https://cloud.example/apps/calendar>"), "{md}");
         assert!(md.contains("remind = false"), "{md}");
         assert_eq!(

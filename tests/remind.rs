@@ -43,11 +43,18 @@ const ASSOCIATIONS: &[&str] = &[
 /// directory, and `[mail]` sending through `sink` (`extra` ends the `[mail]` section).
 fn demo_config(dir: &Path, source: &str, sink: &smtp::Sink, extra: &str) {
     let text = std::fs::read_to_string(demo("caltally.toml")).expect("demo config");
-    let head = text.split("\n[mail]").next().expect("the part before [mail]");
-    let head = head
-        .replace("ics = \"collectif.ics\"", source)
-        .replace("store = \"../../target/demo/caltally.db\"", "store = \"state/caltally.db\"");
-    assert!(head.contains(source), "the demo config changed: adapt this test");
+    let head = text
+        .split("\n[mail]")
+        .next()
+        .expect("the part before [mail]");
+    let head = head.replace("ics = \"collectif.ics\"", source).replace(
+        "store = \"../../target/demo/caltally.db\"",
+        "store = \"state/caltally.db\"",
+    );
+    assert!(
+        head.contains(source),
+        "the demo config changed: adapt this test"
+    );
     let config = format!(
         "{head}\n{}from = \"Le collectif <{COLLECTIVE}>\"\ncc = [\"{COLLECTIVE}\"]\nsend_on_day = 3\n{extra}",
         sink.mail_section()
@@ -86,7 +93,11 @@ fn problems(dir: &Path, now: &str) -> BTreeMap<String, Vec<String>> {
         .args(["check", "--month", "2026-10", "--format", "json"])
         .output()
         .expect("check runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in findings {
@@ -172,7 +183,10 @@ fn each_person_is_reminded_of_their_own_events_once_per_state() {
     for a in ASSOCIATIONS {
         assert!(!mail.contains_key(*a), "{a} got a reminder");
     }
-    assert!(!mail.contains_key("driss@collectif.example"), "nothing to fix");
+    assert!(
+        !mail.contains_key("driss@collectif.example"),
+        "nothing to fix"
+    );
     let count = sink.messages().len();
 
     // The same problems: nothing new.
@@ -226,10 +240,19 @@ fn dry_run_and_to_log_nothing() {
     let eml = std::fs::read_to_string(d.join("reports/mail/2026-10/remind-alice.eml"))
         .expect("alice's .eml");
     assert!(eml.contains("To: alice@collectif.example"), "{eml}");
-    assert!(d.join("reports/mail/2026-10/remind-collective.eml").exists());
+    assert!(
+        d.join("reports/mail/2026-10/remind-collective.eml")
+            .exists()
+    );
     assert!(sink.messages().is_empty());
     caltally(d, now)
-        .args(["remind", "--to", "me@collectif.example", "--person", "bruno"])
+        .args([
+            "remind",
+            "--to",
+            "me@collectif.example",
+            "--person",
+            "bruno",
+        ])
         .assert()
         .success();
     let mail = by_recipient(&sink.messages());
@@ -275,7 +298,11 @@ fn run_reminds_before_send_on_day_and_sends_the_reports_on_it() {
     run("2026-11-01T02:30:00+01:00");
     let reminders = by_recipient(&sink.messages()[before..]);
     assert_eq!(sink.messages().len(), before + 4, "{}", sink.log());
-    assert!(reminders.keys().all(|to| to.ends_with("@collectif.example")));
+    assert!(
+        reminders
+            .keys()
+            .all(|to| to.ends_with("@collectif.example"))
+    );
     // The eve: the same problems, nothing again.
     run("2026-11-02T02:30:00+01:00");
     assert_eq!(sink.messages().len(), before + 4);

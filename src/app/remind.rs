@@ -95,12 +95,8 @@ pub(super) fn remind_locked(
         })
         .collect();
     let collective = collective_of(config);
-    let mut plan = remind::plan_reminders(
-        &findings,
-        &entries,
-        &people,
-        collective.email.as_deref(),
-    );
+    let mut plan =
+        remind::plan_reminders(&findings, &entries, &people, collective.email.as_deref());
     if let Some(key) = &args.person {
         plan.retain(|r| &r.person == key);
     }
@@ -112,9 +108,11 @@ pub(super) fn remind_locked(
     let setting = Setting {
         lang: g.settings.lang,
         month: &month,
-        send_on: mail_config
-            .send_on_day
-            .and_then(|d| month.to.checked_add_days(chrono::Days::new(u64::from(d) - 1))),
+        send_on: mail_config.send_on_day.and_then(|d| {
+            month
+                .to
+                .checked_add_days(chrono::Days::new(u64::from(d) - 1))
+        }),
         calendar_url: config
             .collective
             .as_ref()
@@ -276,11 +274,7 @@ fn print_summary(
 
 /// The month `run` reminds people about today, if any: `days` days before the day its
 /// report is sent (`send_on_day` of the month after), and on the eve of that day.
-pub(super) fn due_month(
-    today: chrono::NaiveDate,
-    send_on_day: u32,
-    days: u32,
-) -> Option<Period> {
+pub(super) fn due_month(today: chrono::NaiveDate, send_on_day: u32, days: u32) -> Option<Period> {
     if days == 0 {
         return None;
     }

@@ -41,7 +41,10 @@ impl CollectiveConfig {
             crate::mail::parse_mailbox(email)
                 .map_err(|e| invalid("collective.email", e.to_string()))?;
         }
-        for (key, url) in [("collective.url", &self.url), ("collective.calendar_url", &self.calendar_url)] {
+        for (key, url) in [
+            ("collective.url", &self.url),
+            ("collective.calendar_url", &self.calendar_url),
+        ] {
             let Some(url) = url else { continue };
             let lower = url.to_ascii_lowercase();
             let rest = lower

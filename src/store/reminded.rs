@@ -57,7 +57,10 @@ mod tests {
             .log_reminder("", "2026-10", "c1", 2, "help@example.org")
             .expect("logged");
         assert_eq!(
-            store.last_reminder("alice", "2026-10").expect("log").as_deref(),
+            store
+                .last_reminder("alice", "2026-10")
+                .expect("log")
+                .as_deref(),
             Some("d2")
         );
         assert_eq!(
