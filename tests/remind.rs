@@ -317,3 +317,36 @@ fn run_reminds_before_send_on_day_and_sends_the_reports_on_it() {
     run("2026-11-04T02:30:00+01:00");
     assert_eq!(sink.messages().len(), sent, "each once");
 }
+
+#[test]
+fn a_refused_reminder_is_retried_and_never_holds_back_the_reports() {
+    let mut sink = smtp::start_sink(smtp::SinkOptions {
+        refuse: vec!["alice@collectif.example".into()],
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let source = format!("ics = \"{}\"", demo("collectif.ics").display());
+    demo_config(d, &source, &sink, "");
+    let run = |now: &str| caltally(d, now).arg("run").assert();
+    run("2026-11-01T02:30:00+01:00")
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "reminder for Alice Dubois not sent to alice@collectif.example",
+        ));
+    assert_eq!(sink.messages().len(), 3, "the others were reminded");
+    // The server takes it the next night; the others are not mailed again.
+    sink.restart_with(smtp::SinkOptions::default());
+    run("2026-11-02T02:30:00+01:00").success().stderr("");
+    let mail = by_recipient(&sink.messages());
+    assert_eq!(sink.messages().len(), 4);
+    assert_eq!(mail["alice@collectif.example"].len(), 1);
+    // The reports go out on the day as usual.
+    sink.restart_with(smtp::SinkOptions {
+        refuse: vec!["alice@collectif.example".into()],
+        ..Default::default()
+    });
+    run("2026-11-03T02:30:00+01:00").success().stderr("");
+    assert!(sink.messages().len() > 4, "the reports went out");
+}
