@@ -221,6 +221,26 @@ fn each_person_is_reminded_of_their_own_events_once_per_state() {
         count,
         "nothing for Alice, nothing new for the others"
     );
+
+    // The problem comes back: Alice is told again, and only she.
+    std::fs::write(
+        &script,
+        format!(
+            "[{{\"op\": \"edit-summary\", \"uid\": \"{uid}\", \"summary\": \"Visio commune Amis / Radio : site mutualisé #amis #radio #benevole\"}}]"
+        ),
+    )
+    .expect("script");
+    server.populate("collectif", &["--apply", &script.display().to_string()]);
+    caltally(d, now).arg("sync").assert().success();
+    caltally(d, now)
+        .args(["remind", "--month", "2026-10"])
+        .assert()
+        .success();
+    let again = by_recipient(&sink.messages()[count..]);
+    assert_eq!(
+        again.keys().collect::<Vec<_>>(),
+        ["alice@collectif.example"]
+    );
 }
 
 #[test]

@@ -216,6 +216,15 @@ pub(super) fn remind_locked(
             }
         }
     }
+    if !trial {
+        // Whoever has nothing left to fix is told again should the same problems come back.
+        for person in store.reminded_people(&label)? {
+            let selected = args.person.as_ref().is_none_or(|p| *p == person);
+            if selected && !plan.iter().any(|r| r.person == person) {
+                store.log_reminder(&person, &label, "", env.now.timestamp(), "")?;
+            }
+        }
+    }
     if !quiet {
         print_summary(&label, &plan, &tally, args.dry_run, &out_dir);
     }

@@ -6,7 +6,8 @@
 //! occurrences so a month's report loads only what overlaps the month), and per calendar
 //! its URL, name, sync token, ctag and the time of the last full reconciliation. Each
 //! calendar's sync is applied in one transaction. Knows nothing of HTTP or of iCalendar
-//! rules: bounds are computed by the caller.
+//! rules: bounds are computed by the caller. Also the closings, the sent log (`sent`) and
+//! the reminder log (`reminded`).
 
 use std::path::Path;
 

@@ -21,7 +21,19 @@ impl Store {
             .optional()?)
     }
 
-    /// Logs a reminder the server accepted.
+    /// The people whose last reminder about `month` listed problems (not the empty list).
+    pub fn reminded_people(&self, month: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT r.person FROM reminders r WHERE r.month = ?1 AND r.digest != '' AND r.id =
+             (SELECT max(id) FROM reminders WHERE person = r.person AND month = r.month)
+             ORDER BY r.person",
+        )?;
+        let rows = stmt.query_map([month], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Logs a reminder the server accepted (an empty `digest`: the person has nothing left
+    /// to fix, so the same problems coming back are told again).
     pub fn log_reminder(
         &self,
         person: &str,
@@ -69,5 +81,13 @@ mod tests {
         );
         assert_eq!(store.last_reminder("alice", "2026-11").expect("log"), None);
         assert_eq!(store.last_reminder("bruno", "2026-10").expect("log"), None);
+        assert_eq!(
+            store.reminded_people("2026-10").expect("log"),
+            ["", "alice"]
+        );
+        store
+            .log_reminder("alice", "2026-10", "", 3, "")
+            .expect("logged");
+        assert_eq!(store.reminded_people("2026-10").expect("log"), [""]);
     }
 }
