@@ -5,7 +5,7 @@ VENV ?= .venv
 PYTHON ?= python3
 export CALTALLY_PYTHON ?= $(abspath $(VENV))/bin/python
 
-.PHONY: check fmt lint test doc venv bench demo clean deb deb-test
+.PHONY: check fmt lint test doc venv bench demo clean deb deb-test fuzz
 
 check: fmt lint test doc deb-test
 
@@ -49,6 +49,19 @@ deb-test: deb
 
 bench: venv
 	bash bench/run.sh
+
+# Not part of `check`: runs each fuzz target for FUZZ_SECONDS (nightly and cargo-fuzz).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = parse_expand caldav_xml
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null || { echo "make fuzz needs cargo-fuzz: cargo install cargo-fuzz (and a nightly toolchain)"; exit 2; }
+	mkdir -p fuzz/corpus/parse_expand fuzz/corpus/caldav_xml
+	cp -n fixtures/ical/*.ics fixtures/hostile/*.ics fuzz/corpus/parse_expand/
+	cp -n fixtures/caldav/*.xml fuzz/corpus/caldav_xml/
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+		cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 || exit 1; \
+	done
 
 demo:
 	cargo run --release -- --config fixtures/demo/caltally.toml report --month 2026-10

@@ -11,11 +11,13 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::classify::{self, Rules};
 use crate::model::{Entry, Kind, Problem, Review};
+use crate::terminal::sanitize;
 
 /// Entries longer than this many minutes are listed.
 pub const LONG_MINUTES: i64 = 12 * 60;
@@ -29,12 +31,14 @@ pub struct Finding {
     pub date: String,
     /// UID.
     pub uid: String,
-    /// SUMMARY.
-    pub summary: String,
+    /// SUMMARY (shared with the entry).
+    pub summary: Arc<str>,
     /// What kind of problem: a stable machine name.
     pub problem: &'static str,
     /// Details in words.
     pub detail: String,
+    /// How many occurrences of the event it covers (from `date` on); 1 for most findings.
+    pub occurrences: usize,
 }
 
 /// Lists every finding, ordered by person, date and UID.
@@ -52,12 +56,6 @@ pub fn check_entries(entries: &[Entry], problems: &[Problem], rules: &Rules) -> 
             Some(Review::ConfidentialStub) => add("confidential-stub", "CLASS:CONFIDENTIAL event seen as \"Busy\": sync with the owner's account, or make it public".into()),
             None => {}
         }
-        for tag in &e.unknown_tags {
-            let hint = did_you_mean(tag, &known)
-                .map(|k| format!("; did you mean #{k}?"))
-                .unwrap_or_default();
-            add("unknown-tag", format!("unknown tag #{tag}{hint}"));
-        }
         if e.association.is_some() && e.kind == Kind::Unspecified {
             add(
                 "no-kind",
@@ -71,6 +69,7 @@ pub fn check_entries(entries: &[Entry], problems: &[Problem], rules: &Rules) -> 
             add("zero-length", "the event ends when it starts".into());
         }
     }
+    out.extend(unknown_tags(entries, &known));
     out.extend(overlaps(entries));
     out.extend(volunteer_and_paid(entries));
     for p in problems
@@ -88,6 +87,7 @@ pub fn check_entries(entries: &[Entry], problems: &[Problem], rules: &Rules) -> 
             summary: owner.map(|e| e.summary.clone()).unwrap_or_default(),
             problem: "unknown-tzid",
             detail: p.message.clone(),
+            occurrences: 1,
         });
     }
     out.sort_by(|a, b| {
@@ -109,7 +109,35 @@ fn finding(e: &Entry, problem: &'static str, detail: String) -> Finding {
         summary: e.summary.clone(),
         problem,
         detail,
+        occurrences: 1,
     }
+}
+
+/// Each unknown tag once per event series: its first entry and how many entries carry it.
+fn unknown_tags(entries: &[Entry], known: &[String]) -> Vec<Finding> {
+    let mut seen: BTreeMap<(&str, &str), (usize, &Entry)> = BTreeMap::new();
+    for e in entries {
+        for tag in e.unknown_tags.iter() {
+            seen.entry((e.uid.as_str(), tag.as_str()))
+                .and_modify(|(count, _)| *count += 1)
+                .or_insert((1, e));
+        }
+    }
+    seen.into_iter()
+        .map(|((_, tag), (count, e))| {
+            let hint = did_you_mean(tag, known)
+                .map(|k| format!("; did you mean #{k}?"))
+                .unwrap_or_default();
+            let times = if count > 1 {
+                format!(" ({count} occurrences from this date)")
+            } else {
+                String::new()
+            };
+            let mut f = finding(e, "unknown-tag", format!("unknown tag #{tag}{hint}{times}"));
+            f.occurrences = count;
+            f
+        })
+        .collect()
 }
 
 /// Overlapping timed entries of one person (every person named, not only the organizer).
@@ -219,12 +247,16 @@ fn levenshtein(a: &str, b: &str) -> usize {
 /// Writes the findings as text, one block per person.
 pub fn write_text(mut w: impl Write, findings: &[Finding], rules: &Rules) -> io::Result<()> {
     for (person, list) in grouped(findings) {
-        writeln!(w, "{}", person_label(person, rules))?;
+        writeln!(w, "{}", sanitize(&person_label(person, rules)))?;
         for f in list {
             writeln!(
                 w,
                 "  {}  {}  {} ({}): {}",
-                f.date, f.problem, f.summary, f.uid, f.detail
+                f.date,
+                f.problem,
+                sanitize(&f.summary),
+                sanitize(&f.uid),
+                sanitize(&f.detail)
             )?;
         }
     }
@@ -237,10 +269,12 @@ pub fn write_markdown(mut w: impl Write, findings: &[Finding], rules: &Rules) ->
         writeln!(
             w,
             "## {}\n",
-            crate::report::markdown::escape(&person_label(person, rules))
+            sanitize(&crate::report::markdown::escape(&person_label(
+                person, rules
+            )))
         )?;
         for f in list {
-            let esc = crate::report::markdown::escape;
+            let esc = |text: &str| sanitize(&crate::report::markdown::escape(text)).into_owned();
             writeln!(
                 w,
                 "- {} — `{}` — {} ({}) — {}",

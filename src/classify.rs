@@ -12,7 +12,14 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use crate::model::{EventInfo, Kind, Review};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::model::{EventInfo, Kind, Occurrence, Problem, Review};
+
+/// Most tags read from one event (CATEGORIES, hashtags and calendar name together); the
+/// rest are ignored with a warning.
+pub const MAX_TAGS: usize = 1_000;
 
 /// An association as configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,12 +89,13 @@ pub struct Classified {
     pub kind: Kind,
     /// People keys (configured) or names.
     pub people: Vec<String>,
-    /// Normalised tags, in order of appearance, without duplicates.
-    pub tags: Vec<String>,
+    /// Normalised tags, in order of appearance, without duplicates (shared by every
+    /// occurrence of the component).
+    pub tags: Arc<[String]>,
     /// Minutes given by a duration tag.
     pub duration: Option<i64>,
     /// Tags that are neither associations, kinds, people nor durations.
-    pub unknown_tags: Vec<String>,
+    pub unknown_tags: Arc<[String]>,
     /// Why a human must look at it.
     pub review: Option<Review>,
 }
@@ -102,6 +110,7 @@ impl Rules {
         };
         let mut associations: Vec<String> = Vec::new();
         let (mut volunteer, mut paid) = (false, false);
+        let mut unknown = Vec::new();
         for tag in &tags {
             if let Some(minutes) = duration_tag(tag) {
                 out.duration.get_or_insert(minutes);
@@ -114,10 +123,11 @@ impl Rules {
                     associations.push(a);
                 }
             } else if !self.is_person(tag) {
-                out.unknown_tags.push(tag.clone());
+                unknown.push(tag.clone());
             }
         }
-        out.tags = tags;
+        out.tags = tags.into();
+        out.unknown_tags = unknown.into();
         let association_default = match associations.as_slice() {
             [one] => self
                 .associations
@@ -235,9 +245,16 @@ fn normalise_all(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| normalise(w)).collect()
 }
 
-/// Every tag of an event, normalised, in order, without duplicates.
+/// Every tag of an event, normalised, in order, without duplicates: at most
+/// [`MAX_TAGS`].
 pub fn tags_of(info: &EventInfo, calendar: Option<&str>) -> Vec<String> {
+    collect_tags(info, calendar).0
+}
+
+/// The first [`MAX_TAGS`] tags of an event, and whether there were more.
+pub fn collect_tags(info: &EventInfo, calendar: Option<&str>) -> (Vec<String>, bool) {
     let mut tags: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let raw = info
         .categories
         .iter()
@@ -247,11 +264,33 @@ pub fn tags_of(info: &EventInfo, calendar: Option<&str>) -> Vec<String> {
         .chain(calendar.map(str::to_string));
     for t in raw {
         let t = normalise(&t);
-        if !t.is_empty() && !tags.contains(&t) {
-            tags.push(t);
+        if t.is_empty() || seen.contains(&t) {
+            continue;
+        }
+        if tags.len() == MAX_TAGS {
+            return (tags, true);
+        }
+        seen.insert(t.clone());
+        tags.push(t);
+    }
+    (tags, false)
+}
+
+/// A warning for each event component with more than [`MAX_TAGS`] tags.
+pub fn tag_warnings(occurrences: &[Occurrence], rules: &Rules) -> Vec<Problem> {
+    let mut seen: HashSet<(*const EventInfo, &str)> = HashSet::new();
+    let mut out = Vec::new();
+    for o in occurrences {
+        if !seen.insert((Arc::as_ptr(&o.info), &*o.calendar)) {
+            continue;
+        }
+        let calendar = rules.calendar_tag.then_some(&*o.calendar);
+        if collect_tags(&o.info, calendar).1 {
+            let message = format!("more than {MAX_TAGS} tags; only the first {MAX_TAGS} are used");
+            out.push(Problem::new(&o.calendar, message).with_uid(Some(&o.uid)));
         }
     }
-    tags
+    out
 }
 
 /// `#hashtags` in `text`: `#` not preceded by a letter or digit, then letters, digits,
@@ -450,7 +489,7 @@ mod tests {
         let c = rules.classify(&info("Permanence", &["Les Amis", "inconnu"]), "cal");
         assert_eq!(c.association.as_deref(), Some("amis"));
         assert_eq!(c.kind, Kind::Paid);
-        assert_eq!(c.unknown_tags, ["inconnu"]);
+        assert_eq!(*c.unknown_tags, ["inconnu"]);
     }
 
     #[test]

@@ -379,7 +379,8 @@ Files written in --out (default reports/<period>/):
   summary.md       the overview, with its chart summary.svg (--format md)
   <association>.md one page per association (--format md)
 They are written to a temporary directory first and moved into place, so a crash never
-leaves a half-written report. The last line says how many entries need review.
+leaves a half-written report. On a terminal, the totals per association and kind follow. The
+last line says how many entries need review.
 
 Examples:
   caltally --config fixtures/demo/caltally.toml report --month 2026-10
@@ -387,7 +388,8 @@ Examples:
   caltally report --source team.ics --month 2026-10 \\
       --source 'https://nc.example.org/remote.php/dav/public-calendars/TOKEN?export'
   caltally report --source ~/.calendars/collectif/ --from 2026-09-15 --to 2026-10-14
-  caltally report --source team.ics --year 2026 --association amis --lang en";
+  caltally report --source team.ics --year 2026 --association amis --lang en
+  caltally report --month last --person alice";
 
 /// Options of `init`.
 #[derive(Debug, Args)]
@@ -468,6 +470,10 @@ pub struct ReportArgs {
     /// Only this association (its key).
     #[arg(long, value_name = "KEY")]
     pub association: Option<String>,
+    /// Only this person's hours, for every association (a key of [people], or a name as
+    /// @mentioned); written to <period>/person-KEY unless --out is given.
+    #[arg(long, value_name = "KEY")]
+    pub person: Option<String>,
     /// Report language [default: config `lang`, else $LANG, else en]
     #[arg(long, value_name = "LANG", value_parser = ["fr", "en"])]
     pub lang: Option<String>,

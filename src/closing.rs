@@ -34,6 +34,9 @@ pub struct Item {
     pub association: String,
     /// Kind.
     pub kind: String,
+    /// How many people are named (not compared; 0 in closings made before it was kept).
+    #[serde(default)]
+    pub people: usize,
 }
 
 impl Item {
@@ -65,12 +68,13 @@ pub fn fingerprint(entries: &[Entry]) -> Vec<Item> {
         .map(|e| Item {
             uid: e.uid.clone(),
             recurrence_id: e.recurrence_id.map(|r| r.to_rfc3339()).unwrap_or_default(),
-            summary: e.summary.clone(),
+            summary: e.summary.to_string(),
             start: e.start.to_rfc3339(),
             end: e.end.to_rfc3339(),
             minutes: e.minutes,
             association: e.association.clone().unwrap_or_default(),
             kind: e.kind.as_str().to_string(),
+            people: e.people.len(),
         })
         .collect();
     items.sort_by(|a, b| a.key().cmp(&b.key()));
@@ -176,53 +180,104 @@ pub fn write_amendments(mut w: impl Write, list: &[&Amendment], t: &Text) -> io:
     write_amendment_lines(w, list, t)
 }
 
-/// Writes one Markdown list item per amendment, with before and after.
+/// Writes one Markdown list item per amendment, as a letter would say it: the day and
+/// slot in words, what happened, the duration and kind, and what the entry is (without
+/// hashtags or mentions), e.g. `jeudi 22 octobre, 9 h – 10 h 30 : retiré (1 h 30,
+/// bénévole) — Renouvellement des certificats`.
 pub fn write_amendment_lines(mut w: impl Write, list: &[&Amendment], t: &Text) -> io::Result<()> {
-    let show = |i: &Item| {
-        let kind = Kind::parse(&i.kind).map_or(i.kind.as_str(), |k| t.kind(k));
-        let association = if i.association.is_empty() {
-            "–"
-        } else {
-            &i.association
-        };
-        let (start, end) = (
-            i.start.get(..16).unwrap_or(&i.start),
-            i.end.get(11..16).unwrap_or(&i.end),
-        );
-        format!("{start} → {end}, {} min, {association}, {kind}", i.minutes)
-    };
     for a in list {
-        match a {
-            Amendment::Added(i) => writeln!(
-                w,
-                "- {} : {} ({}) — {}",
-                t.added,
-                escape(&i.summary),
-                escape(&i.uid),
-                show(i)
-            )?,
-            Amendment::Removed(i) => writeln!(
-                w,
-                "- {} : {} ({}) — {}",
-                t.removed,
-                escape(&i.summary),
-                escape(&i.uid),
-                show(i)
-            )?,
-            Amendment::Changed { before, after } => writeln!(
-                w,
-                "- {} : {} ({}) — {} {} ; {} {}",
-                t.changed,
-                escape(&after.summary),
-                escape(&after.uid),
-                t.before,
-                show(before),
-                t.after,
-                show(after)
-            )?,
+        let line = match a {
+            Amendment::Added(i) => {
+                format!("{}{}{} ({})", when(i, t), t.colon(), t.added, facts(i, t))
+            }
+            Amendment::Removed(i) => {
+                format!("{}{}{} ({})", when(i, t), t.colon(), t.removed, facts(i, t))
+            }
+            Amendment::Changed { before, after } => {
+                let mut now = String::new();
+                if date_of(&before.start) != date_of(&after.start) {
+                    now.push_str(&when(after, t));
+                } else if (&before.start, &before.end) != (&after.start, &after.end) {
+                    now.push_str(&slot(after, t));
+                }
+                if before.association != after.association && !after.association.is_empty() {
+                    if !now.is_empty() {
+                        now.push_str(", ");
+                    }
+                    now.push_str(&format!("{} {}", t.moved_to, after.association));
+                }
+                if !now.is_empty() {
+                    now.push(' ');
+                }
+                format!(
+                    "{}{}{}, {} {now}({}) {} ({})",
+                    when(before, t),
+                    t.colon(),
+                    t.changed,
+                    t.now_reads,
+                    facts(after, t),
+                    t.instead_of,
+                    facts(before, t)
+                )
+            }
+        };
+        let summary = crate::classify::without_markup(&a.item().summary);
+        if summary.is_empty() {
+            writeln!(w, "- {}", escape(&line))?;
+        } else {
+            writeln!(w, "- {} — {}", escape(&line), escape(&summary))?;
         }
     }
     Ok(())
+}
+
+impl Amendment {
+    /// The entry as it is now, or as it was if it was removed.
+    fn item(&self) -> &Item {
+        match self {
+            Amendment::Added(i) | Amendment::Removed(i) => i,
+            Amendment::Changed { after, .. } => after,
+        }
+    }
+}
+
+/// The local date and time of an RFC 3339 instant as it was written (the report's zone).
+fn local(instant: &str) -> Option<chrono::NaiveDateTime> {
+    chrono::DateTime::parse_from_rfc3339(instant)
+        .ok()
+        .map(|d| d.naive_local())
+}
+
+fn date_of(instant: &str) -> Option<chrono::NaiveDate> {
+    local(instant).map(|d| d.date())
+}
+
+/// `jeudi 22 octobre, 9 h – 10 h 30`.
+fn when(i: &Item, t: &Text) -> String {
+    match local(&i.start) {
+        Some(start) => format!("{}, {}", t.day_words(start.date()), slot(i, t)),
+        None => i.start.clone(),
+    }
+}
+
+/// `9 h – 10 h 30`, with the end's day if it is another day.
+fn slot(i: &Item, t: &Text) -> String {
+    match (local(&i.start), local(&i.end)) {
+        (Some(s), Some(e)) if s.date() == e.date() => t.slot(s.time(), e.time()),
+        (Some(s), Some(e)) => format!(
+            "{} – {} {}",
+            t.clock(s.time()),
+            t.day_words(e.date()),
+            t.clock(e.time())
+        ),
+        _ => String::new(),
+    }
+}
+
+/// `1 h 30, bénévole`.
+fn facts(i: &Item, t: &Text) -> String {
+    let kind = Kind::parse(&i.kind).map_or(i.kind.as_str(), |k| t.kind(k));
+    format!("{}, {}", t.duration_words(i.minutes), kind.to_lowercase())
 }
 
 #[cfg(test)]
@@ -239,6 +294,7 @@ mod tests {
             minutes,
             association: "amis".into(),
             kind: "paid".into(),
+            people: 1,
         }
     }
 
@@ -259,6 +315,45 @@ mod tests {
         );
         assert!(matches!(&got[1], Amendment::Removed(i) if i.uid == "b"));
         assert!(matches!(&got[2], Amendment::Added(i) if i.uid == "d"));
+    }
+
+    #[test]
+    fn amendments_read_like_a_letter() {
+        let mut removed = item("r", 90);
+        removed.start = "2026-10-22T09:00:00+02:00".into();
+        removed.end = "2026-10-22T10:30:00+02:00".into();
+        removed.kind = "volunteer".into();
+        removed.summary = "Certificats TLS #amis @alice #1h30".into();
+        let mut later = item("c", 60);
+        later.kind = "volunteer".into();
+        let mut longer = later.clone();
+        longer.end = "2026-10-05T12:00:00+02:00".into();
+        longer.minutes = 120;
+        let list = [
+            Amendment::Removed(removed),
+            Amendment::Changed {
+                before: later,
+                after: longer,
+            },
+        ];
+        let show = |lang: crate::report::i18n::Lang| {
+            let mut out = Vec::new();
+            write_amendment_lines(&mut out, &list.iter().collect::<Vec<_>>(), lang.text())
+                .expect("written");
+            String::from_utf8(out)
+                .expect("utf-8")
+                .replace('\u{a0}', " ")
+        };
+        assert_eq!(
+            show(crate::report::i18n::Lang::Fr),
+            "- jeudi 22 octobre, 9 h – 10 h 30 : retiré (1 h 30, bénévole) — Certificats TLS\n\
+             - lundi 5 octobre, 10 h – 11 h : modifié, désormais 10 h – 12 h (2 h, bénévole) au lieu de (1 h, bénévole) — s\n"
+        );
+        assert_eq!(
+            show(crate::report::i18n::Lang::En),
+            "- Thursday 22 October, 9:00–10:30: removed (1:30, volunteer) — Certificats TLS\n\
+             - Monday 5 October, 10:00–11:00: changed, now 10:00–12:00 (2:00, volunteer) instead of (1:00, volunteer) — s\n"
+        );
     }
 
     #[test]

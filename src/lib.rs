@@ -23,3 +23,4 @@ pub mod publish;
 pub mod remind;
 pub mod report;
 pub mod store;
+pub mod terminal;

@@ -2,9 +2,9 @@
 //! E-mail: the MIME message of an association's monthly report and its delivery over SMTP.
 //!
 //! Owns: the SMTP URL (`smtp://` with STARTTLS or plain on loopback, `smtps://` with
-//! implicit TLS), the message (a `text/plain` part holding the Markdown page, a `text/html`
-//! alternative rendered with pulldown-cmark and inline styles, attachments), the `.eml`
-//! bytes of `--dry-run`, and one SMTP session per message. Knows nothing of the store or
+//! implicit TLS), the message (a `text/plain` part given as plain text, a `text/html`
+//! alternative rendered from Markdown with pulldown-cmark and inline styles, attachments),
+//! the `.eml` bytes of `--dry-run`, and one SMTP session per message. Knows nothing of the store or
 //! the calendar: [`crate::app`] decides what to send and records what was sent.
 //!
 //! Guarantees: AUTH only over TLS (plain `smtp://` with `starttls = "never"` is refused
@@ -192,10 +192,16 @@ pub struct Letter {
     pub date: SystemTime,
     /// Message-ID without angle brackets, e.g. `caltally.2026-10.amis.1a2b@collectif.example`.
     pub message_id: String,
+    /// The Message-ID this one answers (a correction answers the month's report).
+    pub in_reply_to: Option<String>,
+    /// The Message-IDs of the thread, oldest first.
+    pub references: Vec<String>,
     /// Title of the HTML page.
     pub title: String,
-    /// The body, in Markdown: sent as `text/plain` and rendered as the `text/html` alternative.
+    /// The body, in Markdown: rendered as the `text/html` part.
     pub markdown: String,
+    /// The same body as plain text: the `text/plain` part.
+    pub plain: String,
     /// Attachments.
     pub attachments: Vec<Attached>,
 }
@@ -209,6 +215,14 @@ pub fn build(letter: &Letter) -> Result<Message, MailError> {
         .date(letter.date)
         .message_id(Some(format!("<{}>", letter.message_id)))
         .user_agent(format!("caltally/{}", env!("CARGO_PKG_VERSION")));
+    let bracket = |id: &str| format!("<{}>", id.trim_matches(['<', '>']));
+    if let Some(id) = &letter.in_reply_to {
+        b = b.in_reply_to(bracket(id));
+    }
+    if !letter.references.is_empty() {
+        let ids: Vec<String> = letter.references.iter().map(|id| bracket(id)).collect();
+        b = b.references(ids.join(" "));
+    }
     if letter.to.is_empty() {
         return Err(MailError::Build("no recipient".into()));
     }
@@ -220,7 +234,7 @@ pub fn build(letter: &Letter) -> Result<Message, MailError> {
     }
     let html = markdown_to_html(&letter.markdown, &letter.title);
     let mut body = MultiPart::mixed().multipart(MultiPart::alternative_plain_html(
-        letter.markdown.clone(),
+        letter.plain.clone(),
         html,
     ));
     for a in &letter.attachments {
@@ -247,41 +261,98 @@ pub fn domain_of(address: &str) -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
-const CELL: &str = "border:1px solid #c8c8c8;padding:3px 8px";
+const CELL: &str = "border:1px solid #c8c8c8;padding:3px 8px;vertical-align:top";
 
 /// Renders Markdown as a standalone HTML page with inline styles (mail clients drop
-/// `<style>` blocks): tables get borders and padding, numbers stay right-aligned.
+/// `<style>` blocks), readable on a phone as on a desktop: a viewport, a column at most
+/// 640 px wide, tables that scroll sideways inside their own box instead of widening the
+/// page, and dates, times and amounts that never break across lines.
 pub fn markdown_to_html(markdown: &str, title: &str) -> String {
     use pulldown_cmark::{Options, Parser, html};
     let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES);
     let mut body = String::with_capacity(markdown.len() * 2);
     html::push_html(&mut body, parser);
-    for tag in ["td", "th"] {
-        let extra = if tag == "th" {
-            ";background:#f0f0f0"
-        } else {
-            ""
-        };
-        for align in ["left", "center", "right"] {
-            body = body.replace(
-                &format!("<{tag} style=\"text-align: {align}\">"),
-                &format!("<{tag} style=\"text-align:{align};{CELL}{extra}\">"),
-            );
-        }
-        body = body.replace(
-            &format!("<{tag}>"),
-            &format!("<{tag} style=\"text-align:left;{CELL}{extra}\">"),
-        );
-    }
-    body = body.replace(
+    let body = style_cells(&body).replace(
         "<table>",
-        "<table style=\"border-collapse:collapse;margin:0.5em 0 1em 0\">",
+        "<div style=\"overflow-x:auto;max-width:100%\"><table style=\"border-collapse:collapse;margin:0.5em 0 1em 0\">",
     );
+    let body = body
+        .replace("</table>", "</table></div>")
+        .replace("<h1>", "<h1 style=\"font-size:20px;line-height:1.3\">")
+        .replace("<h2>", "<h2 style=\"font-size:17px;line-height:1.3\">");
     let title = pulldown_cmark_escape_text(title);
     format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
-         <body style=\"font-family:sans-serif;font-size:14px;line-height:1.4;color:#222\">\n{body}</body></html>\n"
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title></head>\n\
+         <body style=\"margin:0;padding:0;background:#ffffff\">\n\
+         <div style=\"max-width:640px;margin:0 auto;padding:8px 12px;font-family:sans-serif;\
+         font-size:14px;line-height:1.4;color:#222222;background:#ffffff;overflow-wrap:break-word\">\n\
+         {body}</div></body></html>\n"
     )
+}
+
+/// Gives every table cell its inline style: borders, alignment, and `nowrap` for a cell
+/// that holds a date, a time, a duration or an amount (short, with a digit).
+fn style_cells(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() * 2);
+    let mut rest = html;
+    while let Some(at) = next_cell(rest) {
+        let tag = &rest[at + 1..at + 3];
+        out.push_str(&rest[..at]);
+        let Some(open_end) = rest[at..].find('>').map(|i| at + i + 1) else {
+            break;
+        };
+        let open = &rest[at..open_end];
+        let close = format!("</{tag}>");
+        let content_end = rest[open_end..]
+            .find(&close)
+            .map_or(rest.len(), |i| open_end + i);
+        let content = &rest[open_end..content_end];
+        let align = ["right", "center"]
+            .into_iter()
+            .find(|a| open.contains(&format!("text-align: {a}")))
+            .unwrap_or("left");
+        let mut style = format!("text-align:{align};{CELL}");
+        if tag == "th" {
+            style.push_str(";background:#f0f0f0");
+        }
+        if holds_figure(content) {
+            style.push_str(";white-space:nowrap");
+        }
+        out.push_str(&format!("<{tag} style=\"{style}\">{content}"));
+        rest = &rest[content_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the next `<td` or `<th` opening tag starts.
+fn next_cell(html: &str) -> Option<usize> {
+    let find = |t: &str| {
+        html.match_indices(t)
+            .find(|(i, _)| matches!(html.as_bytes().get(i + 3), Some(b'>' | b' ')))
+            .map(|(i, _)| i)
+    };
+    match (find("<td"), find("<th")) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Whether a cell's text is a date, a time, a duration or an amount: short, with a digit.
+fn holds_figure(content: &str) -> bool {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in content.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.chars().any(|c| c.is_ascii_digit()) && text.chars().count() <= 28
 }
 
 fn pulldown_cmark_escape_text(text: &str) -> String {
@@ -475,10 +546,15 @@ mod tests {
         let html = markdown_to_html(md, "T <1>");
         assert!(html.contains("<title>T &lt;1&gt;</title>"));
         assert!(html.contains("<table style=\"border-collapse:collapse"));
+        assert!(html.contains("name=\"viewport\""));
+        assert!(html.contains("<div style=\"overflow-x:auto"));
+        assert!(html.contains("1:30</td>"));
+        assert!(html.contains("nowrap\">1:30</td>"), "{html}");
+        assert!(!html.contains("nowrap\">x</td>"), "{html}");
         assert!(html.contains("<td style=\"text-align:right;border:1px solid"));
         assert!(html.contains("<th style=\"text-align:left;border:1px solid"));
         assert!(!html.contains("<td>") && !html.contains("<th>"));
-        assert!(html.contains("<h1>Titre &amp; co</h1>"));
+        assert!(html.contains(">Titre &amp; co</h1>"));
     }
 
     #[test]
@@ -491,8 +567,11 @@ mod tests {
             subject: "Rapport d'heures — Les Amis — octobre 2026".into(),
             date: SystemTime::UNIX_EPOCH,
             message_id: "x.1@collectif.example".into(),
+            in_reply_to: Some("caltally.first@collectif.example".into()),
+            references: vec!["caltally.first@collectif.example".into()],
             title: "t".into(),
             markdown: "| a |\n|---|\n| é |\n".into(),
+            plain: "a\né\n".into(),
             attachments: vec![Attached {
                 name: "amis-2026-10.csv".into(),
                 content_type: "text/csv; charset=utf-8".into(),
@@ -505,6 +584,14 @@ mod tests {
             "{eml}"
         );
         assert!(eml.contains("Message-ID: <x.1@collectif.example>"));
+        assert!(
+            eml.contains("In-Reply-To: <caltally.first@collectif.example>"),
+            "{eml}"
+        );
+        assert!(
+            eml.contains("References: <caltally.first@collectif.example>"),
+            "{eml}"
+        );
         assert!(eml.contains("multipart/mixed") && eml.contains("multipart/alternative"));
         assert!(eml.contains("filename=\"amis-2026-10.csv\""));
         assert_eq!(

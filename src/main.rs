@@ -12,7 +12,11 @@ fn main() -> ExitCode {
     match caltally::app::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("caltally: error: {err:#}");
+            let message = format!("{err:#}");
+            eprintln!(
+                "caltally: error: {}",
+                caltally::terminal::sanitize(&message)
+            );
             ExitCode::from(caltally::app::exit_code_for(&err))
         }
     }

@@ -304,10 +304,10 @@ pub struct Entry {
     pub kind: Kind,
     /// People keys or names.
     pub people: Vec<String>,
-    /// SUMMARY.
-    pub summary: String,
+    /// SUMMARY (shared by every entry of the component).
+    pub summary: Arc<str>,
     /// Normalised tags.
-    pub tags: Vec<String>,
+    pub tags: Arc<[String]>,
     /// Calendar name.
     pub calendar: String,
     /// UID.
@@ -319,7 +319,7 @@ pub struct Entry {
     /// Why this entry needs a human, if it does.
     pub review: Option<Review>,
     /// Tags that are neither an association, a kind, a person nor a duration.
-    pub unknown_tags: Vec<String>,
+    pub unknown_tags: Arc<[String]>,
     /// Why the counted time may differ from what the row's times suggest.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,

@@ -70,6 +70,10 @@ fn every_problem_is_listed_once_under_its_person() {
             .unwrap_or_default()
             .contains("did you mean #benevole")
     );
+    assert_eq!(
+        typo["occurrences"], 1,
+        "one finding per event series, with its count"
+    );
 }
 
 #[test]

@@ -86,6 +86,9 @@ struct Parsed {
     attachments: BTreeMap<String, String>,
     /// The attachments' bytes, for the spreadsheets.
     files: BTreeMap<String, Vec<u8>>,
+    message_id: String,
+    in_reply_to: String,
+    references: String,
 }
 
 fn parse(bytes: &[u8]) -> Parsed {
@@ -124,6 +127,23 @@ fn parse(bytes: &[u8]) -> Parsed {
                 )
             })
             .collect(),
+        message_id: m
+            .header_raw("Message-ID")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        in_reply_to: m
+            .header_raw("In-Reply-To")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        // Unfolded: one space between the Message-IDs.
+        references: m
+            .header_raw("References")
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
         files: m
             .attachments()
             .map(|a| {
@@ -239,14 +259,21 @@ fn send_once_per_association_and_messages_parse_back() {
         for e in emails.iter().chain(["archives@collectif.example"].iter()) {
             assert!(m.rcpt.contains(e), "envelope to {e}: {}", m.rcpt);
         }
+        let title = format!("{name} — Rapport d'heures octobre 2025");
         assert!(
-            m.text
-                .contains(&format!("# {name} — Rapport d'heures octobre 2025")),
+            m.text.replace("\r\n", "\n").contains(&format!(
+                "\n{title}\n{}\n",
+                "=".repeat(title.chars().count())
+            )),
             "{}",
             m.text
         );
+        // The plain-text part is plain text: no Markdown escapes, pipes or stars.
+        for markup in ["\\", "|", "**", "## ", "\n# "] {
+            assert!(!m.text.contains(markup), "`{markup}` in {}", m.text);
+        }
         assert!(m.html.contains("<table style=\"border-collapse:collapse"));
-        assert!(m.html.contains(&format!("<h1>{name}")), "{}", m.html);
+        assert!(m.html.contains(&format!(">{name} — ")), "{}", m.html);
         let names: Vec<&String> = m.attachments.keys().collect();
         assert_eq!(
             names,
@@ -270,8 +297,15 @@ fn send_once_per_association_and_messages_parse_back() {
         let minutes = csv_minutes(csv);
         assert!(minutes > 0);
         assert_eq!(minutes, total_of(key), "{key}: CSV = summary.csv");
-        assert!(
-            m.text.contains(&format!("**{}**", hm(minutes))),
+        let total_in_body = m
+            .text
+            .lines()
+            .skip_while(|l| !l.trim_end().ends_with("Non précisé  Total"))
+            .nth(1)
+            .and_then(|l| l.split_whitespace().last());
+        assert_eq!(
+            total_in_body,
+            Some(hm(minutes).as_str()),
             "{key}: the total in the body is the CSV's {}: {}",
             hm(minutes),
             m.text
@@ -507,24 +541,43 @@ fn amendments_are_sent_once_as_a_correction() {
         radio.subject,
         "Rectificatif\u{a0}: Rapport d'heures — Radio Libre — octobre 2025"
     );
-    let changes = radio
-        .text
-        .split("## Changements depuis notre dernier envoi")
+    let text = radio.text.replace("\r\n", "\n");
+    let (changes, totals) = text
+        .split("Changements depuis notre dernier envoi\n")
         .nth(1)
         .expect("the changes")
-        .split("\n# ")
-        .next()
-        .expect("before the page");
+        .split_once("Totaux du mois\n")
+        .expect("then the totals");
     assert_eq!(
         changes.lines().filter(|l| l.starts_with("- ")).count(),
         1,
         "{changes}"
     );
+    let changes = changes.replace('\u{a0}', " ");
     assert!(
-        changes.contains("- retiré : Appel fournisseur")
-            && changes.contains("(appel@collectif.test)"),
-        "{changes}"
+        changes.contains(
+            "- jeudi 23 octobre, 15 h – 15 h 30 : retiré (30 min, rémunéré) — Appel fournisseur"
+        ),
+        "a letter's words, no UID, no ISO time: {changes}"
     );
+    assert!(!changes.contains("@collectif.test") && !changes.contains("2025-10-23"));
+    let now = csv_minutes(&radio.attachments[&format!("radio-{MONTH}-data.csv")]);
+    assert!(
+        totals
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["Total", hm(now + 30).as_str(), hm(now).as_str()]),
+        "the totals before and now, in columns: {totals}"
+    );
+    let radio_report = by_recipient(&sink.messages()[..3])
+        .remove("bureau@radio.example")
+        .expect("the radio's report");
+    assert!(radio_report.in_reply_to.is_empty() && radio_report.references.is_empty());
+    assert_eq!(
+        radio.in_reply_to, radio_report.message_id,
+        "the correction answers the report"
+    );
+    assert_eq!(radio.references, radio_report.message_id);
     let csv = &radio.attachments[&format!("radio-{MONTH}-data.csv")];
     assert!(
         !csv.contains("appel@collectif.test"),
@@ -571,15 +624,26 @@ fn amendments_are_sent_once_as_a_correction() {
     let radio_again = second
         .iter()
         .filter(|c| c.to == ["bureau@radio.example"])
-        .find(|c| c.text.contains("- ajouté : Appel fournisseur"))
+        .find(|c| {
+            c.text.contains(
+                "15\u{a0}h\u{a0}30\u{a0}: ajouté (30\u{a0}min, rémunéré) — Appel fournisseur",
+            )
+        })
         .expect("the call is announced as added back");
     assert!(
         radio_again.attachments[&format!("radio-{MONTH}-data.csv")]
             .contains("appel@collectif.test")
     );
+    assert_eq!(radio_again.in_reply_to, radio_report.message_id);
+    assert_eq!(
+        radio_again.references,
+        format!("{} {}", radio_report.message_id, radio.message_id),
+        "the thread, oldest first"
+    );
     assert!(
         second.iter().any(|c| c.to == ["jardin@potager.example"]
-            && c.text.contains("- retiré : Taille des haies")),
+            && c.text
+                .contains(": retiré (2\u{a0}h, bénévole) — Taille des haies")),
         "the garden's hours are withdrawn again"
     );
 }
@@ -784,11 +848,10 @@ fn an_interrupted_correction_is_resent_as_a_correction() {
         .stdout(predicate::str::contains("correction sent to Radio Libre"));
     let again = corrections(&sink);
     assert_eq!(again.len(), 2, "the broken-off one, then the resent one");
-    assert!(
-        again
-            .iter()
-            .all(|c| c.text.contains("- retiré : Appel fournisseur"))
-    );
+    assert!(again.iter().all(|c| {
+        c.text
+            .contains(": retiré (30\u{a0}min, rémunéré) — Appel fournisseur")
+    }));
     caltally(d)
         .args(["send", "--month", MONTH, "--amendments"])
         .assert()
@@ -848,10 +911,14 @@ fn a_report_sent_after_edits_lists_them_and_no_correction_repeats_them() {
         .expect("the radio's report");
     let listed = radio
         .text
-        .split("## Rectificatifs depuis la clôture")
+        .split("Rectificatifs depuis la clôture")
         .nth(1)
         .expect("the amendments under the closed report");
-    assert!(listed.contains("appel@collectif.test"), "{listed}");
+    assert!(
+        listed.contains(": retiré (30\u{a0}min, rémunéré) — Appel fournisseur")
+            && !listed.contains("appel@collectif.test"),
+        "{listed}"
+    );
     assert!(
         radio.attachments[&format!("radio-{MONTH}-data.csv")].contains("appel@collectif.test"),
         "the closed figures"

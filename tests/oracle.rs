@@ -2,7 +2,10 @@
 //! Differential test against an independent oracle: Python `icalendar` +
 //! `recurring_ical_events` (installed by `make venv`) expand a generated calendar of more
 //! than 5,000 events over 2025; caltally's timed occurrences must equal the oracle's
-//! exactly. The generator (`tests/oracle/gen_calendar.py`) is deterministic by seed.
+//! exactly. The generator (`tests/oracle/gen_calendar.py`) is deterministic by seed. The
+//! fixtures of the ill-defined inputs that clients agree on (a floating DTEND beside a zoned
+//! DTSTART, vendor TZID prefixes, one UID written several times, an escaped RRULE) are
+//! compared with the oracle too.
 
 mod common;
 
@@ -116,4 +119,60 @@ fn timed_occurrences_equal_the_oracle() {
         expected.len(),
         actual.len()
     );
+}
+
+/// Fixtures whose reading the oracle shares (each also has its snapshot in `fixtures.rs`).
+const QUIRKS_THE_ORACLE_SHARES: [&str; 7] = [
+    "dtend-floating-zoned.ics",
+    "exdate-floating-zoned.ics",
+    "recurrence-id-floating-zoned.ics",
+    "tzid-libical-no-tzfile.ics",
+    "tzid-mozilla.ics",
+    "duplicate-uid.ics",
+    "rrule-escaped-semicolon.ics",
+];
+
+#[test]
+fn quirk_fixtures_equal_the_oracle() {
+    let py = python();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let oracle = manifest.join("tests/oracle/oracle.py");
+    let x = Expansion {
+        report_zone: common::brussels(),
+        from: Utc
+            .with_ymd_and_hms(2026, 9, 1, 0, 0, 0)
+            .single()
+            .expect("instant"),
+        to: Utc
+            .with_ymd_and_hms(2026, 12, 1, 0, 0, 0)
+            .single()
+            .expect("instant"),
+        max_instances: ical::recur::DEFAULT_MAX_INSTANCES,
+    };
+    for name in QUIRKS_THE_ORACLE_SHARES {
+        let file = manifest.join("fixtures/ical").join(name);
+        let file_s = file.to_str().expect("path");
+        let expected: BTreeSet<String> = run(
+            &py,
+            &[
+                oracle.to_str().expect("path"),
+                file_s,
+                "--from",
+                "2026-09-01",
+                "--to",
+                "2026-12-01",
+            ],
+        )
+        .lines()
+        .map(str::to_string)
+        .collect();
+        assert!(!expected.is_empty(), "{name}: the oracle found nothing");
+        let bytes = std::fs::read(&file).expect("fixture");
+        let (occ, _) = ical::read_occurrences(&bytes, name, "fixture", &x);
+        let actual: BTreeSet<String> = occ
+            .iter()
+            .map(|o| format!("{}\t{}\t{}", o.uid, utc(o.start), utc(o.end)))
+            .collect();
+        assert_eq!(actual, expected, "{name}: caltally and the oracle differ");
+    }
 }

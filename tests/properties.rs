@@ -30,7 +30,9 @@ fn stamp(d: NaiveDate, minute_of_day: u32) -> String {
 
 prop_compose! {
     fn an_event()(
-        start_day in 0u64..365,
+        // Not the last day of the year: a UTC start in its last hours falls in the next year
+        // in the report's zone, and the event would then have no entry in the period.
+        start_day in 0u64..364,
         minute in 0u32..1440,
         length in 0u32..4000,
         zone in 0usize..ZONES.len(),

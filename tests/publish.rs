@@ -207,8 +207,11 @@ fn publish_to_a_git_server_then_nothing_then_a_correction() {
     assert_eq!(amis.read("heures/2025/notes.md"), "notes de Bea\n");
     let page = amis.read("heures/2025/2025-10.md");
     assert!(
-        page.contains("permanence@collectif.test"),
-        "the amendment is listed: {page}"
+        page.replace('\u{a0}', " ").contains(
+            "- mercredi 8 octobre, 14 h – 17 h : modifié, désormais 14 h – 18 h (4 h, bénévole) \
+             au lieu de (3 h, bénévole) — Permanence accueil"
+        ),
+        "the amendment is listed, in words: {page}"
     );
     let readme = amis.read("heures/2025/README.md");
     assert!(

@@ -118,7 +118,7 @@ fn nightly_job_sends_once_from_send_on_day() {
     let summary = read(d, "reports/2025-10/summary.md");
     assert!(
         summary.contains("## Amendments since the closing")
-            && summary.contains("oubli@collectif.test"),
+            && summary.contains(": added (2:00, volunteer) — Dépannage oublié"),
         "{summary}"
     );
     assert_eq!(

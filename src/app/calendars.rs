@@ -56,12 +56,17 @@ pub fn calendars(config: &Config) -> Result<u8> {
                     .len();
                 let owner = if c.shared { "shared" } else { "owned" };
                 let ro = if c.read_only { ", read-only" } else { "" };
-                println!("  {}\t{}\t{owner}{ro}\t{objects} objects", c.name, c.url);
+                let (name, url) = (
+                    crate::terminal::sanitize(&c.name),
+                    crate::terminal::sanitize(&c.url),
+                );
+                println!("  {name}\t{url}\t{owner}{ro}\t{objects} objects");
             }
             Ok(())
         };
         if let Err(e) = run() {
-            eprintln!("caltally: error: {}: {e:#}", input::redact(key));
+            let message = format!("{}: {e:#}", input::redact(key));
+            eprintln!("caltally: error: {}", crate::terminal::sanitize(&message));
             failed = true;
         }
     }

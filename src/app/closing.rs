@@ -243,7 +243,7 @@ pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -
     };
     let g = gather(&selection, None, config, env)?;
     for p in &g.problems {
-        eprintln!("caltally: warning: {p}");
+        crate::terminal::warn(p);
     }
     let mut report = build_report(&g, None);
     report.about.status = report::Status::Closed(report.about.made);

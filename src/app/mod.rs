@@ -5,14 +5,14 @@
 //! The clock, the environment and the file system are read here and passed down as
 //! values, so every stage below stays deterministic.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate, Utc};
 use rayon::prelude::*;
 
-use crate::cli::{CheckArgs, CheckFormat, Cli, Command, InitArgs, ReportArgs, Selection};
+use crate::cli::{CheckArgs, CheckFormat, Cli, Command, ReportArgs, Selection};
 use crate::config::{self, AllDayPolicy, Config, ConfigError, SecretError};
 use crate::ical::{self, Expansion, tz::Zone};
 use crate::input::{self, Input};
@@ -22,6 +22,7 @@ mod attachments;
 mod calendars;
 mod closing;
 mod docs;
+mod init;
 mod nightly;
 mod preflight;
 mod publish;
@@ -58,7 +59,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
     let env = Env::from_process()?;
     match &cli.command {
-        Command::Init(args) => init(&cli, args),
+        Command::Init(args) => init::init(&cli, args),
         Command::Report(args) => {
             let config = config_or_source(&cli, &args.selection.source)?;
             report(&cli, args, &config, &env)
@@ -175,129 +176,6 @@ fn load_config(explicit: Option<&Path>) -> Result<Config> {
         Some(path) => Ok(Config::load(&path)?),
         None => Ok(Config::default()),
     }
-}
-
-fn init(cli: &Cli, args: &InitArgs) -> Result<u8> {
-    let path = match config::find_config(cli.config.as_deref()) {
-        Some(p) => p,
-        None => config::config_home()
-            .context("cannot find a config directory: set $XDG_CONFIG_HOME or give --config")?
-            .join("caltally")
-            .join("config.toml"),
-    };
-    if path.exists() && !args.force {
-        return Err(UsageError(format!(
-            "{} already exists; use --force to overwrite it",
-            path.display()
-        ))
-        .into());
-    }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let text = match &args.caldav {
-        Some(url) => with_discovered_source(url, args)?,
-        None => config::TEMPLATE.to_string(),
-    };
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    if !cli.quiet {
-        println!(
-            "wrote {}; edit it, then run: caltally --config {} report --month {}",
-            path.display(),
-            path.display(),
-            Utc::now().format("%Y-%m")
-        );
-    }
-    Ok(0)
-}
-
-/// The template with a real `[[source]]` for `url` and the calendars found there.
-fn with_discovered_source(url: &str, args: &InitArgs) -> Result<String> {
-    input::refuse_userinfo(url, "--caldav").map_err(UsageError)?;
-    let username = args.username.clone().unwrap_or_default();
-    let ca_file = args.ca_file.as_ref().map(|p| {
-        std::path::absolute(p)
-            .unwrap_or_else(|_| p.clone())
-            .display()
-            .to_string()
-    });
-    let source = crate::config::SourceConfig {
-        caldav: Some(url.to_string()),
-        username: Some(username.clone()),
-        password_env: Some(args.password_env.clone()),
-        ca_file: ca_file.clone(),
-        ..Default::default()
-    };
-    let calendars = calendars::discover_calendars(&source)?;
-    let names: Vec<String> = calendars.iter().map(|c| toml_string(&c.name)).collect();
-    let block = source_block(url, &username, &args.password_env, ca_file.as_deref())?;
-    let names = names.join(", ");
-    let block = format!(
-        "# password_env names the variable holding a Nextcloud app password.\n{block}{}\n{}\n",
-        comment(&format!("Calendars found: {names}. To keep only some:")),
-        comment(&format!("calendars = [{names}]"))
-    );
-    let marker = "# [[source]]\n# caldav = ";
-    let at = config::TEMPLATE
-        .find(marker)
-        .context("the template has no source section")?;
-    Ok(format!(
-        "{}{block}\n{}",
-        &config::TEMPLATE[..at],
-        &config::TEMPLATE[at..]
-    ))
-}
-
-/// A `[[source]]` table written by the TOML serializer, so that no value can end it.
-fn source_block(
-    url: &str,
-    username: &str,
-    password_env: &str,
-    ca_file: Option<&str>,
-) -> Result<String> {
-    #[derive(serde::Serialize)]
-    struct Source<'a> {
-        caldav: &'a str,
-        username: &'a str,
-        password_env: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        ca_file: Option<&'a str>,
-    }
-    #[derive(serde::Serialize)]
-    struct Block<'a> {
-        source: [Source<'a>; 1],
-    }
-    toml::to_string(&Block {
-        source: [Source {
-            caldav: url,
-            username,
-            password_env,
-            ca_file,
-        }],
-    })
-    .context("cannot write the [[source]] table")
-}
-
-/// A TOML basic string on one line: quotes, backslashes and control characters escaped.
-fn toml_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A `#` comment line: control characters (line breaks above all) cannot end it early.
-fn comment(text: &str) -> String {
-    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-    format!("# {clean}")
 }
 
 /// The report zone: `--tz`, config, `$TZ`, the system zone, else UTC.
@@ -509,7 +387,9 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
     let clock = std::time::Instant::now();
     let inputs = read_inputs(sel, config, env, expansion.from, expansion.to)?;
     log::debug!("read {} input(s) in {:?}", inputs.len(), clock.elapsed());
-    let (occurrences, problems) = expand_inputs(&inputs, &expansion);
+    let (occurrences, mut problems) = expand_inputs(&inputs, &expansion);
+    let rules = config.rules();
+    problems.extend(crate::classify::tag_warnings(&occurrences, &rules));
     log::debug!(
         "{} occurrences after {:?}",
         occurrences.len(),
@@ -518,7 +398,7 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
     Ok(Gathered {
         about: report::About::new(&period, today, config::collective_of(config)),
         settings,
-        rules: config.rules(),
+        rules,
         occurrences,
         problems,
     })
@@ -534,6 +414,17 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         ))
         .into());
     }
+    if let Some(key) = &args.person
+        && !config.people.is_empty()
+        && !config.people.contains_key(key)
+    {
+        let known: Vec<&str> = config.people.keys().map(String::as_str).collect();
+        return Err(UsageError(format!(
+            "--person `{key}` is not a configured person; the keys of [people] are: {}",
+            known.join(", ")
+        ))
+        .into());
+    }
     let Gathered {
         settings,
         about,
@@ -544,7 +435,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     let (period, lang) = (settings.period, settings.lang);
     let clock = std::time::Instant::now();
     for p in &problems {
-        eprintln!("caltally: warning: {p}");
+        crate::terminal::warn(p);
     }
     let warned = !problems.is_empty();
     let g = Gathered {
@@ -554,11 +445,24 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         occurrences,
         problems,
     };
-    let report = build_report(&g, args.association.as_deref());
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| output_base(config).join(period.label()));
+    let report = build_report_of(&g, args.association.as_deref(), args.person.as_deref());
+    let out = args.out.clone().unwrap_or_else(|| {
+        let folder = output_base(config).join(period.label());
+        match &args.person {
+            // One person's report never replaces the period's own files.
+            Some(key) => {
+                let stem = crate::file_names::association_stems(
+                    [key.as_str()],
+                    crate::file_names::Naming::of(1),
+                );
+                folder.join(format!(
+                    "person-{}",
+                    stem.get(key).map_or("unnamed", String::as_str)
+                ))
+            }
+            None => folder,
+        }
+    });
     log::debug!(
         "{} entries classified after {:?}",
         report.entries.len(),
@@ -566,13 +470,15 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     );
     let naming = closing::naming(config);
     let mut files = render_files(&report, &args.format, naming)?;
-    if let Some(closing) = closing_of(config, &period)? {
+    if args.person.is_none()
+        && let Some(closing) = closing_of(config, &period)?
+    {
         files = closed_files(closing, &report, &args.format, naming)?;
     }
-    let full = args.association.is_none();
+    let full = args.association.is_none() && args.person.is_none();
     let files = write_files(&out, files, &args.format, full)?;
     log::debug!("{} files written after {:?}", files.len(), clock.elapsed());
-    if args.out.is_none() {
+    if args.out.is_none() && args.person.is_none() {
         write_index(&output_base(config), lang)?;
     }
     if !cli.quiet {
@@ -588,6 +494,12 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
             if entries == 1 { "entry" } else { "entries" },
             t.duration(report.totals.total())
         );
+        if std::io::stdout().is_terminal() {
+            // Like `timew summary`: the totals at a glance, for a person at a terminal.
+            let mut table = Vec::new();
+            report::text::write_totals_table(&mut table, &report)?;
+            print!("\n{}\n", String::from_utf8_lossy(&table));
+        }
         let review = report.review().count();
         if review > 0 {
             let noun = if review == 1 {
@@ -667,8 +579,19 @@ because it is larger than 4 MiB (make it smaller on the server)";
 
 /// The report model of the gathered period, with the previous period's totals.
 fn build_report(g: &Gathered, association: Option<&str>) -> report::Report {
-    let keep =
-        |e: &crate::model::Entry| association.is_none_or(|k| e.association.as_deref() == Some(k));
+    build_report_of(g, association, None)
+}
+
+/// The report of one association, one person (every association), or everything.
+fn build_report_of(
+    g: &Gathered,
+    association: Option<&str>,
+    person: Option<&str>,
+) -> report::Report {
+    let keep = |e: &crate::model::Entry| {
+        association.is_none_or(|k| e.association.as_deref() == Some(k))
+            && person.is_none_or(|p| e.people.iter().any(|x| x == p))
+    };
     let entries: Vec<_> = report::build_entries(&g.occurrences, &g.rules, &g.settings)
         .into_iter()
         .filter(keep)
@@ -677,16 +600,19 @@ fn build_report(g: &Gathered, association: Option<&str>) -> report::Report {
         period: g.settings.period.previous(),
         ..g.settings.clone()
     };
-    let prev_totals = report::period_totals(&g.occurrences, &g.rules, &prev_settings, association);
+    // The previous period is not counted per person.
+    let prev_totals = person
+        .is_none()
+        .then(|| report::period_totals(&g.occurrences, &g.rules, &prev_settings, association));
     let mut report = report::build_report(
         entries,
         &g.rules,
         &g.settings,
-        Some(prev_totals),
+        prev_totals,
         g.problems.clone(),
         g.about.clone(),
     );
-    if association.is_some() {
+    if association.is_some() || person.is_some() {
         report.idle.clear();
     }
     report
@@ -704,7 +630,7 @@ pub fn init_logging(verbose: u8, quiet: bool) {
                 eprintln!(
                     "caltally: {}: {}",
                     r.level().as_str().to_lowercase(),
-                    r.args()
+                    crate::terminal::sanitize(&r.args().to_string())
                 );
             }
         }

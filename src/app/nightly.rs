@@ -61,7 +61,7 @@ pub(super) fn run(args: &RunArgs, config: &Config, env: &Env) -> Result<u8> {
         }
     }
     for w in &warnings {
-        eprintln!("caltally: warning: {w}");
+        crate::terminal::warn(w);
     }
     failed |= !remind_due(config, env, today, synced);
     let due = config

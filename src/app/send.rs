@@ -101,7 +101,7 @@ pub(super) fn send_locked(
     let g = gather(&Selection::of_month(label.clone()), None, config, env)?;
     if print_warnings {
         for p in &g.problems {
-            eprintln!("caltally: warning: {p}");
+            crate::terminal::warn(p);
         }
     }
     let mut report = build_report(&g, None);
@@ -239,13 +239,13 @@ pub(super) fn send_locked(
             continue;
         };
         let changes = closing::amendments(&told, &now_key);
+        // A report shows the closing and lists the amendments since, so it tells the
+        // calendar as it is now, like a correction.
+        let mailed = now_key;
         if what == Mail::Correction && changes.is_empty() {
             tally.skipped += 1;
             continue;
         }
-        // A report shows the closing and lists the amendments since, so it tells the
-        // calendar as it is now, like a correction.
-        let mailed = now_key;
         let files = match what {
             Mail::Report if has_closed_page => &closed_files,
             _ => &current_files,
@@ -269,6 +269,17 @@ pub(super) fn send_locked(
             markdown.push_str(&format!("\n\n## {}\n\n", t.mail_changes));
             let mut lines = Vec::new();
             closing::write_amendment_lines(&mut lines, &changes.iter().collect::<Vec<_>>(), t)?;
+            let rates = config.rates().unwrap_or_default();
+            let currency = config
+                .valuation
+                .as_ref()
+                .map_or_else(|| "EUR".into(), |v| v.currency.clone());
+            crate::report::correction::write_totals(
+                &mut lines,
+                &crate::report::correction::recount(&told, &rates, &currency),
+                &crate::report::correction::recount(&mailed, &rates, &currency),
+                t,
+            )?;
             markdown.push_str(&String::from_utf8_lossy(&lines));
         } else {
             markdown.push_str(t.mail_intro);
@@ -310,6 +321,25 @@ pub(super) fn send_locked(
                 mail::domain_of(&mail_config.from)
             ),
             title: t.mail_subject(&name, &month, correction),
+            // A correction answers the month's report: mail clients show them together.
+            in_reply_to: log
+                .iter()
+                .find(|r| r.state == "sent")
+                .filter(|_| correction)
+                .map(|r| r.message_id.clone()),
+            references: if correction {
+                log.iter()
+                    .filter(|r| r.state == "sent")
+                    .map(|r| r.message_id.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            plain: {
+                let mut plain = Vec::new();
+                crate::report::text::write_plain(&mut plain, &markdown)?;
+                String::from_utf8_lossy(&plain).into_owned()
+            },
             markdown,
             attachments: super::attachments::attachments(
                 &mail_config.attachments(),

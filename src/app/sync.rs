@@ -137,10 +137,8 @@ pub fn sync_locked(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> 
             Ok(true) => {}
             Ok(false) => failures.push(source.key().to_string()),
             Err(e) => {
-                eprintln!(
-                    "caltally: error: {}: {e:#}",
-                    crate::input::redact(source.key())
-                );
+                let message = format!("{}: {e:#}", crate::input::redact(source.key()));
+                eprintln!("caltally: error: {}", crate::terminal::sanitize(&message));
                 failures.push(source.key().to_string());
             }
         }
@@ -326,7 +324,7 @@ gone (unshared or deleted), run `caltally sync --full` to confirm, and the store
             tally.calendars += 1;
             tally.unchanged += 1;
             if args.dry_run {
-                println!("{}: unchanged", cal.name);
+                println!("{}: unchanged", crate::terminal::sanitize(&cal.name));
             }
             continue;
         }
@@ -344,11 +342,8 @@ gone (unshared or deleted), run `caltally sync --full` to confirm, and the store
         match result {
             Ok(()) => tally.calendars += 1,
             Err(e) => {
-                eprintln!(
-                    "caltally: error: {}: calendar `{}`: {e:#}",
-                    input::redact(key),
-                    cal.name
-                );
+                let message = format!("{}: calendar `{}`: {e:#}", input::redact(key), cal.name);
+                eprintln!("caltally: error: {}", crate::terminal::sanitize(&message));
                 tally.failed += 1;
                 all_ok = false;
             }
@@ -387,7 +382,7 @@ object(s) were removed from the store",
 fn print_plan(cal: &CalendarInfo, p: &Plan, tally: &mut Tally) {
     println!(
         "{}: fetch {}, update {}, delete {}{}",
-        cal.name,
+        crate::terminal::sanitize(&cal.name),
         p.fetch.len(),
         p.update.len(),
         p.delete.len(),

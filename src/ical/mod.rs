@@ -4,14 +4,17 @@
 //! Key terms: an *object* is what one CalDAV href holds; an *event* is a master VEVENT with
 //! its overrides; an *occurrence* is one expanded instance with start and end instants.
 //! Submodules: [`text`] (bytes, folds, splitting), [`parse`] (calcard → typed values),
+//! [`merge`] (floating times beside zoned ones, one UID written several times),
 //! [`tz`] and [`vtimezone`] (TZID → zone), [`rule`] (RRULE → `rrule`), [`recur`]
 //! (expansion and the override merge). Nothing here does I/O or knows about tags.
 
+pub mod merge;
 pub mod parse;
 pub mod recur;
 pub mod rule;
 pub mod text;
 pub mod tz;
+pub mod values;
 pub mod vtimezone;
 
 use chrono::TimeDelta;
@@ -72,22 +75,23 @@ pub fn object_bounds(bytes: &[u8]) -> Bounds {
                 .iter()
                 .any(|r| r.count.is_none() && r.until.is_none())
         });
+    // Every date iCalendar can write (years 0000 to 9999), whatever its time zone.
+    let utc = |year| {
+        chrono::Utc
+            .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default()
+    };
     let x = Expansion {
         report_zone: tz::Zone::Utc,
-        from: chrono::Utc
-            .with_ymd_and_hms(1900, 1, 1, 0, 0, 0)
-            .single()
-            .unwrap_or_default(),
-        to: chrono::Utc
-            .with_ymd_and_hms(2200, 1, 1, 0, 0, 0)
-            .single()
-            .unwrap_or_default(),
+        from: utc(-1),
+        to: utc(10_001),
         max_instances: if endless { 1 } else { 20_000 },
     };
     let (occurrences, problems) = recur::expand_occurrences(&parsed, &x, "object");
     let capped = problems
         .iter()
-        .any(|p| p.message.contains("recurrence stopped"));
+        .any(|p| p.message.starts_with(recur::CAP_MESSAGE));
     let margin = TimeDelta::days(2).num_seconds();
     let first = occurrences.iter().map(|o| o.start.timestamp()).min();
     let last = occurrences.iter().map(|o| o.end.timestamp()).max();
@@ -116,5 +120,36 @@ pub fn object_bounds(bytes: &[u8]) -> Bounds {
         first_start,
         last_end,
         readable: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds_of(dtstart: &str, rule: &str) -> Bounds {
+        let text = format!(
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:far\r\nDTSTART:{dtstart}\r\nDURATION:PT1H\r\n{rule}END:VEVENT\r\nEND:VCALENDAR\r\n"
+        );
+        object_bounds(text.as_bytes())
+    }
+
+    #[test]
+    fn any_date_icalendar_can_write_is_inside_its_bounds() {
+        for (dtstart, unix) in [
+            ("00010101T000000Z", -62_135_596_800_i64),
+            ("18500312T100000Z", -3_780_741_600),
+            ("23001015T100000Z", 10_438_624_800),
+            ("99991231T230000Z", 253_402_297_200),
+        ] {
+            let b = bounds_of(dtstart, "");
+            let (first, last) = (b.first_start.unwrap(), b.last_end.unwrap());
+            assert!(first <= unix && unix + 3600 <= last, "{dtstart}: {b:?}");
+            let b = bounds_of(dtstart, "RRULE:FREQ=YEARLY\r\n");
+            assert!(
+                b.first_start.unwrap() <= unix && b.last_end.is_none(),
+                "{dtstart}: {b:?}"
+            );
+        }
     }
 }

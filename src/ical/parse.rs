@@ -12,18 +12,31 @@ use std::sync::Arc;
 
 use calcard::icalendar::{
     ICalendar, ICalendarClassification, ICalendarComponent, ICalendarComponentType,
-    ICalendarDuration, ICalendarEntry, ICalendarParameterName, ICalendarParameterValue,
-    ICalendarParticipationStatus, ICalendarPeriod, ICalendarProperty, ICalendarRecurrenceRule,
-    ICalendarStatus, ICalendarValue,
+    ICalendarDuration, ICalendarParameterName, ICalendarParameterValue, ICalendarProperty,
+    ICalendarRecurrenceRule, ICalendarStatus, ICalendarValue,
 };
 use calcard::{Entry as CalEntry, Parser};
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime};
 use rayon::prelude::*;
 
+use super::merge;
+use super::rule::unescape_rule;
 use super::text::{self, Chunk};
 use super::tz::{Zone, ZoneResolver, zone_by_name};
+pub use super::values::unescape;
+use super::values::{joined_text, moment, moments, participant, read_rdates};
 use super::vtimezone::{CustomZone, tzid_of};
-use crate::model::{EventInfo, Participant, Problem};
+use crate::model::{EventInfo, Problem};
+
+/// Most CATEGORIES values read from one VEVENT.
+pub const MAX_CATEGORIES: usize = 1_000;
+
+/// What one VEVENT may hold before it is parsed; the rest is dropped with a warning.
+pub const LIMITS: text::Limits = text::Limits {
+    categories: MAX_CATEGORIES,
+    dates: super::recur::DEFAULT_MAX_INSTANCES,
+    rrules: super::recur::MAX_RRULES,
+};
 
 /// A date or date-time value as written, before any zone is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +107,10 @@ pub struct Component {
     pub this_and_future: bool,
     /// SEQUENCE.
     pub sequence: i64,
+    /// LAST-MODIFIED (UTC wall clock).
+    pub last_modified: Option<NaiveDateTime>,
+    /// DTSTAMP (UTC wall clock).
+    pub stamp: Option<NaiveDateTime>,
     /// STATUS:CANCELLED.
     pub cancelled: bool,
     /// Descriptive properties.
@@ -155,7 +172,14 @@ pub fn parse_calendar(
         .par_iter()
         .map(|c| {
             let (text, bad) = text::decode(c.text);
-            let (uid, comp) = parse_component(&text, c.line);
+            let bounded = text::bound_values(&text, &LIMITS);
+            let (uid, mut comp) = match &bounded {
+                Some((cut, _)) => parse_component(cut, c.line),
+                None => parse_component(&text, c.line),
+            };
+            if let (Some((_, warnings)), Ok(comp)) = (bounded, comp.as_mut()) {
+                comp.warnings.extend(warnings);
+            }
             (c.calendar, uid, comp, bad.map(|l| c.line + l))
         })
         .collect();
@@ -166,7 +190,9 @@ pub fn parse_calendar(
         .collect();
     let default_name: Arc<str> = Arc::from(calendar);
     let mut events: Vec<Event> = Vec::new();
-    let mut index: HashMap<(usize, Arc<str>), usize> = HashMap::new();
+    let mut index: HashMap<(Arc<str>, Arc<str>), usize> = HashMap::new();
+    // Lines of the masters set aside, by event.
+    let mut duplicates: HashMap<usize, Vec<usize>> = HashMap::new();
     for (cal, uid, comp, bad_line) in parsed {
         if let Some(line) = bad_line {
             problems.push(
@@ -199,32 +225,57 @@ pub fn parse_calendar(
                 Arc::from(format!("line-{}", comp.line))
             }
         };
-        let at = *index.entry((cal, uid.clone())).or_insert_with(|| {
-            events.push(Event {
-                uid: uid.clone(),
-                calendar: names
-                    .get(cal)
-                    .cloned()
-                    .unwrap_or_else(|| default_name.clone()),
-                master: None,
-                overrides: Vec::new(),
+        // Keyed by calendar name, not by VCALENDAR block: concatenated invitations (one
+        // VCALENDAR each, same UID) are one event.
+        let calendar = names
+            .get(cal)
+            .cloned()
+            .unwrap_or_else(|| default_name.clone());
+        let at = *index
+            .entry((calendar.clone(), uid.clone()))
+            .or_insert_with(|| {
+                events.push(Event {
+                    uid: uid.clone(),
+                    calendar,
+                    master: None,
+                    overrides: Vec::new(),
+                });
+                events.len() - 1
             });
-            events.len() - 1
-        });
         let event = &mut events[at];
         if comp.recurrence_id.is_some() {
             event.overrides.push(comp);
-        } else if event.master.is_some() {
-            problems.push(
-                Problem::new(
-                    source,
-                    "a second VEVENT without RECURRENCE-ID for the same UID; ignored",
-                )
-                .with_uid(Some(&uid))
-                .with_line(comp.line),
-            );
+        } else if let Some(kept) = event.master.as_mut() {
+            let ignored = duplicates.entry(at).or_default();
+            if merge::supersedes(&comp, kept) {
+                ignored.push(kept.line);
+                *kept = comp;
+            } else {
+                ignored.push(comp.line);
+            }
         } else {
             event.master = Some(comp);
+        }
+    }
+    let mut duplicates: Vec<_> = duplicates.into_iter().collect();
+    duplicates.sort_unstable();
+    for (at, mut ignored) in duplicates {
+        let event = &events[at];
+        let kept = event.master.as_ref().map_or(0, |m| m.line);
+        ignored.sort_unstable();
+        problems.push(
+            Problem::new(source, merge::duplicate_message(kept, &ignored))
+                .with_uid(Some(&event.uid))
+                .with_line(kept),
+        );
+    }
+    for event in &mut events {
+        for (line, tzid) in merge::anchor_recurrence_ids(event) {
+            problems.push(
+                Problem::new(source, merge::floating_message("RECURRENCE-ID", &tzid))
+                    .with_uid(Some(&event.uid))
+                    .with_line(line),
+            );
         }
     }
     Parsed {
@@ -238,6 +289,17 @@ fn read_timezones(chunks: &[Chunk<'_>], source: &str, problems: &mut Vec<Problem
     let mut custom = HashMap::new();
     for chunk in chunks {
         let (text, _) = text::decode(chunk.text);
+        let text = match text::bound_values(&text, &LIMITS) {
+            Some((cut, warnings)) => {
+                for w in warnings {
+                    problems.push(
+                        Problem::new(source, format!("VTIMEZONE: {w}")).with_line(chunk.line),
+                    );
+                }
+                std::borrow::Cow::Owned(cut)
+            }
+            None => text,
+        };
         let CalEntry::ICalendar(ical) = Parser::new(&text).entry() else {
             continue;
         };
@@ -333,6 +395,8 @@ fn read_component(
         recurrence_id: None,
         this_and_future: false,
         sequence: 0,
+        last_modified: None,
+        stamp: None,
         cancelled: false,
         info: Arc::default(),
         warnings: Vec::new(),
@@ -398,10 +462,19 @@ fn read_component(
             ),
             ICalendarProperty::Rrule => {
                 let text: Vec<&str> = e.values.iter().filter_map(|v| v.as_text()).collect();
-                comp.warnings.push(format!(
-                    "RRULE `{}` could not be read; only DTSTART and RDATEs are used",
-                    text.join(",")
-                ));
+                let text = text.join(",");
+                match unescape_rule(&text) {
+                    Some(rule) => {
+                        comp.warnings.push(format!(
+                            "RRULE `{text}` has escaped semicolons (`\\;`); read as `{}`",
+                            text.replace("\\;", ";")
+                        ));
+                        comp.rrules.push(rule);
+                    }
+                    None => comp.warnings.push(format!(
+                        "RRULE `{text}` could not be read; only DTSTART and RDATEs are used"
+                    )),
+                }
             }
             ICalendarProperty::Organizer => info.organizer = Some(participant(e)),
             ICalendarProperty::Attendee => info.attendees.push(participant(e)),
@@ -413,135 +486,22 @@ fn read_component(
                     ))
                 )
             }
-            ICalendarProperty::Dtstamp => has_dtstamp = true,
+            ICalendarProperty::Dtstamp => {
+                has_dtstamp = true;
+                comp.stamp = moment(e).map(|m| m.wall());
+            }
+            ICalendarProperty::LastModified => comp.last_modified = moment(e).map(|m| m.wall()),
             _ => {}
         }
     }
     if comp.start.is_none() && comp.recurrence_id.is_none() {
         return Err(format!("line {line}: VEVENT has no DTSTART; ignored"));
     }
+    merge::anchor_floating(&mut comp);
     info.confidential_stub = class_confidential
         && !has_dtstamp
         && info.categories.is_empty()
         && info.description.is_empty();
     comp.info = Arc::new(info);
     Ok(comp)
-}
-
-fn joined_text(e: &ICalendarEntry) -> String {
-    let parts: Vec<&str> = e.values.iter().filter_map(|v| v.as_text()).collect();
-    parts.join(",")
-}
-
-fn participant(e: &ICalendarEntry) -> Participant {
-    let address = e
-        .values
-        .first()
-        .and_then(|v| v.as_text())
-        .unwrap_or_default();
-    let email = calcard::icalendar::utils::strip_mailto_scheme(address).trim();
-    let param_text = |name: ICalendarParameterName| {
-        e.params
-            .iter()
-            .find(|p| p.name == name)
-            .and_then(|p| match &p.value {
-                ICalendarParameterValue::Text(t) => Some(t.clone()),
-                _ => None,
-            })
-    };
-    Participant {
-        email: (!email.is_empty() && email.contains('@')).then(|| email.to_lowercase()),
-        name: param_text(ICalendarParameterName::Cn).filter(|n| !n.trim().is_empty()),
-        declined: e.params.iter().any(|p| {
-            p.name == ICalendarParameterName::Partstat
-                && p.value
-                    == ICalendarParameterValue::Partstat(ICalendarParticipationStatus::Declined)
-        }),
-    }
-}
-
-fn moment(e: &ICalendarEntry) -> Option<Moment> {
-    moments(e).next()
-}
-
-/// The TZID parameter; Outlook's display names hold commas, which split it into several
-/// values: they are joined back.
-fn tzid_param(e: &ICalendarEntry) -> Option<String> {
-    let parts: Vec<&str> = e
-        .parameters(&ICalendarParameterName::Tzid)
-        .filter_map(|v| v.as_text())
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(","))
-}
-
-fn moments(e: &ICalendarEntry) -> impl Iterator<Item = Moment> + '_ {
-    let tzid = tzid_param(e);
-    e.values
-        .iter()
-        .filter_map(move |v| to_moment(v.as_partial_date_time()?, tzid.as_deref()))
-}
-
-fn to_moment(p: &calcard::common::PartialDateTime, tzid: Option<&str>) -> Option<Moment> {
-    let dt = p.to_date_time()?;
-    if p.hour.is_none() {
-        return Some(Moment::Date(dt.date_time.date()));
-    }
-    if let Some(off) = dt.offset {
-        return Some(Moment::Utc(
-            dt.date_time - TimeDelta::seconds(off.local_minus_utc().into()),
-        ));
-    }
-    Some(match tzid {
-        Some(t) => Moment::Zoned(dt.date_time, t.to_string()),
-        None => Moment::Floating(dt.date_time),
-    })
-}
-
-fn read_rdates(e: &ICalendarEntry, out: &mut Vec<RDate>) {
-    let tzid = tzid_param(e);
-    let tzid = tzid.as_deref();
-    for v in &e.values {
-        match v {
-            ICalendarValue::PartialDateTime(p) => {
-                if let Some(start) = to_moment(p, tzid) {
-                    out.push(RDate { start, end: None });
-                }
-            }
-            ICalendarValue::Period(ICalendarPeriod::Range { start, end }) => {
-                if let (Some(s), Some(e)) = (to_moment(start, tzid), to_moment(end, tzid)) {
-                    out.push(RDate {
-                        start: s,
-                        end: Some(PeriodEnd::End(e)),
-                    });
-                }
-            }
-            ICalendarValue::Period(ICalendarPeriod::Duration { start, duration }) => {
-                if let Some(s) = to_moment(start, tzid) {
-                    out.push(RDate {
-                        start: s,
-                        end: Some(PeriodEnd::Duration(duration.clone())),
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Unescapes RFC 5545 TEXT (`\,` `\;` `\n` `\\`).
-pub fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n' | 'N') => out.push('\n'),
-            Some(other) => out.push(other),
-            None => {}
-        }
-    }
-    out
 }

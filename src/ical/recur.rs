@@ -12,7 +12,7 @@
 //! lasts what really elapsed. Expansion is bounded by the window and a per-event cap, and
 //! a panic in one event becomes a warning for its UID.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -28,8 +28,15 @@ use crate::model::{AllDay, Occurrence, Problem};
 /// The warning given for an event whose expansion panicked.
 pub const PANIC_MESSAGE: &str = "internal error while expanding this event; skipped";
 
-/// Default cap on the instances generated for one event.
+/// Default cap on the instances generated for one event, RRULEs and RDATEs together.
 pub const DEFAULT_MAX_INSTANCES: usize = 100_000;
+
+/// Most RRULEs read from one event (RFC 5545 wants one): each one more makes every
+/// instance of the event dearer to generate.
+pub const MAX_RRULES: usize = 16;
+
+/// The start of the warning given when an event reaches its instance cap.
+pub const CAP_MESSAGE: &str = "recurrence stopped after";
 
 /// What an expansion needs besides the events.
 #[derive(Debug, Clone)]
@@ -106,6 +113,7 @@ struct Ctx<'a> {
     source: &'a str,
     uid: &'a str,
     unknown: HashSet<String>,
+    capped: bool,
     problems: &'a mut Vec<Problem>,
 }
 
@@ -113,6 +121,17 @@ impl Ctx<'_> {
     fn warn(&mut self, msg: impl Into<String>) {
         self.problems
             .push(Problem::new(self.source, msg).with_uid(Some(self.uid)));
+    }
+
+    /// Warns, once per event, that the instance cap was reached.
+    fn warn_capped(&mut self) {
+        if !self.capped {
+            self.capped = true;
+            let cap = self.x.max_instances.max(1);
+            self.warn(format!(
+                "{CAP_MESSAGE} {cap} occurrences (RRULEs and RDATEs together; cap reached before the end of the period)"
+            ));
+        }
     }
 
     fn zone_of(&mut self, m: &Moment) -> Zone {
@@ -208,6 +227,7 @@ pub fn expand_event(
         source,
         uid: &event.uid,
         unknown: HashSet::new(),
+        capped: false,
         problems,
     };
     let mut insts: Vec<Inst<'_>> = Vec::new();
@@ -276,17 +296,24 @@ fn expand_master<'e>(
             comp: master,
         });
     }
+    let mut keys: HashSet<DateTime<Utc>> = insts.iter().map(|i| i.key).collect();
+    let cap = ctx.x.max_instances.max(1);
     for rdate in &master.rdates {
         let rzone = ctx.zone_of(&rdate.start);
         let rstart = rzone.to_utc(rdate.start.wall());
+        if keys.contains(&rstart) {
+            continue;
+        }
+        if keys.len() >= cap {
+            ctx.warn_capped();
+            break;
+        }
+        keys.insert(rstart);
         let rspan = match &rdate.end {
             Some(PeriodEnd::End(end)) => Span::Exact(ctx.instant(end) - rstart),
             Some(PeriodEnd::Duration(d)) => nominal(d),
             None => span,
         };
-        if insts.iter().any(|i| i.key == rstart) {
-            continue;
-        }
         let wall = zone.to_local(rstart);
         insts.push(Inst {
             key: rstart,
@@ -312,7 +339,18 @@ fn rule_walls(
     horizon: NaiveDateTime,
 ) -> Vec<NaiveDateTime> {
     let mut rules = Vec::new();
+    let mut distinct: Vec<&calcard::icalendar::ICalendarRecurrenceRule> = Vec::new();
     for r in &master.rrules {
+        if distinct.contains(&r) {
+            continue;
+        }
+        if distinct.len() == MAX_RRULES {
+            ctx.warn(format!(
+                "more than {MAX_RRULES} different RRULEs; only the first {MAX_RRULES} are used"
+            ));
+            break;
+        }
+        distinct.push(r);
         let until = r.until.as_ref().and_then(|u| u.to_date_time()).map(|u| {
             if let Some(off) = u.offset {
                 let utc =
@@ -337,19 +375,21 @@ fn rule_walls(
         return Vec::new();
     }
     let set = rule::set_of(rules, wall0);
-    let cap = ctx.x.max_instances;
+    // DTSTART is an instance of its own, counted in the cap.
+    let cap = ctx.x.max_instances.max(1);
     let mut walls = Vec::new();
     let mut iter = (&set).into_iter();
-    for _ in 0..cap {
+    while walls.len() < cap - 1 {
         match iter.next() {
             Some(dt) if dt.naive_utc() > horizon => return walls,
+            Some(dt) if dt.naive_utc() == wall0 => {}
             Some(dt) => walls.push(dt.naive_utc()),
             None => return walls,
         }
     }
-    ctx.warn(format!(
-        "recurrence stopped after {cap} occurrences (cap reached before the end of the period)"
-    ));
+    if iter.next().is_some_and(|dt| dt.naive_utc() <= horizon) {
+        ctx.warn_capped();
+    }
     walls
 }
 
@@ -373,21 +413,9 @@ fn apply_overrides<'e>(
             _ => chosen.push((key, o)),
         }
     }
-    for (key, o) in chosen.iter().filter(|(_, o)| o.this_and_future) {
-        let Some(start) = o.start.as_ref() else {
-            continue;
-        };
-        let delta = ctx.instant(start) - *key;
-        let span = ctx.span(o).or(master_span);
-        for inst in insts.iter_mut().filter(|i| i.key >= *key) {
-            inst.start = inst.start.checked_add_signed(delta).unwrap_or(inst.start);
-            inst.wall = inst.zone.to_local(inst.start);
-            if let Some(span) = span {
-                inst.span = span;
-            }
-            inst.comp = o;
-        }
-    }
+    shift_this_and_future(ctx, &chosen, master_span, insts);
+    let mut index: HashMap<DateTime<Utc>, usize> =
+        insts.iter().enumerate().map(|(n, i)| (i.key, n)).collect();
     for (key, o) in chosen {
         let start_moment = o.start.as_ref().or(o.recurrence_id.as_ref());
         let Some(start_moment) = start_moment else {
@@ -411,11 +439,53 @@ fn apply_overrides<'e>(
             date: start_moment.is_date(),
             comp: o,
         };
-        if let Some(slot) = insts.iter_mut().find(|i| i.key == key) {
+        if let Some(slot) = index.get(&key).and_then(|n| insts.get_mut(*n)) {
             *slot = inst;
         } else if !excluded.contains(&key) {
+            index.insert(key, insts.len());
             insts.push(inst);
         }
+    }
+}
+
+/// Applies each RANGE=THISANDFUTURE override to the instances from its key on: the shifts
+/// add up, and the latest override gives the span and the properties. One pass over the
+/// instances sorted by key, whatever the number of overrides.
+fn shift_this_and_future<'e>(
+    ctx: &mut Ctx<'_>,
+    chosen: &[(DateTime<Utc>, &'e Component)],
+    master_span: Option<Span>,
+    insts: &mut [Inst<'e>],
+) {
+    let mut changes = Vec::new();
+    for (key, o) in chosen.iter().filter(|(_, o)| o.this_and_future) {
+        let Some(start) = o.start.as_ref() else {
+            continue;
+        };
+        let delta = ctx.instant(start) - *key;
+        changes.push((*key, delta, ctx.span(o).or(master_span), *o));
+    }
+    if changes.is_empty() {
+        return;
+    }
+    insts.sort_by_key(|i| i.key);
+    let mut next = changes.iter().peekable();
+    let (mut shift, mut span, mut comp) = (TimeDelta::zero(), None, None);
+    for inst in insts.iter_mut() {
+        while let Some((_, delta, s, o)) = next.next_if(|c| c.0 <= inst.key) {
+            shift = shift.checked_add(delta).unwrap_or(shift);
+            span = s.or(span);
+            comp = Some(*o);
+        }
+        let Some(o) = comp else {
+            continue;
+        };
+        inst.start = inst.start.checked_add_signed(shift).unwrap_or(inst.start);
+        inst.wall = inst.zone.to_local(inst.start);
+        if let Some(span) = span {
+            inst.span = span;
+        }
+        inst.comp = o;
     }
 }
 

@@ -24,6 +24,30 @@ pub enum RuleError {
     Invalid(String),
 }
 
+/// Reads RRULE text whose semicolons were escaped as in TEXT (`FREQ=DAILY\;COUNT=10`, seen
+/// in the wild): `None` if the text has no `\;` or is still not a rule once they are
+/// unescaped.
+pub fn unescape_rule(text: &str) -> Option<ICalendarRecurrenceRule> {
+    if !text.contains("\\;") || text.contains(['\r', '\n']) {
+        return None;
+    }
+    let rule = text.replace("\\;", ";");
+    let calendar = format!(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nRRULE:{rule}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    );
+    let calcard::Entry::ICalendar(ical) = calcard::Parser::new(&calendar).entry() else {
+        return None;
+    };
+    ical.components
+        .iter()
+        .flat_map(|c| &c.entries)
+        .flat_map(|e| &e.values)
+        .find_map(|v| match v {
+            calcard::icalendar::ICalendarValue::RecurrenceRule(r) => Some(r.as_ref().clone()),
+            _ => None,
+        })
+}
+
 /// Converts one calcard rule, with its UNTIL already on the wall clock of `dtstart`.
 pub fn to_rrule(
     r: &ICalendarRecurrenceRule,

@@ -288,6 +288,123 @@ pub fn decode(block: &[u8]) -> (Cow<'_, str>, Option<usize>) {
     }
 }
 
+/// How many values one VEVENT may hold, by property, before the parser sees it: the
+/// rest would cost memory and time and could never be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// CATEGORIES values (every comma separates two).
+    pub categories: usize,
+    /// RDATE values, and EXDATE values.
+    pub dates: usize,
+    /// RRULE lines.
+    pub rrules: usize,
+}
+
+/// The block `text` (unfolded) cut to `limits`, with a warning per property cut; `None`
+/// when it is within them.
+pub fn bound_values(text: &str, limits: &Limits) -> Option<(String, Vec<String>)> {
+    // (name, limit, counted in comma-separated values rather than lines)
+    let props = [
+        ("CATEGORIES", limits.categories, true),
+        ("RDATE", limits.dates, true),
+        ("EXDATE", limits.dates, true),
+        ("RRULE", limits.rrules, false),
+    ];
+    let which = |line: &str| {
+        let name = property_name(line);
+        props
+            .iter()
+            .position(|(n, _, _)| name.eq_ignore_ascii_case(n))
+    };
+    let size = |i: usize, line: &str| if props[i].2 { count_values(line) } else { 1 };
+    // First pass: is anything over its limit? Most blocks are not, and stay borrowed.
+    let mut counts = [0usize; 4];
+    for line in text.split_inclusive('\n') {
+        if let Some(i) = which(line) {
+            counts[i] += size(i, line);
+        }
+    }
+    let over: Vec<usize> = (0..props.len())
+        .filter(|i| counts[*i] > props[*i].1)
+        .collect();
+    if over.is_empty() {
+        return None;
+    }
+    let mut used = [0usize; 4];
+    let mut out = String::with_capacity(text.len().min(1 << 20));
+    for line in text.split_inclusive('\n') {
+        let Some(i) = which(line) else {
+            out.push_str(line);
+            continue;
+        };
+        let room = props[i].1.saturating_sub(used[i]);
+        if room == 0 {
+            continue;
+        }
+        let (kept, n) = if props[i].2 {
+            first_values(line, room)
+        } else {
+            (line, 1)
+        };
+        used[i] += n;
+        out.push_str(kept);
+        if kept.len() < line.len() {
+            out.push_str("\r\n");
+        }
+    }
+    let warnings = over
+        .into_iter()
+        .map(|i| {
+            let (name, limit, values) = props[i];
+            let what = if values { "values" } else { "lines" };
+            format!(
+                "{} {name} {what}; only the first {limit} are read",
+                counts[i]
+            )
+        })
+        .collect();
+    Some((out, warnings))
+}
+
+/// The property name of a content line.
+fn property_name(line: &str) -> &str {
+    let end = line.find([':', ';']).unwrap_or(0);
+    &line[..end]
+}
+
+/// Where the value of a content line starts: after the first `:` outside quoted parameter
+/// values.
+fn value_start(line: &str) -> Option<usize> {
+    let mut quoted = false;
+    for (i, b) in line.bytes().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b':' if !quoted => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn count_values(line: &str) -> usize {
+    value_start(line).map_or(0, |v| {
+        1 + memchr::memchr_iter(b',', &line.as_bytes()[v..]).count()
+    })
+}
+
+/// The line cut after its first `n` values (without line end when cut), and how many it
+/// keeps.
+fn first_values(line: &str, n: usize) -> (&str, usize) {
+    let Some(v) = value_start(line) else {
+        return (line, 0);
+    };
+    match memchr::memchr_iter(b',', &line.as_bytes()[v..]).nth(n.saturating_sub(1)) {
+        Some(comma) if n > 0 => (&line[..v + comma], n),
+        Some(_) => ("", 0),
+        None => (line, count_values(line)),
+    }
+}
+
 fn count_lines(bytes: &[u8]) -> usize {
     memchr::memchr_iter(b'\n', bytes).count()
 }
@@ -359,6 +476,35 @@ mod tests {
         let (text, bad) = decode(&folded);
         assert_eq!(text, "SUMMARY:caf\u{e9} cr\u{e8}me\r\n");
         assert_eq!(bad, None);
+    }
+
+    #[test]
+    fn long_lists_are_cut_across_lines() {
+        let limits = Limits {
+            categories: 3,
+            dates: 2,
+            rrules: 1,
+        };
+        let block = "BEGIN:VEVENT\r\nCATEGORIES;X-A=\"a:b\":x,y\r\nCATEGORIES:z,w,v\r\n\
+                     RDATE:20261001T100000Z,20261002T100000Z,20261003T100000Z\r\n\
+                     RRULE:FREQ=DAILY\r\nRRULE:FREQ=WEEKLY\r\nEXDATE:20261001T100000Z\r\n\
+                     END:VEVENT\r\n";
+        let (text, warnings) = bound_values(block, &limits).expect("cut");
+        assert_eq!(
+            text,
+            "BEGIN:VEVENT\r\nCATEGORIES;X-A=\"a:b\":x,y\r\nCATEGORIES:z\r\n\
+             RDATE:20261001T100000Z,20261002T100000Z\r\nRRULE:FREQ=DAILY\r\n\
+             EXDATE:20261001T100000Z\r\nEND:VEVENT\r\n"
+        );
+        assert_eq!(
+            warnings,
+            [
+                "5 CATEGORIES values; only the first 3 are read",
+                "3 RDATE values; only the first 2 are read",
+                "2 RRULE lines; only the first 1 are read"
+            ]
+        );
+        assert_eq!(bound_values("CATEGORIES:a,b,c\r\n", &limits), None);
     }
 
     #[test]

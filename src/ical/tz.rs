@@ -4,8 +4,10 @@
 //! Owns: the TZID resolution order and the RFC 5545 §3.3.5 rules for local times.
 //! 1. An IANA name is taken from the tz database (chrono-tz), never from the file's
 //!    VTIMEZONE, because clients write truncated or wrong VTIMEZONE blocks.
-//! 2. Windows (`Romance Standard Time`) and libical (`/freeassociation.sourceforge.net/…`)
-//!    names are mapped to IANA by calcard.
+//! 2. A vendor prefix before an IANA name is dropped: libical's
+//!    `/freeassociation.sourceforge.net/` (with or without `Tzfile/`), `/mozilla.org/<date>/`,
+//!    `/softwarestudio.org/Olson_<date>/` and `/citadel.org/<date>/`. Windows names
+//!    (`Romance Standard Time`) are mapped to IANA by calcard.
 //! 3. A TZID known only by its VTIMEZONE is evaluated from that block ([`super::vtimezone`]).
 //! 4. A `(UTC±hh:mm) …` display name with no usable VTIMEZONE gets that fixed offset.
 //! 5. Anything else is unknown: the caller reads it in the report zone and warns.
@@ -97,6 +99,9 @@ pub fn zone_by_name(tzid: &str) -> Option<Zone> {
     if let Ok(tz) = chrono_tz::Tz::from_str(tzid) {
         return Some(iana(tz));
     }
+    if let Some(tz) = without_vendor_prefix(tzid).and_then(|n| chrono_tz::Tz::from_str(n).ok()) {
+        return Some(iana(tz));
+    }
     match calcard::common::timezone::Tz::from_str(tzid).ok()? {
         // `(UTC+02:00) …` names that calcard cannot place come back as `Etc/GMT-2`:
         // an offset without daylight saving time, kept as a last resort.
@@ -104,6 +109,36 @@ pub fn zone_by_name(tzid: &str) -> Option<Zone> {
         calcard::common::timezone::Tz::Tz(tz) => Some(iana(tz)),
         _ => None,
     }
+}
+
+/// The IANA name after a known vendor prefix (libical, Mozilla, softwarestudio.org, Citadel),
+/// or `None` if `tzid` has none of them. The caller checks that the rest is an IANA name.
+fn without_vendor_prefix(tzid: &str) -> Option<&str> {
+    /// A prefix, and whether one more path segment (a dated version) follows it.
+    const PREFIXES: [(&str, bool); 4] = [
+        ("/freeassociation.sourceforge.net/", false),
+        ("/mozilla.org/", true),
+        ("/softwarestudio.org/", true),
+        ("/citadel.org/", true),
+    ];
+    PREFIXES.iter().find_map(|(prefix, dated)| {
+        let rest = strip_prefix_ignore_case(tzid, prefix)?;
+        if *dated {
+            let (version, name) = rest.split_once('/')?;
+            let version = version.strip_prefix("Olson_").unwrap_or(version);
+            version
+                .starts_with(|c: char| c.is_ascii_digit())
+                .then_some(name)
+        } else {
+            Some(strip_prefix_ignore_case(rest, "Tzfile/").unwrap_or(rest))
+        }
+    })
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 /// The fixed offset a name like `(UTC+02:00) Helsinki, Kyiv` announces: a last resort, used
@@ -185,10 +220,29 @@ mod tests {
             "Romance Standard Time",
             "W. Europe Standard Time",
             "/freeassociation.sourceforge.net/Tzfile/Europe/Paris",
+            "/freeassociation.sourceforge.net/Europe/Paris",
+            "/mozilla.org/20050126_1/Europe/Paris",
+            "/mozilla.org/20070129_1/Europe/Brussels",
+            "/softwarestudio.org/Olson_20011030_5/Europe/Paris",
+            "/softwarestudio.org/Olson_20011030/Europe/Paris",
+            "/citadel.org/20190914_1/Europe/Paris",
         ] {
             let z = zone_by_name(name).unwrap_or_else(|| panic!("{name}"));
             assert_eq!(z.offset_at(local(2026, 1, 10, 12, 0)), 3600, "{name}");
         }
         assert!(zone_by_name("Nowhere/Land").is_none());
+    }
+
+    #[test]
+    fn vendor_prefixes_need_an_iana_name_after_them() {
+        let z = zone_by_name("/freeassociation.sourceforge.net/America/New_York").unwrap();
+        assert_eq!(z.offset_at(local(2026, 10, 5, 12, 0)), -4 * 3600);
+        for name in [
+            "/freeassociation.sourceforge.net/Nowhere/Land",
+            "/mozilla.org/Europe/Paris",
+            "/citadel.org/20190914_1/Nowhere",
+        ] {
+            assert!(zone_by_name(name).is_none(), "{name}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! Owns: [`Lang`] (chosen by `--lang`, config `lang`, else `$LANG`, else English) and the
 //! [`Text`] tables. Renderers take their words from here and nowhere else.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use serde::Serialize;
 
 use crate::model::{Kind, Period};
@@ -103,6 +103,13 @@ pub struct Text {
     pub credit: &'static str,
     pub per_month: &'static str,
     pub months: [&'static str; 12],
+    pub weekdays: [&'static str; 7],
+    pub now_reads: &'static str,
+    pub instead_of: &'static str,
+    pub moved_to: &'static str,
+    pub mail_totals: &'static str,
+    pub mail_totals_before: &'static str,
+    pub mail_totals_now: &'static str,
     pub provisional: &'static str,
     pub provisional_period: &'static str,
     pub over: &'static str,
@@ -190,6 +197,15 @@ static FR: Text = Text {
     debit: "débit",
     credit: "crédit",
     per_month: "Heures par mois",
+    weekdays: [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ],
+    now_reads: "désormais",
+    instead_of: "au lieu de",
+    moved_to: "compté pour",
+    mail_totals: "Totaux du mois",
+    mail_totals_before: "Dans notre dernier envoi",
+    mail_totals_now: "Désormais",
     months: [
         "janvier",
         "février",
@@ -294,6 +310,21 @@ static EN: Text = Text {
     debit: "debit",
     credit: "credit",
     per_month: "Hours per month",
+    weekdays: [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ],
+    now_reads: "now",
+    instead_of: "instead of",
+    moved_to: "counted for",
+    mail_totals: "The month's totals",
+    mail_totals_before: "In our last mail",
+    mail_totals_now: "Now",
     months: [
         "January",
         "February",
@@ -428,6 +459,46 @@ impl Text {
             d.day().to_string()
         };
         format!("{day} {}", self.month(d))
+    }
+
+    /// A day in words, without the year: `jeudi 22 octobre`, `Thursday 22 October`.
+    pub fn day_words(&self, d: NaiveDate) -> String {
+        let weekday = self.weekdays[d.weekday().num_days_from_monday() as usize];
+        let day = if self.french() && d.day() == 1 {
+            "1er".to_string()
+        } else {
+            d.day().to_string()
+        };
+        format!("{weekday} {day} {}", self.months[d.month0() as usize])
+    }
+
+    /// A time of day for prose: `9\u{a0}h`, `10\u{a0}h\u{a0}30`; `9:00`, `10:30`.
+    pub fn clock(&self, t: NaiveTime) -> String {
+        match (self.french(), t.minute()) {
+            (true, 0) => format!("{}\u{a0}h", t.hour()),
+            (true, m) => format!("{}\u{a0}h\u{a0}{m:02}", t.hour()),
+            (false, m) => format!("{}:{m:02}", t.hour()),
+        }
+    }
+
+    /// A slot for prose: `9\u{a0}h\u{a0}– 10\u{a0}h\u{a0}30`; `9:00–10:30`.
+    pub fn slot(&self, start: NaiveTime, end: NaiveTime) -> String {
+        let dash = if self.french() { "\u{a0}– " } else { "–" };
+        format!("{}{dash}{}", self.clock(start), self.clock(end))
+    }
+
+    /// A duration for prose: `1\u{a0}h\u{a0}30`, `2\u{a0}h`, `45\u{a0}min`; `1:30`.
+    pub fn duration_words(&self, minutes: i64) -> String {
+        if !self.french() {
+            return self.duration(minutes);
+        }
+        let sign = if minutes < 0 { "-" } else { "" };
+        let m = minutes.abs();
+        match (m / 60, m % 60) {
+            (0, m) => format!("{sign}{m}\u{a0}min"),
+            (h, 0) => format!("{sign}{h}\u{a0}h"),
+            (h, m) => format!("{sign}{h}\u{a0}h\u{a0}{m:02}"),
+        }
     }
 
     /// A day and short month: `30 sept.`, `30 Sep`.

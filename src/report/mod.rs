@@ -9,11 +9,13 @@
 //! and the optional valuation (in person-hours: each volunteer's time). Submodules render:
 //! [`csv`], [`markdown`], [`ods`]; [`i18n`] holds the words.
 
+pub mod correction;
 pub mod csv;
 pub mod i18n;
 pub mod markdown;
 pub mod ods;
 pub mod svg;
+pub mod text;
 mod valuation;
 
 pub use valuation::{Valuation, ValuationLine};
@@ -237,16 +239,19 @@ impl Settings {
 pub fn build_entries(occurrences: &[Occurrence], rules: &Rules, s: &Settings) -> Vec<Entry> {
     let (from, to) = s.bounds();
     // Occurrences of one component share their descriptive data: classify it once.
-    let mut classified: HashMap<(*const EventInfo, &str), Classified> = HashMap::new();
+    let mut classified: HashMap<(*const EventInfo, &str), (Classified, Arc<str>)> = HashMap::new();
     let mut entries: Vec<Entry> = occurrences
         .iter()
         .filter(|o| overlaps(o, from, to))
         .map(|o| {
-            let c = classified
+            let (c, summary) = classified
                 .entry((Arc::as_ptr(&o.info), &*o.calendar))
-                .or_insert_with(|| rules.classify(&o.info, &o.calendar))
+                .or_insert_with(|| {
+                    let summary = Arc::from(o.info.summary.as_str());
+                    (rules.classify(&o.info, &o.calendar), summary)
+                })
                 .clone();
-            entry_of(o, c, s, from, to)
+            entry_of(o, c, summary, s, from, to)
         })
         .collect();
     entries.sort_by(|a, b| {
@@ -325,6 +330,7 @@ pub fn period_totals(
 fn entry_of(
     o: &Occurrence,
     c: Classified,
+    summary: Arc<str>,
     s: &Settings,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -347,7 +353,7 @@ fn entry_of(
         association: c.association,
         kind: c.kind,
         people: c.people,
-        summary: o.info.summary.clone(),
+        summary,
         tags: c.tags,
         unknown_tags: c.unknown_tags,
         calendar: o.calendar.to_string(),

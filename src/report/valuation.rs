@@ -55,14 +55,27 @@ pub fn person_minutes(e: &Entry) -> i64 {
 
 /// The valuation of association `key`'s volunteer entries.
 pub(super) fn value(entries: &[Entry], key: &str, rates: &[Rate], currency: &str) -> Valuation {
+    value_dated(
+        entries
+            .iter()
+            .filter(|e| e.association.as_deref() == Some(key) && e.kind == Kind::Volunteer)
+            .map(|e| (e.date, person_minutes(e))),
+        rates,
+        currency,
+    )
+}
+
+/// The valuation of volunteer person-minutes given with their dates.
+pub fn value_dated(
+    minutes: impl IntoIterator<Item = (NaiveDate, i64)>,
+    rates: &[Rate],
+    currency: &str,
+) -> Valuation {
     let mut minutes_by_rate: BTreeMap<usize, i64> = BTreeMap::new();
-    for e in entries
-        .iter()
-        .filter(|e| e.association.as_deref() == Some(key) && e.kind == Kind::Volunteer)
-    {
-        let idx = rates.partition_point(|r| r.from <= e.date);
+    for (date, m) in minutes {
+        let idx = rates.partition_point(|r| r.from <= date);
         if idx > 0 {
-            *minutes_by_rate.entry(idx - 1).or_default() += person_minutes(e);
+            *minutes_by_rate.entry(idx - 1).or_default() += m;
         }
     }
     let lines: Vec<ValuationLine> = minutes_by_rate
@@ -99,14 +112,14 @@ mod tests {
             association: Some("amis".into()),
             kind: Kind::Volunteer,
             people: people.iter().map(|p| p.to_string()).collect(),
-            summary: String::new(),
-            tags: Vec::new(),
+            summary: "".into(),
+            tags: Vec::new().into(),
             calendar: String::new(),
             uid: format!("u{day}"),
             recurrence_id: None,
             all_day: false,
             review: None,
-            unknown_tags: Vec::new(),
+            unknown_tags: Vec::new().into(),
             notes: Vec::new(),
         }
     }
