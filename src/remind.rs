@@ -447,9 +447,10 @@ mod tests {
             person: person.into(),
             date: "2026-10-05".into(),
             uid: uid.into(),
-            summary: format!("Event {uid}\u{1b}[2J"),
+            summary: format!("Event {uid}\u{1b}[2J").into(),
             problem,
             detail: detail.into(),
+            occurrences: 1,
         }
     }
 

@@ -135,7 +135,7 @@ fn assert_each_got_their_own(
         assert_eq!(texts.len(), 1, "{person}: one message");
         let text = &texts[0];
         assert_eq!(
-            text.matches("\n- **").count(),
+            text.matches("\n- ").count(),
             summaries.len(),
             "{person}: one line per problem\n{text}"
         );

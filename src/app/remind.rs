@@ -140,6 +140,7 @@ pub(super) fn remind_locked(
             Some(addr) => vec![addr.clone()],
             None => r.to.clone(),
         };
+        let markdown = remind::write_markdown(r, &setting);
         let letter = Letter {
             from: mail_config.from.clone(),
             reply_to: mail_config
@@ -156,8 +157,15 @@ pub(super) fn remind_locked(
                 env.now.timestamp(),
                 mail::domain_of(&mail_config.from)
             ),
+            in_reply_to: None,
+            references: Vec::new(),
             title: remind::subject(r, &setting),
-            markdown: remind::write_markdown(r, &setting),
+            plain: {
+                let mut plain = Vec::new();
+                crate::report::text::write_plain(&mut plain, &markdown)?;
+                String::from_utf8_lossy(&plain).into_owned()
+            },
+            markdown,
             attachments: Vec::new(),
         };
         let message = mail::build(&letter)?;
