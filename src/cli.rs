@@ -82,6 +82,9 @@ pub enum Command {
     /// E-mail each association its monthly report (once; --dry-run writes .eml files).
     #[command(after_help = SEND_HELP)]
     Send(SendArgs),
+    /// Mail each person the problems of their own events, before the month goes out.
+    #[command(after_help = REMIND_HELP)]
+    Remind(RemindArgs),
     /// The nightly job: sync, refresh this month's and last month's reports, send when due.
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
@@ -213,15 +216,57 @@ pub struct SendArgs {
     pub wait: bool,
 }
 
+const REMIND_HELP: &str = "\
+Takes the month's `check` problems and mails each person with an address in `[people]`
+one message listing only their own events (the person the problem names, else the first
+configured organizer or attendee): the date, the title, what is wrong and how to fix it,
+and when the report leaves. Problems of events that name nobody who can be mailed go in
+one message to the collective (`[collective] email`, else `[mail] from`), never to an
+association. Nothing is sent when there is nothing to fix.
+
+Each reminder is logged in the store: a person is mailed again about a month only when
+their list of problems changed. `[people.KEY] remind = false` turns a person's reminders
+off. `run` sends them by itself `[mail] remind_days_before` days before `send_on_day`
+and on the eve.
+
+Examples:
+  caltally remind --dry-run                        # look at the .eml files first
+  caltally remind --month 2026-10 --to me@collectif.example
+  caltally remind --month 2026-10 --person alice";
+
+/// Options of `remind`.
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    /// The month: YYYY-MM, `last` or `this` [default: the one the next `send` sends]
+    #[arg(long, value_name = "YYYY-MM|last|this")]
+    pub month: Option<String>,
+    /// Only this person (their key in `[people]`).
+    #[arg(long, value_name = "KEY")]
+    pub person: Option<String>,
+    /// Write one .eml file per message into `output`/mail/<YYYY-MM> and send nothing (nothing
+    /// is logged).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send every reminder to this address only, to try it out (nothing is logged).
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: Option<String>,
+    /// Wait for another running caltally instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
+}
+
 const RUN_HELP: &str = "\
 What cron or a systemd timer calls every night:
   1. takes the lock on the store (another run in progress: exits 1);
   2. syncs every remote source (like `caltally sync`);
   3. writes this month's and last month's reports into the config's `output` directory,
      each atomically (a temporary directory, then a rename);
-  4. from `[mail] send_on_day` on, sends last month's reports to the associations that have
+  4. `[mail] remind_days_before` days before `send_on_day` (default 2) and on its eve,
+     reminds each person of their events to fix in the month about to be sent (like
+     `caltally remind`: once per list of problems);
+  5. from `[mail] send_on_day` on, sends last month's reports to the associations that have
      not had them yet (like `caltally send`); not if the sync failed.
-  5. then publishes last month, once closed, to the associations that have a `repo` (like
+  6. then publishes last month, once closed, to the associations that have a `repo` (like
      `caltally publish`; every night, so a failed push is retried and amendments follow).
 Prints nothing when all went well, one line per problem otherwise, so cron only mails you
 when something needs a look. Exit code 1 if the sync, a mail or a publication failed.

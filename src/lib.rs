@@ -20,6 +20,7 @@ pub mod mail;
 pub mod model;
 pub mod output;
 pub mod publish;
+pub mod remind;
 pub mod report;
 pub mod store;
 pub mod terminal;

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 11] = [
     "init",
     "calendars",
     "sync",
@@ -17,6 +17,7 @@ const COMMANDS: [&str; 10] = [
     "check",
     "close",
     "send",
+    "remind",
     "run",
     "completions",
     "man",

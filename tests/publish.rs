@@ -401,7 +401,7 @@ fn the_nightly_job_publishes_once_after_the_mails() {
              [[source]]\nics = \"collectif.ics\"\n\
              [associations.amis]\nemail = [\"tresorerie@amis.example\"]\nrepo = \"amis.git\"\n\
              [associations.radio]\nemail = [\"bureau@radio.example\"]\n\
-             {}from = \"Collectif <help@collectif.example>\"\nsend_on_day = 3\n",
+             {}from = \"Collectif <help@collectif.example>\"\nsend_on_day = 3\nremind_days_before = 0\n",
             sink.mail_section()
         ),
     )

@@ -55,7 +55,7 @@ fn nightly_job_sends_once_from_send_on_day() {
              [associations.amis]\nemail = [\"tresorerie@amis.example\"]\n\
              [associations.ecole]\nemail = [\"secretariat@ecole.example\"]\n\
              [associations.radio]\nemail = [\"bureau@radio.example\"]\n\
-             {}from = \"Collectif <help@collectif.example>\"\nsend_on_day = 3\n",
+             {}from = \"Collectif <help@collectif.example>\"\nsend_on_day = 3\nremind_days_before = 0\n",
             server.base_url,
             servers::USER,
             sink.mail_section()
@@ -188,7 +188,7 @@ fn a_missed_send_on_day_is_caught_up_on_the_next_run() {
             "timezone = \"Europe/Brussels\"\nstore = \"caltally.db\"\noutput = \"reports\"\n\
              [[source]]\nics = \"{}\"\n\
              [associations.radio]\nemail = [\"bureau@radio.example\"]\n\
-             {}from = \"Collectif <help@collectif.example>\"\nsend_on_day = 3\n",
+             {}from = \"Collectif <help@collectif.example>\"\nsend_on_day = 3\nremind_days_before = 0\n",
             fixture("collectif.ics"),
             sink.mail_section()
         ),

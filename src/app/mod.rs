@@ -26,6 +26,7 @@ mod init;
 mod nightly;
 mod preflight;
 mod publish;
+mod remind;
 mod send;
 mod sync;
 
@@ -82,6 +83,13 @@ pub fn run(cli: Cli) -> Result<u8> {
                 preflight::mail_secret(&config)?;
             }
             send::send(args, &config, &env, cli.quiet)
+        }
+        Command::Remind(args) => {
+            let config = config_for(&cli, &[])?;
+            if !args.dry_run {
+                preflight::mail_secret(&config)?;
+            }
+            remind::remind(args, &config, &env, cli.quiet)
         }
         Command::Run(args) => {
             let config = config_for(&cli, &[])?;

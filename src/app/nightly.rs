@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! `run`, the nightly job: lock, sync, refresh this month's and last month's reports, and
-//! send last month's once `[mail] send_on_day` has come, then publish it to the
+//! `run`, the nightly job: lock, sync, refresh this month's and last month's reports, remind
+//! people of their events to fix `[mail] remind_days_before` days before `send_on_day` and on
+//! its eve, and send last month's once `[mail] send_on_day` has come, then publish it to the
 //! associations' git repositories. Silent when all went well, so that
 //! cron mails nobody; one line per problem otherwise.
 
@@ -14,7 +15,10 @@ use super::sync::{lock_store, remote_sources, sync_locked};
 use super::{
     Env, Selection, UsageError, build_report, gather, output_base, report_zone, write_index,
 };
-use crate::cli::{Format, RunArgs, SendArgs, SyncArgs};
+use crate::cli::{Format, RemindArgs, RunArgs, SendArgs, SyncArgs};
+
+/// `[mail] remind_days_before` when it is not set.
+const DEFAULT_REMIND_DAYS: u32 = 2;
 use crate::config::Config;
 use crate::model::Period;
 
@@ -59,6 +63,7 @@ pub(super) fn run(args: &RunArgs, config: &Config, env: &Env) -> Result<u8> {
     for w in &warnings {
         crate::terminal::warn(w);
     }
+    failed |= !remind_due(config, env, today, synced);
     let due = config
         .mail
         .as_ref()
@@ -93,6 +98,43 @@ pub(super) fn run(args: &RunArgs, config: &Config, env: &Env) -> Result<u8> {
     }
     failed |= !publish_closed(config, env, &previous, &today, synced);
     Ok(u8::from(failed))
+}
+
+/// Reminds people of their events to fix when today is a reminder day of the month about
+/// to be sent. `false` if a reminder failed (the reports go out all the same).
+fn remind_due(config: &Config, env: &Env, today: chrono::NaiveDate, synced: bool) -> bool {
+    let Some(mail) = config.mail.as_ref() else {
+        return true;
+    };
+    let Some(day) = mail.send_on_day else {
+        return true;
+    };
+    let days = mail.remind_days_before.unwrap_or(DEFAULT_REMIND_DAYS);
+    let Some(month) = super::remind::due_month(today, day, days) else {
+        return true;
+    };
+    if !synced {
+        eprintln!(
+            "caltally: no reminders for {} because the sync failed; the next run tries again",
+            month.label()
+        );
+        return false;
+    }
+    let args = RemindArgs {
+        month: Some(month.label()),
+        person: None,
+        dry_run: false,
+        to: None,
+        wait: false,
+    };
+    match super::remind::remind_locked(&args, config, env, true) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => {
+            eprintln!("caltally: error: reminders for {}: {e:#}", month.label());
+            false
+        }
+    }
 }
 
 /// Publishes last month to the associations' repositories once its mails are due (every

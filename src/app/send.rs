@@ -509,7 +509,7 @@ struct Tally {
     failed: usize,
 }
 
-fn mailer_for(m: &MailConfig, config: &Config) -> Result<Mailer> {
+pub(super) fn mailer_for(m: &MailConfig, config: &Config) -> Result<Mailer> {
     let server = mail::Server::parse(&m.smtp, &m.starttls)?;
     let password = m
         .password(&config.base_dir)
@@ -545,7 +545,7 @@ fn mailer_for(m: &MailConfig, config: &Config) -> Result<Mailer> {
 }
 
 /// A key as it may appear in a Message-ID: itself if plain ASCII, else its digest.
-fn message_id_part(key: &str) -> String {
+pub(super) fn message_id_part(key: &str) -> String {
     if !key.is_empty()
         && key
             .chars()
@@ -581,7 +581,7 @@ pub(super) fn association_rows(csv: &[u8], key: &str) -> Result<Vec<u8>> {
 }
 
 /// Writes a file through a temporary name and a rename.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let temp = dir.join(format!(

@@ -18,6 +18,9 @@ pub struct CollectiveConfig {
     pub email: Option<String>,
     /// Its web site (`https://…`).
     pub url: Option<String>,
+    /// Where people open the shared calendar to fix their events (`https://…`), linked
+    /// from the reminders.
+    pub calendar_url: Option<String>,
 }
 
 impl CollectiveConfig {
@@ -38,7 +41,11 @@ impl CollectiveConfig {
             crate::mail::parse_mailbox(email)
                 .map_err(|e| invalid("collective.email", e.to_string()))?;
         }
-        if let Some(url) = &self.url {
+        for (key, url) in [
+            ("collective.url", &self.url),
+            ("collective.calendar_url", &self.calendar_url),
+        ] {
+            let Some(url) = url else { continue };
             let lower = url.to_ascii_lowercase();
             let rest = lower
                 .strip_prefix("https://")
@@ -47,7 +54,7 @@ impl CollectiveConfig {
                 || url.chars().any(|c| c.is_whitespace() || c.is_control())
             {
                 return Err(invalid(
-                    "collective.url",
+                    key,
                     format!(
                         "`{url}` is not a web address; write it in full, e.g. \"https://collectif.example\""
                     ),
@@ -102,6 +109,10 @@ mod tests {
             err.contains("collective.url") && err.contains("https://"),
             "{err}"
         );
+        let err = parse("[collective]\ncalendar_url = \"cloud.example/calendar\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("collective.calendar_url"), "{err}");
         let err = parse("[collective]\nname = \" \"\n")
             .unwrap_err()
             .to_string();

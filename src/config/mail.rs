@@ -37,6 +37,9 @@ pub struct MailConfig {
     pub cc: Vec<String>,
     /// Day of the month on which `run` sends last month's reports (1–28), if not sent yet.
     pub send_on_day: Option<u32>,
+    /// How many days before `send_on_day` `run` reminds people of their events to fix
+    /// (0–27; 0: never; default 2), and again on the eve.
+    pub remind_days_before: Option<u32>,
     /// Seconds before a silent server is given up (default 60).
     pub timeout: Option<u64>,
     /// What each association's mail attaches: `ods`, `csv`, `md` (default: ods and csv).
@@ -131,6 +134,14 @@ impl MailConfig {
                 format!("{day} is not a day every month has; use 1 to 28"),
             ));
         }
+        if let Some(days) = self.remind_days_before
+            && days > 27
+        {
+            return Err(invalid(
+                "remind_days_before",
+                format!("{days} days is too many; use 0 (no reminders) to 27"),
+            ));
+        }
         for (i, a) in self.attach.iter().enumerate() {
             if Attach::parse(a).is_none() {
                 return Err(invalid(
@@ -164,6 +175,9 @@ mod tests {
         };
         let ok = mail("cc = [\"a@example.org\"]\nsend_on_day = 3\n").expect("valid");
         assert_eq!(ok.mail.as_ref().expect("mail").starttls, "required");
+        let err = mail("remind_days_before = 28\n").unwrap_err().to_string();
+        assert!(err.contains("key `remind_days_before`"), "{err}");
+        assert!(mail("remind_days_before = 0\n").is_ok());
         let err = mail("send_on_day = 31\n").unwrap_err().to_string();
         assert!(err.starts_with("c.toml:4: key `send_on_day`"), "{err}");
         let err = mail("starttls = \"sometimes\"\n").unwrap_err().to_string();

@@ -240,6 +240,8 @@ pub struct PersonConfig {
     /// Addresses used as ORGANIZER or ATTENDEE (`emails` or `email`: one or a list).
     #[serde(default, alias = "email", deserialize_with = "lenient::one_or_many")]
     pub emails: Vec<String>,
+    /// Whether `remind` mails this person the problems of their events (default: yes).
+    pub remind: Option<bool>,
 }
 
 /// `[valuation]`.

@@ -6,12 +6,14 @@
 //! occurrences so a month's report loads only what overlaps the month), and per calendar
 //! its URL, name, sync token, ctag and the time of the last full reconciliation. Each
 //! calendar's sync is applied in one transaction. Knows nothing of HTTP or of iCalendar
-//! rules: bounds are computed by the caller.
+//! rules: bounds are computed by the caller. Also the closings, the sent log (`sent`) and
+//! the reminder log (`reminded`).
 
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+mod reminded;
 mod sent;
 pub use sent::SentRow;
 
@@ -107,6 +109,18 @@ const MIGRATIONS: &[&str] = &[
     DELETE FROM sources WHERE
         instr(substr(source, instr(source, '://') + 3, CASE WHEN instr(substr(source, instr(source, '://') + 3), '/') > 0
             THEN instr(substr(source, instr(source, '://') + 3), '/') - 1 ELSE length(source) END), '@') > 0;",
+    // 5: reminders of the problems of people's events, one row per message accepted by the
+    // server. `digest` names the list of problems it told, so that the same list is not
+    // mailed twice for a month.
+    "CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY,
+        person TEXT NOT NULL,
+        month TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        recipients TEXT NOT NULL
+    );
+    CREATE INDEX reminders_by_month ON reminders (person, month);",
 ];
 
 /// The newest schema version this build knows.
