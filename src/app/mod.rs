@@ -10,12 +10,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate, Utc};
-use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, CheckFormat, Cli, Command, ReportArgs, Selection};
 use crate::config::{self, AllDayPolicy, Config, ConfigError, SecretError};
-use crate::ical::{self, Expansion, tz::Zone};
-use crate::input::{self, Input};
+use crate::ical::{Expansion, tz::Zone};
 use crate::model::{Occurrence, Period, PeriodError, Problem};
 
 mod attachments;
@@ -23,6 +21,8 @@ mod calendars;
 mod closing;
 mod docs;
 mod init;
+mod inputs;
+use inputs::{expand_inputs, read_inputs};
 mod nightly;
 mod preflight;
 mod publish;
@@ -254,99 +254,6 @@ fn check_command(period: &Period, selection: &Selection) -> String {
     line
 }
 
-/// The inputs of a report: `--source`s if given; else the store's objects that may overlap
-/// `[from, to)` plus the configured local `.ics` paths.
-fn read_inputs(
-    args: &Selection,
-    config: &Config,
-    env: &Env,
-    from: chrono::DateTime<Utc>,
-    to: chrono::DateTime<Utc>,
-) -> Result<Vec<Input>> {
-    if !args.source.is_empty() {
-        let mut inputs = Vec::new();
-        for spec in &args.source {
-            if let Some(url) = input::http_url(spec) {
-                input::refuse_userinfo(&url, "--source").map_err(UsageError)?;
-            }
-            inputs.extend(input::read_source(spec, None)?);
-        }
-        return Ok(inputs);
-    }
-    let mut inputs = Vec::new();
-    let local = |s: &&crate::config::SourceConfig| {
-        s.ics
-            .as_deref()
-            .is_some_and(|i| input::http_url(i).is_none())
-    };
-    for s in config.sources.iter().filter(local) {
-        let path = config.resolve(s.ics.as_deref().unwrap_or_default());
-        inputs.extend(input::read_source(
-            &path.display().to_string(),
-            s.name.as_deref(),
-        )?);
-    }
-    if !sync::remote_sources(config).is_empty() {
-        let store_path = config
-            .store_path()
-            .ok_or_else(|| UsageError("cannot choose a store path".into()))?;
-        if !store_path.exists() {
-            let first = sync::remote_sources(config)
-                .first()
-                .map(|s| input::redact(s.key()))
-                .unwrap_or_default();
-            anyhow::bail!(
-                "source {first} has never been synced (there is no store {} yet): run `caltally sync`",
-                store_path.display()
-            );
-        }
-        let (store, _) = sync::open_store(config)?;
-        check_synced(&store, config, env)?;
-        for o in store.objects_overlapping(from.timestamp(), to.timestamp())? {
-            inputs.push(Input {
-                source: format!("{} {}", o.calendar_url, o.href),
-                calendar: o.calendar,
-                bytes: o.data,
-            });
-        }
-    } else if inputs.is_empty() {
-        return Err(UsageError(
-            "no calendar to read: give --source FILE|DIR|URL, or add a [[source]] to the config (see `caltally init`)".into(),
-        )
-        .into());
-    }
-    Ok(inputs)
-}
-
-/// A source whose data is older than this is warned about (2 days).
-const STALE_AFTER_SECS: i64 = 2 * 24 * 3600;
-
-/// Fails if a remote source has never been synced; warns, with its date, about one whose
-/// last successful sync is older than [`STALE_AFTER_SECS`].
-fn check_synced(store: &crate::store::Store, config: &Config, env: &Env) -> Result<()> {
-    for source in sync::remote_sources(config) {
-        let key = source.key();
-        match store.sync_status(key)? {
-            (None, 0) => anyhow::bail!(
-                "source {} has never been synced: run `caltally sync`",
-                input::redact(key)
-            ),
-            (Some(at), _) if env.now.timestamp() - at > STALE_AFTER_SECS => {
-                let when = chrono::DateTime::from_timestamp(at, 0).map_or_else(
-                    || at.to_string(),
-                    |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
-                );
-                log::warn!(
-                    "source {} was last synced on {when}: run `caltally sync` (changes since then are missing)",
-                    input::redact(key)
-                );
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
 /// What `report` and `check` both start from: the settings, the rules, and the
 /// occurrences of the period and of the one before it.
 struct Gathered {
@@ -568,23 +475,6 @@ fn check(args: &CheckArgs, config: &Config, env: &Env) -> Result<u8> {
     }
     out.flush()?;
     Ok(u8::from(args.strict && !findings.is_empty()))
-}
-
-fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
-    let results: Vec<_> = inputs
-        .par_iter()
-        .map(|i| {
-            if i.bytes.is_empty() {
-                let why = "no calendar data: the file is empty, or sync did not keep the object \
-because it is larger than 4 MiB (make it smaller on the server)";
-                return (Vec::new(), vec![Problem::new(&i.source, why)]);
-            }
-            ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x)
-        })
-        .collect();
-    let (occurrences, problems): (Vec<Vec<Occurrence>>, Vec<Vec<Problem>>) =
-        results.into_iter().unzip();
-    (occurrences.concat(), problems.concat())
 }
 
 /// The report model of the gathered period, with the previous period's totals.
