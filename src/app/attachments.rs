@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 
-use super::send::association_rows;
+use super::mailing::association_rows;
 use crate::config::Attach;
 use crate::mail::Attached;
 

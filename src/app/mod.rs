@@ -22,6 +22,7 @@ mod closing;
 mod docs;
 mod init;
 mod inputs;
+mod mailing;
 use inputs::{expand_inputs, read_inputs};
 mod nightly;
 mod preflight;

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use chrono::Datelike;
 
 use super::closing::{closed_files, closing_of, naming, page_names};
-use super::send::association_rows;
+use super::mailing::association_rows;
 use super::sync::lock_store;
 use super::{Env, Selection, UsageError, build_report, gather, report_zone};
 use crate::cli::{Format, PublishArgs};

@@ -7,7 +7,7 @@
 use anyhow::{Context, Result};
 use chrono::Datelike;
 
-use super::send::{mailer_for, message_id_part, write_atomically};
+use super::mailing::{mail_section, mailer_for, message_id_part, write_atomically};
 use super::sync::{lock_store, open_store};
 use super::{Env, Selection, UsageError, gather, report_zone};
 use crate::cli::RemindArgs;
@@ -47,12 +47,7 @@ pub(super) fn remind_locked(
     env: &Env,
     quiet: bool,
 ) -> Result<u8> {
-    let mail_config = config.mail.as_ref().ok_or_else(|| {
-        UsageError(
-            "reminding needs a [mail] section in the config (smtp, from, …; see `caltally init`)"
-                .into(),
-        )
-    })?;
+    let mail_config = mail_section(config, "reminding")?;
     if let Some(key) = &args.person
         && !config.people.contains_key(key)
     {
