@@ -22,6 +22,14 @@ pub(super) fn mail_section<'a>(config: &'a Config, what: &str) -> Result<&'a Mai
     })
 }
 
+/// Checks a `--to` address (the one recipient of a trial run).
+pub(super) fn check_trial_address(to: Option<&str>) -> Result<()> {
+    if let Some(to) = to {
+        mail::parse_mailbox(to).map_err(|e| UsageError(format!("--to: {e}")))?;
+    }
+    Ok(())
+}
+
 /// The SMTP client of the `[mail]` section, with its password and trust root.
 pub(super) fn mailer_for(m: &MailConfig, config: &Config) -> Result<Mailer> {
     let server = mail::Server::parse(&m.smtp, &m.starttls)?;

@@ -7,7 +7,9 @@
 use anyhow::{Context, Result};
 use chrono::Datelike;
 
-use super::mailing::{mail_section, mailer_for, message_id_part, write_atomically};
+use super::mailing::{
+    check_trial_address, mail_section, mailer_for, message_id_part, write_atomically,
+};
 use super::sync::{lock_store, open_store};
 use super::{Env, Selection, UsageError, gather, report_zone};
 use crate::cli::RemindArgs;
@@ -56,9 +58,7 @@ pub(super) fn remind_locked(
         ))
         .into());
     }
-    if let Some(to) = &args.to {
-        mail::parse_mailbox(to).map_err(|e| UsageError(format!("--to: {e}")))?;
-    }
+    check_trial_address(args.to.as_deref())?;
     let trial = args.dry_run || args.to.is_some();
     let store_path = config
         .store_path()

@@ -13,7 +13,9 @@ use anyhow::{Context, Result};
 use chrono::Datelike;
 
 use super::closing::{closed_files, freeze, naming, page_names, render_files};
-use super::mailing::{mail_section, mailer_for, message_id_part, write_atomically};
+use super::mailing::{
+    check_trial_address, mail_section, mailer_for, message_id_part, write_atomically,
+};
 use super::sync::{lock_store, open_store};
 use super::{Env, Selection, UsageError, build_report, gather, report_zone};
 use crate::cli::{Format, SendArgs};
@@ -73,9 +75,7 @@ pub(super) fn send_locked(
         ))
         .into());
     }
-    if let Some(to) = &args.to {
-        mail::parse_mailbox(to).map_err(|e| UsageError(format!("--to: {e}")))?;
-    }
+    check_trial_address(args.to.as_deref())?;
     let trial = args.dry_run || args.to.is_some();
     let (zone, _) = report_zone(None, config, env)?;
     let today = zone.to_local(env.now).date();

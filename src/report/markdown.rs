@@ -178,6 +178,16 @@ fn status_lines(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
     }
 }
 
+/// The volunteer, paid and unspecified cells of a table row, in that order.
+fn kind_cells(t: &Text, x: &Totals) -> String {
+    format!(
+        "{} | {} | {}",
+        t.duration(x.volunteer),
+        t.duration(x.paid),
+        t.duration(x.unspecified)
+    )
+}
+
 fn totals_row(
     w: &mut impl Write,
     t: &Text,
@@ -188,10 +198,8 @@ fn totals_row(
     let pm = person_minutes.map(|m| t.duration(m)).unwrap_or_default();
     writeln!(
         w,
-        "| {label} | {} | {} | {} | {} | {pm} |",
-        t.duration(x.volunteer),
-        t.duration(x.paid),
-        t.duration(x.unspecified),
+        "| {label} | {} | {} | {pm} |",
+        kind_cells(t, x),
         t.duration(x.total())
     )
 }
@@ -211,11 +219,9 @@ fn write_people(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
         let x = &p.totals;
         writeln!(
             w,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} |",
             escape(&p.name),
-            t.duration(x.volunteer),
-            t.duration(x.paid),
-            t.duration(x.unspecified),
+            kind_cells(t, x),
             t.duration(x.total())
         )?;
     }
@@ -299,10 +305,8 @@ pub fn write_association(mut w: impl Write, r: &Report, a: &AssociationTotals) -
     let x = &a.totals;
     writeln!(
         w,
-        "| {} | {} | {} | **{}** |",
-        t.duration(x.volunteer),
-        t.duration(x.paid),
-        t.duration(x.unspecified),
+        "| {} | **{}** |",
+        kind_cells(t, x),
         t.duration(x.total())
     )?;
     write_association_people(&mut w, a, t)?;
@@ -342,10 +346,8 @@ fn write_association_people(w: &mut impl Write, a: &AssociationTotals, t: &Text)
         }
         writeln!(
             w,
-            "| {name} | {} | {} | {} | {} |",
-            t.duration(x.volunteer),
-            t.duration(x.paid),
-            t.duration(x.unspecified),
+            "| {name} | {} | {} |",
+            kind_cells(t, &x),
             t.duration(x.total())
         )?;
     }
