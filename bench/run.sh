@@ -14,7 +14,7 @@ PY=.venv/bin/python
 [ -x .venv/bin/vdirsyncer ] || .venv/bin/pip install -q -r bench/requirements.txt
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time; }
 cargo build --release -q
-BIN=target/release/caltally
+BIN=${CARGO_TARGET_DIR:-target}/release/caltally
 W=target/bench
 mkdir -p "$W"
 [ -s "$W/bench.ics" ] || $PY bench/gen_bench.py --seed 7 --out "$W/bench.ics"
