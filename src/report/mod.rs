@@ -13,17 +13,19 @@ pub mod correction;
 pub mod csv;
 pub mod i18n;
 pub mod markdown;
+pub mod odf;
 pub mod ods;
 pub mod svg;
 pub mod text;
 mod valuation;
+pub mod zip;
 
 pub use valuation::{Valuation, ValuationLine};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chrono::{DateTime, DurationRound, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, DurationRound, NaiveDate, NaiveTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use crate::classify::{Classified, Rules};
@@ -441,7 +443,7 @@ pub fn build_report(
             unnamed.add(e.kind, e.minutes);
         }
         monthly
-            .entry(e.date.format("%Y-%m").to_string())
+            .entry(format!("{:04}-{:02}", e.date.year(), e.date.month()))
             .or_default()
             .entry(e.association.clone().unwrap_or_default())
             .or_default()
