@@ -254,6 +254,15 @@ impl Row<'_> {
         self.col += 1;
     }
 
+    /// Closes a cell whose shown text needs no escaping, written by `shown`.
+    fn close_with(&mut self, shown: impl FnOnce(&mut String) -> std::fmt::Result) {
+        let x = &mut self.sheet.xml;
+        x.push_str("><text:p>");
+        let _ = shown(x);
+        x.push_str("</text:p></table:table-cell>");
+        self.col += 1;
+    }
+
     /// A text cell (never evaluated).
     pub fn text(&mut self, s: &str) -> &mut Self {
         self.open(None, None, "string");
@@ -276,12 +285,14 @@ impl Row<'_> {
             self.sheet.xml,
             " office:date-value=\"{y:04}-{m:02}-{day:02}\""
         );
-        let shown = if self.sheet.look.day_first {
-            format!("{day:02}/{m:02}/{y:04}")
-        } else {
-            format!("{y:04}-{m:02}-{day:02}")
-        };
-        self.close(&shown);
+        let day_first = self.sheet.look.day_first;
+        self.close_with(|x| {
+            if day_first {
+                write!(x, "{day:02}/{m:02}/{y:04}")
+            } else {
+                write!(x, "{y:04}-{m:02}-{day:02}")
+            }
+        });
         self
     }
 
@@ -290,7 +301,7 @@ impl Row<'_> {
         self.open(Some(TIME), None, "time");
         let (h, m) = (minutes / 60, minutes % 60);
         let _ = write!(self.sheet.xml, " office:time-value=\"PT{h:02}H{m:02}M00S\"");
-        self.close(&format!("{h:02}:{m:02}"));
+        self.close_with(|x| write!(x, "{h:02}:{m:02}"));
         self
     }
 
@@ -301,7 +312,7 @@ impl Row<'_> {
         let sign = if minutes < 0 { "-" } else { "" };
         let (h, m) = (minutes.abs() / 60, minutes.abs() % 60);
         let _ = write!(self.sheet.xml, " office:time-value=\"{sign}PT{h}H{m}M0S\"");
-        self.close(&format!("{sign}{h}:{m:02}"));
+        self.close_with(|x| write!(x, "{sign}{h}:{m:02}"));
         self
     }
 
