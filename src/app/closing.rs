@@ -84,13 +84,25 @@ pub(super) fn render_files(
             ));
         }
     }
-    jobs.into_par_iter()
-        .map(|(name, render)| {
+    // The largest files first, so that no long one starts last; then back in order.
+    let weight = |name: &str| match name {
+        "summary.ods" => 0,
+        n if n.ends_with(".ods") => 1,
+        "entries.csv" => 2,
+        _ => 3,
+    };
+    let mut jobs: Vec<(usize, (String, Render<'_>))> = jobs.into_iter().enumerate().collect();
+    jobs.sort_by_key(|(i, (name, _))| (weight(name), *i));
+    let mut files: Vec<(usize, (String, Vec<u8>))> = jobs
+        .into_par_iter()
+        .map(|(i, (name, render))| {
             let mut buf = Vec::new();
             render(&mut buf)?;
-            Ok((name, buf))
+            Ok((i, (name, buf)))
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    files.sort_by_key(|(i, _)| *i);
+    Ok(files.into_iter().map(|(_, f)| f).collect())
 }
 
 /// Writes files into the report folder `out` (see [`crate::output`]). A full report (every
