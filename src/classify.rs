@@ -278,19 +278,23 @@ pub fn collect_tags(info: &EventInfo, calendar: Option<&str>) -> (Vec<String>, b
 
 /// A warning for each event component with more than [`MAX_TAGS`] tags.
 pub fn tag_warnings(occurrences: &[Occurrence], rules: &Rules) -> Vec<Problem> {
+    use rayon::prelude::*;
     let mut seen: HashSet<(*const EventInfo, &str)> = HashSet::new();
-    let mut out = Vec::new();
-    for o in occurrences {
-        if !seen.insert((Arc::as_ptr(&o.info), &*o.calendar)) {
-            continue;
-        }
-        let calendar = rules.calendar_tag.then_some(&*o.calendar);
-        if collect_tags(&o.info, calendar).1 {
+    let distinct: Vec<&Occurrence> = occurrences
+        .iter()
+        .filter(|o| seen.insert((Arc::as_ptr(&o.info), &*o.calendar)))
+        .collect();
+    distinct
+        .par_iter()
+        .filter(|o| {
+            let calendar = rules.calendar_tag.then_some(&*o.calendar);
+            collect_tags(&o.info, calendar).1
+        })
+        .map(|o| {
             let message = format!("more than {MAX_TAGS} tags; only the first {MAX_TAGS} are used");
-            out.push(Problem::new(&o.calendar, message).with_uid(Some(&o.uid)));
-        }
-    }
-    out
+            Problem::new(&o.calendar, message).with_uid(Some(&o.uid))
+        })
+        .collect()
 }
 
 /// `#hashtags` in `text`: `#` not preceded by a letter or digit, then letters, digits,

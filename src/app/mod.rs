@@ -378,6 +378,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
     );
     let naming = closing::naming(config);
     let mut files = render_files(&report, &args.format, naming)?;
+    log::debug!("{} files rendered after {:?}", files.len(), clock.elapsed());
     if args.person.is_none()
         && let Some(closing) = closing_of(config, &period)?
     {
@@ -496,18 +497,24 @@ fn build_report_of(
         association.is_none_or(|k| e.association.as_deref() == Some(k))
             && person.is_none_or(|p| e.people.iter().any(|x| x == p))
     };
-    let entries: Vec<_> = report::build_entries(&g.occurrences, &g.rules, &g.settings)
-        .into_iter()
-        .filter(keep)
-        .collect();
     let prev_settings = Settings {
         period: g.settings.period.previous(),
         ..g.settings.clone()
     };
-    // The previous period is not counted per person.
-    let prev_totals = person
-        .is_none()
-        .then(|| report::period_totals(&g.occurrences, &g.rules, &prev_settings, association));
+    let (entries, prev_totals) = rayon::join(
+        || {
+            report::build_entries(&g.occurrences, &g.rules, &g.settings)
+                .into_iter()
+                .filter(keep)
+                .collect::<Vec<_>>()
+        },
+        // The previous period is not counted per person.
+        || {
+            person.is_none().then(|| {
+                report::period_totals(&g.occurrences, &g.rules, &prev_settings, association)
+            })
+        },
+    );
     let mut report = report::build_report(
         entries,
         &g.rules,

@@ -12,6 +12,7 @@ pub mod merge;
 pub mod parse;
 pub mod recur;
 pub mod rule;
+pub mod split;
 pub mod text;
 pub mod tz;
 pub mod values;
