@@ -39,7 +39,11 @@ ratio() { awk "BEGIN{printf \"%.0f\", $1 / ($2 > 0.005 ? $2 : 0.005)}"; }
 echo "== report: $(du -h "$W/bench.ics" | cut -f1) calendar, $(grep -c '^BEGIN:VEVENT' "$W/bench.ics") VEVENTs, --year 2025"
 read -r ct cm < <(best "$RUNS" $BIN report --source "$W/bench.ics" --year 2025 --tz Europe/Brussels --out "$W/out" -q)
 read -r pt pm < <(best "$PEER_RUNS" $PY bench/peer.py "$W/bench.ics" --year 2025)
-echo "caltally: ${ct} s, peak $((cm / 1024)) MB"
+read -r mt mm < <(best "$RUNS" $BIN report --source "$W/bench.ics" --month 2025-06 --tz Europe/Brussels --out "$W/out-month" -q)
+read -r ft fm < <(best "$RUNS" $BIN report --source "$W/bench.ics" --year 2025 --tz Europe/Brussels --format csv --out "$W/out-csv" -q)
+echo "caltally: ${ct} s, peak $((cm / 1024)) MB (every format: CSV, Markdown, spreadsheets)"
+echo "caltally, CSV only: ${ft} s, peak $((fm / 1024)) MB"
+echo "caltally, one month (--month 2025-06): ${mt} s, peak $((mm / 1024)) MB"
 echo "peer (icalendar + recurring_ical_events): ${pt} s, peak $((pm / 1024)) MB"
 echo "ratio: $(ratio "$pt" "$ct")x faster"
 
