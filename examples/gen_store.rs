@@ -27,18 +27,48 @@ use rayon::prelude::*;
 
 const CALENDARS: [&str; 3] = ["Collectif", "Permanences", "Chantiers"];
 const ASSOCIATIONS: [&str; 12] = [
-    "amis", "ecole", "radio", "jardin", "velo", "theatre", "epicerie", "cinema", "chorale",
-    "bibliotheque", "repair", "musee",
+    "amis",
+    "ecole",
+    "radio",
+    "jardin",
+    "velo",
+    "theatre",
+    "epicerie",
+    "cinema",
+    "chorale",
+    "bibliotheque",
+    "repair",
+    "musee",
 ];
 const KINDS: [&str; 3] = ["#benevole", "#paye", "#prixlibre"];
 const PEOPLE: [&str; 8] = [
     "alice", "bruno", "chloe", "driss", "emma", "farid", "gaelle", "hugo",
 ];
 const WORDS: [&str; 24] = [
-    "mise à jour", "serveur", "sauvegarde", "migration", "messagerie", "certificat",
-    "nextcloud", "yunohost", "gitea", "utilisateurs", "formation", "réunion", "dépannage",
-    "supervision", "sécurité", "annuaire", "agenda", "partage", "bénévoles", "trésorerie",
-    "documentation", "wiki", "réseau", "imprimante",
+    "mise à jour",
+    "serveur",
+    "sauvegarde",
+    "migration",
+    "messagerie",
+    "certificat",
+    "nextcloud",
+    "yunohost",
+    "gitea",
+    "utilisateurs",
+    "formation",
+    "réunion",
+    "dépannage",
+    "supervision",
+    "sécurité",
+    "annuaire",
+    "agenda",
+    "partage",
+    "bénévoles",
+    "trésorerie",
+    "documentation",
+    "wiki",
+    "réseau",
+    "imprimante",
 ];
 const VTIMEZONE: &str = "BEGIN:VTIMEZONE\r\nTZID:Europe/Brussels\r\nBEGIN:DAYLIGHT\r\n\
 TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\nDTSTART:19700329T020000\r\n\
@@ -114,11 +144,18 @@ fn source_of(collective: usize) -> String {
     format!("https://cloud.collectif-{collective:02}.example/remote.php/dav/")
 }
 
+/// The path of a calendar collection; its URL is the source's origin and this path.
+fn calendar_path(calendar: usize) -> String {
+    format!(
+        "/remote.php/dav/calendars/federation/{}/",
+        CALENDARS[calendar].to_lowercase()
+    )
+}
+
 fn calendar_url(collective: usize, calendar: usize) -> String {
     format!(
-        "{}calendars/federation/{}/",
-        source_of(collective),
-        CALENDARS[calendar].to_lowercase()
+        "https://cloud.collectif-{collective:02}.example{}",
+        calendar_path(calendar)
     )
 }
 
@@ -133,9 +170,12 @@ fn when(name: &str, t: NaiveDateTime, zoned: bool) -> String {
 
 /// One object's iCalendar text; `n` is its number, `rng` seeded for it alone.
 fn object_text(n: usize, collective: usize, a: &Args, rng: &mut Rng) -> (String, String) {
-    let days = (a.end - a.end.with_year(a.end.year() - a.years as i32).unwrap_or(a.end))
-        .num_days()
-        .max(1);
+    let days = (a.end
+        - a.end
+            .with_year(a.end.year() - a.years as i32)
+            .unwrap_or(a.end))
+    .num_days()
+    .max(1);
     // Density grows linearly over the years (1 at the start, 3 at the end).
     let u = rng.unit();
     let t = ((1.0 + 8.0 * u).sqrt() - 1.0) / 2.0;
@@ -143,7 +183,10 @@ fn object_text(n: usize, collective: usize, a: &Args, rng: &mut Rng) -> (String,
     let start = day.and_hms_opt(7 + rng.below(14) as u32, 15 * rng.below(4) as u32, 0);
     let mut start = start.unwrap_or_default();
     let length = Duration::minutes(*rng.pick(&[30, 45, 60, 90, 120, 180, 240]));
-    let uid = format!("{:016x}-{n}@cloud.collectif-{collective:02}.example", rng.next());
+    let uid = format!(
+        "{:016x}-{n}@cloud.collectif-{collective:02}.example",
+        rng.next()
+    );
     let recurring = rng.below(100) < 5;
     let zoned = rng.below(100) < if recurring { 50 } else { 10 };
     if !zoned {
@@ -175,7 +218,12 @@ UID:{uid}\r\n{}\r\n{}\r\nSTATUS:CONFIRMED\r\nSUMMARY:{summary}\r\n",
     );
     if rng.below(2) == 0 {
         let words: Vec<&str> = (0..2 + rng.below(5)).map(|_| *rng.pick(&WORDS)).collect();
-        let _ = write!(s, "DESCRIPTION:{} @{}\r\n", words.join(" "), rng.pick(&PEOPLE));
+        let _ = write!(
+            s,
+            "DESCRIPTION:{} @{}\r\n",
+            words.join(" "),
+            rng.pick(&PEOPLE)
+        );
     }
     let organizer = rng.pick(&PEOPLE);
     let _ = write!(
@@ -281,7 +329,7 @@ fn main() -> Result<()> {
                 let (uid, text) = object_text(i, c / CALENDARS.len(), &a, &mut rng);
                 let b = object_bounds(text.as_bytes());
                 let row = ObjectRow {
-                    href: format!("{}{uid}.ics", calendar_url(c / 3, c % 3)),
+                    href: format!("{}{uid}.ics", calendar_path(c % CALENDARS.len())),
                     etag: Some(format!("\"{:x}\"", rng.next())),
                     uid: b.uid,
                     data: text.into_bytes(),
@@ -298,7 +346,12 @@ fn main() -> Result<()> {
         tx.commit()?;
         written += n;
     }
-    let synced = a.end.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp();
+    let synced = a
+        .end
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp();
     let tx = store.begin()?;
     for collective in 0..a.collectives {
         tx.mark_synced(&source_of(collective), synced)?;
