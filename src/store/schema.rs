@@ -88,7 +88,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX reminders_by_month ON reminders (person, month);",
     // 6: the span class of each object (`overlap::span_class`), so that the objects
     // overlapping a period are found by one short index range per class instead of a scan
-    // of every object that started before the period's end.
+    // of every object that started before the period's end. A row written without its
+    // class gets the class of unknown bounds, read for every period: never missed.
     "ALTER TABLE objects ADD COLUMN span_class INTEGER NOT NULL DEFAULT 12;
     UPDATE objects SET span_class = CASE
         WHEN first_start IS NULL OR last_end IS NULL THEN 12
