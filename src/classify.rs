@@ -343,46 +343,57 @@ fn marked(text: &str, mark: char) -> impl Iterator<Item = String> + '_ {
 /// `@mentions`, as [`hashtags`] and [`mentions`] find them, and with spaces tidied. URLs
 /// and e-mail addresses are kept.
 pub fn without_markup(text: &str) -> String {
-    let mut words: Vec<String> = Vec::new();
+    let mut out = String::with_capacity(text.len());
+    let mut push = |word: &str| {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    };
+    let mut kept = String::new();
     for word in text.split_whitespace() {
-        if is_url(word) || !(word.contains('#') || word.contains('@')) {
-            words.push(word.to_string());
+        if !word.contains(['#', '@']) || is_url(word) {
+            push(word);
             continue;
         }
-        let mut kept = String::new();
+        kept.clear();
         let mut previous: Option<char> = None;
         let mut chars = word.char_indices().peekable();
-        while let Some((_, c)) = chars.next() {
+        while let Some((at, c)) = chars.next() {
             let mark = (c == '#' || c == '@') && !previous.is_some_and(char::is_alphanumeric);
-            let mut tail = String::new();
+            let start = at + c.len_utf8();
+            let mut end = start;
             if mark {
-                while let Some(&(_, d)) = chars.peek() {
+                while let Some(&(i, d)) = chars.peek() {
                     if !(d.is_alphanumeric() || d == '-' || d == '_') {
                         break;
                     }
-                    tail.push(d);
+                    end = i + d.len_utf8();
                     chars.next();
                 }
             }
+            let tail = &word[start..end];
             if mark && !tail.trim_end_matches(['-', '_']).is_empty() {
                 previous = tail.chars().last();
             } else {
                 kept.push(c);
-                kept.push_str(&tail);
+                kept.push_str(tail);
                 previous = Some(c);
             }
         }
         // Punctuation left by a removed tag ("(#amis)", "#amis,") goes with it.
         if kept.chars().any(char::is_alphanumeric) {
-            words.push(kept);
+            push(&kept);
         }
     }
-    words.join(" ")
+    out
 }
 
 fn is_url(word: &str) -> bool {
     let w = word.trim_start_matches(['(', '<', '[', '"', '\'']);
-    w.contains("://") || w.to_ascii_lowercase().starts_with("www.") || w.starts_with("mailto:")
+    w.contains("://")
+        || w.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("www."))
+        || w.starts_with("mailto:")
 }
 
 /// Minutes meant by a duration tag: `2h30`, `2h`, `90min`, `1h30min`, `45m`.

@@ -13,14 +13,60 @@ use std::time::Duration;
 pub const MAX_RESPONSE: u64 = 64 * 1024 * 1024;
 
 /// One file's bytes and where they came from.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Input {
     /// Path or URL, for warnings.
     pub source: String,
     /// Calendar name when the data has no X-WR-CALNAME.
     pub calendar: String,
     /// Raw bytes.
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
+}
+
+/// The bytes of an input: read into memory, or a local file mapped read-only (no copy;
+/// the page cache is read in place).
+#[derive(Debug)]
+pub enum Bytes {
+    /// Read into memory.
+    Owned(Vec<u8>),
+    /// A mapped file.
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Mapped(m) => m,
+        }
+    }
+}
+
+impl From<Vec<u8>> for Bytes {
+    fn from(v: Vec<u8>) -> Bytes {
+        Bytes::Owned(v)
+    }
+}
+
+/// Files larger than this are mapped rather than read (1 MiB).
+const MAP_FROM: u64 = 1 << 20;
+
+/// Reads a local file: large ones are mapped. A file truncated by another program while
+/// it is mapped would stop caltally (SIGBUS) before it writes anything; calendar tools
+/// replace files by renaming, which leaves a mapping intact.
+fn read_file(path: &Path) -> std::io::Result<Bytes> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() >= MAP_FROM {
+        // SAFETY: read-only private mapping of a regular file; see above for truncation.
+        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+            return Ok(Bytes::Mapped(map));
+        }
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::io::Read::read_to_end(&mut &file, &mut bytes)?;
+    Ok(Bytes::Owned(bytes))
 }
 
 /// Why a source could not be read.
@@ -80,7 +126,7 @@ pub fn read_source(spec: &str, name: Option<&str>) -> Result<Vec<Input>, InputEr
         return files
             .into_iter()
             .map(|p| {
-                let bytes = std::fs::read(&p).map_err(|source| InputError::Io {
+                let bytes = read_file(&p).map_err(|source| InputError::Io {
                     path: p.clone(),
                     source,
                 })?;
@@ -92,7 +138,7 @@ pub fn read_source(spec: &str, name: Option<&str>) -> Result<Vec<Input>, InputEr
             })
             .collect();
     }
-    let bytes = std::fs::read(path).map_err(|source| InputError::Io {
+    let bytes = read_file(path).map_err(|source| InputError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -161,7 +207,7 @@ fn fetch(url: &str, name: Option<&str>) -> Result<Input, InputError> {
     Ok(Input {
         source: shown,
         calendar,
-        bytes,
+        bytes: bytes.into(),
     })
 }
 

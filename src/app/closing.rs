@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use rayon::prelude::*;
 
 use super::{Env, Selection, UsageError, build_report, gather};
 use crate::cli::{CloseArgs, Format};
@@ -29,51 +30,67 @@ pub(super) fn page_names<'a>(
     stems
 }
 
-/// Renders every file of a report in memory.
+/// Renders every file of a report in memory, the files in parallel (in the order listed).
 pub(super) fn render_files(
     r: &report::Report,
     formats: &[Format],
     naming: Naming,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut files = Vec::new();
-    let mut add = |name: String, f: &dyn Fn(&mut Vec<u8>) -> Result<()>| -> Result<()> {
-        let mut buf = Vec::new();
-        f(&mut buf)?;
-        files.push((name, buf));
-        Ok(())
-    };
+    type Render<'a> = Box<dyn Fn(&mut Vec<u8>) -> Result<()> + Send + Sync + 'a>;
+    let mut jobs: Vec<(String, Render<'_>)> = Vec::new();
     if formats.contains(&Format::Csv) {
-        add("entries.csv".into(), &|w| {
-            Ok(report::csv::write_entries(w, r)?)
-        })?;
-        add("summary.csv".into(), &|w| {
-            Ok(report::csv::write_summary(w, r)?)
-        })?;
+        jobs.push((
+            "entries.csv".into(),
+            Box::new(|w| Ok(report::csv::write_entries(w, r)?)),
+        ));
+        jobs.push((
+            "summary.csv".into(),
+            Box::new(|w| Ok(report::csv::write_summary(w, r)?)),
+        ));
     }
     let stems = association_stems(r.associations.iter().map(|a| a.key.as_str()), naming);
     if formats.contains(&Format::Md) {
         let pages = page_names(r.associations.iter().map(|a| a.key.as_str()), naming);
-        add("summary.svg".into(), &|w| {
-            Ok(report::svg::write_chart(w, r)?)
-        })?;
-        add("summary.md".into(), &|w| {
-            Ok(report::markdown::write_summary_linked(w, r, &pages)?)
-        })?;
-        for a in &r.associations {
-            let name = pages.get(&a.key).cloned().unwrap_or_default();
-            add(name, &|w| Ok(report::markdown::write_association(w, r, a)?))?;
+        let names: Vec<String> = r
+            .associations
+            .iter()
+            .map(|a| pages.get(&a.key).cloned().unwrap_or_default())
+            .collect();
+        jobs.push((
+            "summary.svg".into(),
+            Box::new(|w| Ok(report::svg::write_chart(w, r)?)),
+        ));
+        jobs.push((
+            "summary.md".into(),
+            Box::new(move |w| Ok(report::markdown::write_summary_linked(w, r, &pages)?)),
+        ));
+        for (a, name) in r.associations.iter().zip(names) {
+            jobs.push((
+                name,
+                Box::new(move |w| Ok(report::markdown::write_association(w, r, a)?)),
+            ));
         }
     }
     if formats.contains(&Format::Ods) {
-        add("summary.ods".into(), &|w| {
-            Ok(report::ods::write_summary(w, r)?)
-        })?;
+        jobs.push((
+            "summary.ods".into(),
+            Box::new(|w| Ok(report::ods::write_summary(w, r)?)),
+        ));
         for a in &r.associations {
             let name = format!("{}.ods", stems.get(&a.key).cloned().unwrap_or_default());
-            add(name, &|w| Ok(report::ods::write_association(w, r, a)?))?;
+            jobs.push((
+                name,
+                Box::new(move |w| Ok(report::ods::write_association(w, r, a)?)),
+            ));
         }
     }
-    Ok(files)
+    jobs.into_par_iter()
+        .map(|(name, render)| {
+            let mut buf = Vec::new();
+            render(&mut buf)?;
+            Ok((name, buf))
+        })
+        .collect()
 }
 
 /// Writes files into the report folder `out` (see [`crate::output`]). A full report (every

@@ -74,7 +74,7 @@ pub(super) fn read_inputs(
             inputs.push(Input {
                 source: format!("{} {}", o.calendar_url, o.href),
                 calendar: o.calendar,
-                bytes: o.data,
+                bytes: o.data.into(),
             });
         }
     } else if inputs.is_empty() {

@@ -95,7 +95,7 @@ pub(super) fn association_rows(csv: &[u8], key: &str) -> Result<Vec<u8>> {
     let cell = crate::report::csv::safe(key);
     for record in reader.records() {
         let record = record?;
-        if record.get(column) == Some(cell.as_str()) {
+        if record.get(column) == Some(&*cell) {
             writer.write_record(&record)?;
         }
     }

@@ -421,6 +421,9 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
             );
         }
     }
+    // The command ends here: its memory goes back to the system with the process, which is
+    // faster than freeing every entry and occurrence one by one.
+    std::mem::forget((g, report));
     Ok(if args.strict && warned { 1 } else { 0 })
 }
 

@@ -120,8 +120,8 @@ pub struct Split<'a> {
     pub calendar_names: Vec<Option<String>>,
 }
 
-struct Open {
-    name: Vec<u8>,
+struct Open<'a> {
+    name: &'a [u8],
     offset: usize,
     line: usize,
     depth: usize,
@@ -133,8 +133,9 @@ struct Open {
 pub fn split<'a>(bytes: &'a [u8], source: &str, problems: &mut Vec<Problem>) -> Split<'a> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut out = Split::default();
-    let mut stack: Vec<Vec<u8>> = Vec::new();
-    let mut open: Option<Open> = None;
+    // Component names as written (compared without regard to ASCII case).
+    let mut stack: Vec<&[u8]> = Vec::new();
+    let mut open: Option<Open<'_>> = None;
     let mut junk: Option<(usize, usize)> = None;
     let mut offset = 0;
     let mut line_no = 0;
@@ -151,38 +152,37 @@ pub fn split<'a>(bytes: &'a [u8], source: &str, problems: &mut Vec<Problem>) -> 
             continue; // a folded continuation of the previous line
         }
         if let Some(name) = keyword(line, b"BEGIN:") {
-            let name = name.to_ascii_uppercase();
-            let block = name == b"VEVENT" || name == b"VTIMEZONE";
+            let block =
+                name.eq_ignore_ascii_case(b"VEVENT") || name.eq_ignore_ascii_case(b"VTIMEZONE");
             if open.is_none() && block && stack.len() <= 1 {
                 open = Some(Open {
-                    name: name.clone(),
+                    name,
                     offset: line_start,
                     line: line_no,
                     depth: stack.len(),
                     meta: ChunkMeta::default(),
                 });
-            } else if stack.is_empty() && name == b"VCALENDAR" {
+            } else if stack.is_empty() && name.eq_ignore_ascii_case(b"VCALENDAR") {
                 out.calendar_names.push(None);
             }
             stack.push(name);
             continue;
         }
         if let Some(name) = keyword(line, b"END:") {
-            let name = name.to_ascii_uppercase();
-            let Some(pos) = stack.iter().rposition(|n| *n == name) else {
+            let Some(pos) = stack.iter().rposition(|n| n.eq_ignore_ascii_case(name)) else {
                 note_junk(&mut junk, line_no);
                 continue;
             };
             for unclosed in stack.drain(pos + 1..).rev() {
                 let msg = format!(
                     "{} has no END line; ignored",
-                    String::from_utf8_lossy(&unclosed)
+                    String::from_utf8_lossy(unclosed).to_ascii_uppercase()
                 );
                 problems.push(Problem::new(source, msg).with_line(line_no));
             }
             stack.pop();
             if let Some(o) = open.take_if(|o| stack.len() == o.depth)
-                && o.name == name
+                && o.name.eq_ignore_ascii_case(name)
             {
                 let chunk = Chunk {
                     text: &text[o.offset..end],
@@ -190,7 +190,7 @@ pub fn split<'a>(bytes: &'a [u8], source: &str, problems: &mut Vec<Problem>) -> 
                     calendar: out.calendar_names.len().saturating_sub(1),
                     meta: o.meta,
                 };
-                if name == b"VEVENT" {
+                if name.eq_ignore_ascii_case(b"VEVENT") {
                     out.events.push(chunk);
                 } else {
                     out.timezones.push(chunk);
@@ -203,7 +203,7 @@ pub fn split<'a>(bytes: &'a [u8], source: &str, problems: &mut Vec<Problem>) -> 
             continue;
         }
         match (&mut open, stack.len()) {
-            (Some(o), depth) if depth == o.depth + 1 && o.name == b"VEVENT" => {
+            (Some(o), depth) if depth == o.depth + 1 && o.name.eq_ignore_ascii_case(b"VEVENT") => {
                 scan_property(line, &mut o.meta)
             }
             (None, 1) => {
@@ -219,7 +219,7 @@ pub fn split<'a>(bytes: &'a [u8], source: &str, problems: &mut Vec<Problem>) -> 
     if let Some(o) = open {
         let msg = format!(
             "{} is not terminated before the end of the file; ignored",
-            String::from_utf8_lossy(&o.name)
+            String::from_utf8_lossy(o.name).to_ascii_uppercase()
         );
         problems.push(Problem::new(source, msg).with_line(o.line));
     }
@@ -438,8 +438,16 @@ fn scan_property(line: &[u8], meta: &mut ChunkMeta) {
     let name = &line[..name_end];
     let value_date = || {
         let colon = memchr::memrchr(b':', line)?;
-        let digits = std::str::from_utf8(line.get(colon + 1..colon + 9)?).ok()?;
-        NaiveDate::parse_from_str(digits, "%Y%m%d").ok()
+        let digits = line.get(colon + 1..colon + 9)?;
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let number = |r: std::ops::Range<usize>| {
+            digits[r]
+                .iter()
+                .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+        };
+        NaiveDate::from_ymd_opt(number(0..4) as i32, number(4..6), number(6..8))
     };
     if name.eq_ignore_ascii_case(b"RRULE") {
         let value =

@@ -8,6 +8,8 @@
 //! `people` and `tags` cells are lists joined with `;`, which a spreadsheet may be told to
 //! split into cells: each item is neutralised on its own.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::Write;
 
 use chrono::SecondsFormat;
@@ -38,25 +40,38 @@ pub fn write_entries(w: impl Write, report: &Report) -> csv::Result<()> {
         .terminator(csv::Terminator::CRLF)
         .from_writer(w);
     out.write_record(ENTRIES_HEADER)?;
+    // One buffer for the cells that are formatted, none allocated per row.
+    let mut cell = String::new();
+    let mut field = |out: &mut csv::Writer<_>,
+                     f: &dyn Fn(&mut String) -> std::fmt::Result|
+     -> csv::Result<()> {
+        cell.clear();
+        let _ = f(&mut cell);
+        out.write_field(cell.as_bytes())
+    };
     for e in &report.entries {
-        out.write_record([
-            e.date.to_string(),
-            e.start.to_rfc3339_opts(SecondsFormat::Secs, false),
-            e.end.to_rfc3339_opts(SecondsFormat::Secs, false),
-            e.minutes.to_string(),
-            hours(e.minutes),
-            safe(e.association.as_deref().unwrap_or_default()),
-            e.kind.as_str().to_string(),
-            safe_list(&e.people),
-            safe(&e.summary),
-            safe_list(&e.tags),
-            safe(&e.calendar),
-            safe(&e.uid),
-            e.recurrence_id
-                .map(|r| r.to_rfc3339_opts(SecondsFormat::Secs, false))
-                .unwrap_or_default(),
-            e.all_day.to_string(),
-        ])?;
+        field(&mut out, &|c| write!(c, "{}", e.date))?;
+        field(&mut out, &|c| {
+            write!(c, "{}", e.start.to_rfc3339_opts(SecondsFormat::Secs, false))
+        })?;
+        field(&mut out, &|c| {
+            write!(c, "{}", e.end.to_rfc3339_opts(SecondsFormat::Secs, false))
+        })?;
+        field(&mut out, &|c| write!(c, "{}", e.minutes))?;
+        field(&mut out, &|c| write_hours(c, e.minutes))?;
+        out.write_field(safe(e.association.as_deref().unwrap_or_default()).as_bytes())?;
+        out.write_field(e.kind.as_str())?;
+        out.write_field(safe_list(&e.people))?;
+        out.write_field(safe(&e.summary).as_bytes())?;
+        out.write_field(safe_list(&e.tags))?;
+        out.write_field(safe(&e.calendar).as_bytes())?;
+        out.write_field(safe(&e.uid).as_bytes())?;
+        match e.recurrence_id {
+            Some(r) => out.write_field(r.to_rfc3339_opts(SecondsFormat::Secs, false))?,
+            None => out.write_field("")?,
+        }
+        out.write_field(if e.all_day { "true" } else { "false" })?;
+        out.write_record(None::<&[u8]>)?;
     }
     out.flush()?;
     Ok(())
@@ -82,8 +97,8 @@ pub fn write_summary(w: impl Write, report: &Report) -> csv::Result<()> {
     let mut row = |scope: &str, key: &str, name: &str, t: &Totals, person_minutes: Option<i64>| {
         out.write_record([
             scope.to_string(),
-            safe(key),
-            safe(name),
+            safe(key).into_owned(),
+            safe(name).into_owned(),
             t.volunteer.to_string(),
             t.paid.to_string(),
             t.unspecified.to_string(),
@@ -117,25 +132,38 @@ pub fn write_summary(w: impl Write, report: &Report) -> csv::Result<()> {
 
 /// Minutes as decimal hours with two places.
 pub fn hours(minutes: i64) -> String {
+    let mut s = String::new();
+    let _ = write_hours(&mut s, minutes);
+    s
+}
+
+fn write_hours(out: &mut String, minutes: i64) -> std::fmt::Result {
     let hundredths = (minutes * 100 + 30) / 60;
-    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+    write!(out, "{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
 /// Neutralises a cell a spreadsheet would evaluate: a formula character first, also after
 /// leading blanks and line breaks, or a tab or carriage return first.
-pub fn safe(cell: &str) -> String {
+pub fn safe(cell: &str) -> Cow<'_, str> {
     let body = cell.trim_start_matches([' ', '\t', '\r', '\n']);
     let formula = matches!(body.chars().next(), Some('=' | '+' | '-' | '@'));
     if formula || cell.starts_with(['\t', '\r']) {
-        format!("'{cell}")
+        Cow::Owned(format!("'{cell}"))
     } else {
-        cell.to_string()
+        Cow::Borrowed(cell)
     }
 }
 
 /// A list cell: the items joined with `;`, each neutralised on its own.
 pub fn safe_list(items: &[String]) -> String {
-    items.iter().map(|i| safe(i)).collect::<Vec<_>>().join(";")
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(&safe(item));
+    }
+    out
 }
 
 #[cfg(test)]

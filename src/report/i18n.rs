@@ -448,7 +448,7 @@ impl Text {
 
     /// A date as `2026-10-05`, for table cells.
     pub fn date(&self, d: NaiveDate) -> String {
-        d.format("%Y-%m-%d").to_string()
+        format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
     }
 
     /// A date in words, for prose: `1er octobre 2026`, `5 octobre 2026`; `1 October 2026`.

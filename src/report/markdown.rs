@@ -252,7 +252,7 @@ fn write_review(w: &mut impl Write, r: &Report, t: &Text) -> io::Result<()> {
             w,
             "- {} {} — {} ({}) — {}",
             t.date(e.date),
-            e.start.format("%H:%M"),
+            hh_mm(e.start),
             escape(&e.summary),
             escape(&e.uid),
             reason(t, e)
@@ -434,28 +434,26 @@ fn write_association_entries(
     Ok(())
 }
 
+/// `14:05`.
+fn hh_mm(t: chrono::DateTime<chrono::FixedOffset>) -> String {
+    use chrono::Timelike;
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
 /// The time of an entry: `14:00–16:30`; a clipped entry shows its real start or end date.
 fn time_cell(t: &Text, e: &Entry) -> String {
     if e.all_day {
         return t.all_day.to_string();
     }
-    let mut start = e.start.format("%H:%M").to_string();
-    let mut end = e.end.format("%H:%M").to_string();
+    let mut start = hh_mm(e.start);
+    let mut end = hh_mm(e.end);
     for n in &e.notes {
         match n {
             Note::StartsBefore(real) => {
-                start = format!(
-                    "{} {}",
-                    t.day_month(real.date_naive()),
-                    real.format("%H:%M")
-                );
+                start = format!("{} {}", t.day_month(real.date_naive()), hh_mm(*real));
             }
             Note::EndsAfter(real) => {
-                end = format!(
-                    "{} {}",
-                    t.day_month(real.date_naive()),
-                    real.format("%H:%M")
-                );
+                end = format!("{} {}", t.day_month(real.date_naive()), hh_mm(*real));
             }
             _ => {}
         }

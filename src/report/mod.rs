@@ -13,17 +13,19 @@ pub mod correction;
 pub mod csv;
 pub mod i18n;
 pub mod markdown;
+pub mod odf;
 pub mod ods;
 pub mod svg;
 pub mod text;
 mod valuation;
+pub mod zip;
 
 pub use valuation::{Valuation, ValuationLine};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chrono::{DateTime, DurationRound, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, DurationRound, NaiveDate, NaiveTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use crate::classify::{Classified, Rules};
@@ -235,26 +237,41 @@ impl Settings {
     }
 }
 
-/// Clips and classifies occurrences into entries, sorted by start.
+/// Clips and classifies occurrences into entries, sorted by start (in parallel).
 pub fn build_entries(occurrences: &[Occurrence], rules: &Rules, s: &Settings) -> Vec<Entry> {
+    use rayon::prelude::*;
     let (from, to) = s.bounds();
     // Occurrences of one component share their descriptive data: classify it once.
-    let mut classified: HashMap<(*const EventInfo, &str), (Classified, Arc<str>)> = HashMap::new();
-    let mut entries: Vec<Entry> = occurrences
+    let mut index: HashMap<(*const EventInfo, &str), usize> = HashMap::new();
+    let mut distinct: Vec<&Occurrence> = Vec::new();
+    let kept: Vec<(&Occurrence, usize)> = occurrences
         .iter()
         .filter(|o| overlaps(o, from, to))
         .map(|o| {
-            let (c, summary) = classified
+            let at = *index
                 .entry((Arc::as_ptr(&o.info), &*o.calendar))
                 .or_insert_with(|| {
-                    let summary = Arc::from(o.info.summary.as_str());
-                    (rules.classify(&o.info, &o.calendar), summary)
-                })
-                .clone();
-            entry_of(o, c, summary, s, from, to)
+                    distinct.push(o);
+                    distinct.len() - 1
+                });
+            (o, at)
         })
         .collect();
-    entries.sort_by(|a, b| {
+    let classified: Vec<(Classified, Arc<str>)> = distinct
+        .par_iter()
+        .map(|o| {
+            let summary = Arc::from(o.info.summary.as_str());
+            (rules.classify(&o.info, &o.calendar), summary)
+        })
+        .collect();
+    let mut entries: Vec<Entry> = kept
+        .par_iter()
+        .map(|&(o, at)| {
+            let (c, summary) = &classified[at];
+            entry_of(o, c.clone(), summary.clone(), s, from, to)
+        })
+        .collect();
+    entries.par_sort_by(|a, b| {
         (a.start, &a.uid, a.recurrence_id).cmp(&(b.start, &b.uid, b.recurrence_id))
     });
     entries
@@ -441,7 +458,7 @@ pub fn build_report(
             unnamed.add(e.kind, e.minutes);
         }
         monthly
-            .entry(e.date.format("%Y-%m").to_string())
+            .entry(format!("{:04}-{:02}", e.date.year(), e.date.month()))
             .or_default()
             .entry(e.association.clone().unwrap_or_default())
             .or_default()
