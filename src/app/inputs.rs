@@ -62,7 +62,15 @@ pub(super) fn read_inputs(
         }
         let (store, _) = sync::open_store(config)?;
         check_synced(&store, config, env)?;
-        for o in store.objects_overlapping(from.timestamp(), to.timestamp())? {
+        let clock = std::time::Instant::now();
+        let objects = store.objects_overlapping(from.timestamp(), to.timestamp())?;
+        log::debug!(
+            "{} object(s) of the store may overlap the period, read in {:?}",
+            objects.len(),
+            clock.elapsed()
+        );
+        inputs.reserve(objects.len());
+        for o in objects {
             inputs.push(Input {
                 source: format!("{} {}", o.calendar_url, o.href),
                 calendar: o.calendar,

@@ -6,13 +6,14 @@
 //! occurrences so a month's report loads only what overlaps the month), and per calendar
 //! its URL, name, sync token, ctag and the time of the last full reconciliation. Each
 //! calendar's sync is applied in one transaction. Knows nothing of HTTP or of iCalendar
-//! rules: bounds are computed by the caller. Also the closings, the sent log (`sent`) and
-//! the reminder log (`reminded`).
+//! rules: bounds are computed by the caller; `overlap` finds the objects of a period by
+//! them. Also the closings, the sent log (`sent`) and the reminder log (`reminded`).
 
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+mod overlap;
 mod reminded;
 mod schema;
 mod sent;
@@ -193,26 +194,6 @@ impl Store {
         Ok(rows)
     }
 
-    /// Objects whose occurrences may overlap `[from, to)` (Unix times).
-    pub fn objects_overlapping(&self, from: i64, to: i64) -> Result<Vec<StoredObject>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT c.name, c.url, o.href, o.data FROM objects o JOIN calendars c ON c.id = o.calendar_id
-             WHERE (o.first_start IS NULL OR o.first_start < ?2) AND (o.last_end IS NULL OR o.last_end > ?1)
-             ORDER BY c.id, o.href",
-        )?;
-        let rows = stmt
-            .query_map(params![from, to], |r| {
-                Ok(StoredObject {
-                    calendar: r.get(0)?,
-                    calendar_url: r.get(1)?,
-                    href: r.get(2)?,
-                    data: r.get(3)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
     /// The remembered discovery result (calendar home) and HTTP validators of a source.
     pub fn source_state(&self, source: &str) -> Result<SourceRow, StoreError> {
         Ok(self
@@ -354,12 +335,15 @@ impl CalendarTx<'_> {
 
     /// Inserts or replaces an object.
     pub fn put_object(&self, calendar_id: i64, o: &ObjectRow) -> Result<(), StoreError> {
-        self.tx.execute(
-            "INSERT INTO objects (calendar_id, href, etag, uid, data, first_start, last_end) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (calendar_id, href) DO UPDATE SET etag = excluded.etag, uid = excluded.uid, data = excluded.data,
-               first_start = excluded.first_start, last_end = excluded.last_end",
-            params![calendar_id, o.href, o.etag, o.uid, o.data, o.first_start, o.last_end],
-        )?;
+        let class = overlap::span_class(o.first_start, o.last_end);
+        self.tx
+            .prepare_cached(
+                "INSERT INTO objects (calendar_id, href, etag, uid, data, first_start, last_end, span_class)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (calendar_id, href) DO UPDATE SET etag = excluded.etag, uid = excluded.uid, data = excluded.data,
+                   first_start = excluded.first_start, last_end = excluded.last_end, span_class = excluded.span_class",
+            )?
+            .execute(params![calendar_id, o.href, o.etag, o.uid, o.data, o.first_start, o.last_end, class])?;
         Ok(())
     }
 

@@ -86,4 +86,25 @@ pub(super) const MIGRATIONS: &[&str] = &[
         recipients TEXT NOT NULL
     );
     CREATE INDEX reminders_by_month ON reminders (person, month);",
+    // 6: the span class of each object (`overlap::span_class`), so that the objects
+    // overlapping a period are found by one short index range per class instead of a scan
+    // of every object that started before the period's end. A row written without its
+    // class gets the class of unknown bounds, read for every period: never missed.
+    "ALTER TABLE objects ADD COLUMN span_class INTEGER NOT NULL DEFAULT 12;
+    UPDATE objects SET span_class = CASE
+        WHEN first_start IS NULL OR last_end IS NULL THEN 12
+        WHEN last_end - first_start < 691200 THEN 0
+        WHEN last_end - first_start < 1382400 THEN 1
+        WHEN last_end - first_start < 2764800 THEN 2
+        WHEN last_end - first_start < 5529600 THEN 3
+        WHEN last_end - first_start < 11059200 THEN 4
+        WHEN last_end - first_start < 22118400 THEN 5
+        WHEN last_end - first_start < 44236800 THEN 6
+        WHEN last_end - first_start < 88473600 THEN 7
+        WHEN last_end - first_start < 176947200 THEN 8
+        WHEN last_end - first_start < 353894400 THEN 9
+        WHEN last_end - first_start < 707788800 THEN 10
+        ELSE 11 END;
+    DROP INDEX objects_by_bounds;
+    CREATE INDEX objects_by_span ON objects (span_class, first_start, last_end);",
 ];
