@@ -18,18 +18,18 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
-use rayon::prelude::*;
 
 use super::{Env, UsageError};
 use crate::caldav::discovery;
 use crate::caldav::http::{Client, ClientOptions, Credentials};
-use crate::caldav::sync::{self as plan, Local, Mode, ObjectProblem, Plan, SyncReport};
+use crate::caldav::fetch::{self, FetchError, Fetched, ObjectProblem};
+use crate::caldav::sync::{self as plan, Local, Mode, Plan, SyncReport};
 use crate::caldav::{CaldavError, CalendarInfo, expect};
 use crate::cli::SyncArgs;
 use crate::config::{Config, SourceConfig};
 use crate::ical;
 use crate::input;
-use crate::store::{CalendarRow, ObjectRow, SourceRow, Store};
+use crate::store::{CalendarRow, ObjectRow, SourceRow, Store, StoreError};
 
 /// A held lock on the store; released on drop.
 pub struct StoreLock {
@@ -263,7 +263,7 @@ fn sync_caldav(
 ) -> Result<bool> {
     let (client, username) = client_for(config, source)?;
     let result = sync_calendars(&client, &username, source, store, args, env, tally);
-    tally.requests += client.requests.get();
+    tally.requests += client.requests();
     result
 }
 
@@ -432,52 +432,8 @@ fn apply_plan(
     tally: &mut Tally,
 ) -> Result<()> {
     let wanted: Vec<String> = p.fetch.iter().chain(p.update.iter()).cloned().collect();
-    let bar = progress_bar(wanted.len(), &cal.name);
-    let (fetched, missing) = plan::fetch_objects(client, &cal.url, &wanted, username, |n| {
-        if let Some(b) = &bar {
-            b.inc(n as u64);
-        }
-    })?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let rows: Vec<ObjectRow> = fetched
-        .into_par_iter()
-        .map(|f| {
-            match f.problem {
-                Some(ObjectProblem::TooLarge) => log::warn!(
-                    "{}: object {} is larger than {} MiB: stored as unreadable, its data not kept",
-                    cal.name,
-                    f.href,
-                    plan::MAX_OBJECT >> 20
-                ),
-                Some(ObjectProblem::NotUtf8) => log::warn!(
-                    "{}: object {} is not valid UTF-8: the bytes that are not were replaced by U+FFFD",
-                    cal.name,
-                    f.href
-                ),
-                None => {}
-            }
-            let data = f.data.into_bytes();
-            let b = ical::object_bounds(&data);
-            if !b.readable && f.problem != Some(ObjectProblem::TooLarge) {
-                log::warn!(
-                    "{}: object {} could not be read; stored, and reported as a warning",
-                    cal.name,
-                    f.href
-                );
-            }
-            ObjectRow {
-                href: f.href,
-                etag: f.etag,
-                uid: b.uid,
-                data,
-                first_start: b.first_start,
-                last_end: b.last_end,
-            }
-        })
-        .collect();
-    tally.unreadable += rows.iter().filter(|r| r.uid.is_none()).count();
+    // One transaction for the whole calendar, written as the batches arrive: any failure
+    // drops it unwritten, and the store stays as it was.
     let tx = store.begin()?;
     let id = tx.upsert_calendar(&CalendarRow {
         source: key.to_string(),
@@ -487,9 +443,33 @@ fn apply_plan(
         shared: cal.shared,
         ..CalendarRow::default()
     })?;
-    for row in &rows {
-        tx.put_object(id, row)?;
+    let bar = progress_bar(wanted.len(), &cal.name);
+    let (mut missing, mut unreadable) = (Vec::new(), 0);
+    let fetched = fetch::fetch_objects(
+        client,
+        &cal.url,
+        &wanted,
+        username,
+        |f| object_row(&cal.name, f),
+        |batch| {
+            for row in &batch.objects {
+                tx.put_object(id, row)?;
+            }
+            unreadable += batch.objects.iter().filter(|r| r.uid.is_none()).count();
+            missing.extend(batch.missing);
+            if let Some(b) = &bar {
+                b.inc(batch.asked as u64);
+            }
+            Ok::<(), StoreError>(())
+        },
+    );
+    if let Some(b) = bar {
+        b.finish_and_clear();
     }
+    fetched.map_err(|e| match e {
+        FetchError::Caldav(e) => anyhow::Error::from(e),
+        FetchError::Receive(e) => e.into(),
+    })?;
     for href in p.delete.iter().chain(missing.iter()) {
         tx.delete_object(id, href)?;
     }
@@ -500,10 +480,44 @@ fn apply_plan(
         p.full.then_some(now),
     )?;
     tx.commit()?;
+    tally.unreadable += unreadable;
     tally.added += p.fetch.len();
     tally.updated += p.update.len();
     tally.deleted += p.delete.len() + missing.len();
     Ok(())
+}
+
+/// A fetched object as stored, with its time bounds; warns about what is wrong with it.
+/// Runs on the fetching threads.
+fn object_row(calendar: &str, f: Fetched) -> ObjectRow {
+    match f.problem {
+        Some(ObjectProblem::TooLarge) => log::warn!(
+            "{calendar}: object {} is larger than {} MiB: stored as unreadable, its data not kept",
+            f.href,
+            fetch::MAX_OBJECT >> 20
+        ),
+        Some(ObjectProblem::NotUtf8) => log::warn!(
+            "{calendar}: object {} is not valid UTF-8: the bytes that are not were replaced by U+FFFD",
+            f.href
+        ),
+        None => {}
+    }
+    let data = f.data.into_bytes();
+    let b = ical::object_bounds(&data);
+    if !b.readable && f.problem != Some(ObjectProblem::TooLarge) {
+        log::warn!(
+            "{calendar}: object {} could not be read; stored, and reported as a warning",
+            f.href
+        );
+    }
+    ObjectRow {
+        href: f.href,
+        etag: f.etag,
+        uid: b.uid,
+        data,
+        first_start: b.first_start,
+        last_end: b.last_end,
+    }
 }
 
 fn progress_bar(total: usize, name: &str) -> Option<indicatif::ProgressBar> {
@@ -540,7 +554,7 @@ fn sync_feed(
         headers.push(("If-Modified-Since", m.as_str()));
     }
     let reply = client.send("GET", &url, None, None, &headers)?;
-    tally.requests += client.requests.get();
+    tally.requests += client.requests();
     tally.calendars += 1;
     if reply.status == 304 {
         tally.unchanged += 1;
