@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 
 use super::{Env, UsageError};
-use crate::caldav::discovery;
-use crate::caldav::http::{Client, ClientOptions, Credentials};
+use crate::caldav::discovery::{self, Markers};
 use crate::caldav::fetch::{self, FetchError, Fetched, ObjectProblem};
+use crate::caldav::http::{Client, ClientOptions, Credentials};
 use crate::caldav::sync::{self as plan, Local, Mode, Plan, SyncReport};
 use crate::caldav::{CaldavError, CalendarInfo, expect};
 use crate::cli::SyncArgs;
@@ -218,8 +218,11 @@ fn calendars_of(
         .source_state(url)?
         .home_url
         .filter(|h| client.origin().contains(h));
+    let stored = store.calendars(source.key())?;
+    let tokens: Vec<Option<&str>> = stored.iter().map(|c| c.sync_token.as_deref()).collect();
+    let markers = Markers::for_stored(&tokens);
     if let Some(home) = &remembered {
-        match discovery::list_calendars(client, home, username) {
+        match discovery::list_calendars_with(client, home, username, markers) {
             Ok(list) => return Ok((filter(list, &source.calendars), Some(home.clone()))),
             Err(e @ CaldavError::Unauthorized { .. }) => return Err(e.into()),
             Err(e) => {
@@ -228,7 +231,7 @@ fn calendars_of(
         }
     }
     // A URL that is itself a calendar is synced whatever `calendars` says.
-    match discovery::find_calendars(client, url, username)? {
+    match discovery::find_calendars_with(client, url, username, markers)? {
         (list, Some(home)) => Ok((filter(list, &source.calendars), Some(home))),
         (list, None) => Ok((list, None)),
     }
@@ -341,6 +344,10 @@ gone (unshared or deleted), run `caltally sync --full` to confirm, and the store
         });
         match result {
             Ok(()) => tally.calendars += 1,
+            // A refused password stops the source: every other request would be refused too.
+            Err(e) if is_unauthorized(&e) => {
+                return Err(e.context(format!("calendar `{}`", cal.name)));
+            }
             Err(e) => {
                 let message = format!("{}: calendar `{}`: {e:#}", input::redact(key), cal.name);
                 eprintln!("caltally: error: {}", crate::terminal::sanitize(&message));
@@ -376,6 +383,13 @@ object(s) were removed from the store",
         tx.commit()?;
     }
     Ok(all_ok)
+}
+
+fn is_unauthorized(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<CaldavError>(),
+        Some(CaldavError::Unauthorized { .. })
+    )
 }
 
 /// `--dry-run`: what a calendar's sync would do.
