@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! `sync` and `calendars`: connects the CalDAV client, the iCalendar bounds and the store.
 //!
-//! Each calendar is planned from reads only (printed by `--dry-run`), then executed: the
-//! bodies are fetched first, and only then written in one transaction, so a failure at
-//! any point leaves that calendar's stored state as it was and the next run resumes.
-//! A calendar that fails does not stop the others; the source then counts as failed.
+//! Each calendar is planned from reads only (printed by `--dry-run`), then executed in
+//! one transaction: the bodies are fetched a few requests at a time, their time bounds
+//! read on the fetching threads, and the batches written in order on this thread as they
+//! arrive; a failure at any point drops the transaction, so that calendar's stored state
+//! stays as it was and the next run resumes. A calendar that fails does not stop the
+//! others (the source then counts as failed), except a refused password, which stops the
+//! source.
 //!
 //! Calendars that are no longer on the server are forgotten with their objects, each
 //! named in a warning and counted in the summary. An empty listing while the store holds

@@ -13,7 +13,7 @@
 //! Only an explicit 404 is a deletion: a member answered with status 404 (before or after
 //! its href), or with only 404 propstats, or an href a multiget leaves out. A member with
 //! neither an ETag nor a 404 makes the whole answer malformed, and the calendar is left
-//! as it was (an href a multiget leaves out is found by [`super::fetch`]).
+//! as it was. The hrefs a multiget leaves out are found by [`super::fetch`].
 
 use std::collections::{HashMap, HashSet};
 
