@@ -15,6 +15,8 @@
 //! fails until `sync --full` confirms it. Each source's last successful sync is recorded,
 //! so that reports can tell a never-synced or stale source.
 
+mod object_row;
+
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::IsTerminal;
@@ -24,7 +26,7 @@ use anyhow::{Context, Result, anyhow};
 
 use super::{Env, UsageError};
 use crate::caldav::discovery::{self, Markers};
-use crate::caldav::fetch::{self, FetchError, Fetched, ObjectProblem};
+use crate::caldav::fetch::{self, FetchError};
 use crate::caldav::http::{Client, ClientOptions, Credentials};
 use crate::caldav::sync::{self as plan, Local, Mode, Plan, SyncReport};
 use crate::caldav::{CaldavError, CalendarInfo, expect};
@@ -33,6 +35,7 @@ use crate::config::{Config, SourceConfig};
 use crate::ical;
 use crate::input;
 use crate::store::{CalendarRow, ObjectRow, SourceRow, Store, StoreError};
+use object_row::object_row;
 
 /// A held lock on the store; released on drop.
 pub struct StoreLock {
@@ -502,39 +505,6 @@ fn apply_plan(
     tally.updated += p.update.len();
     tally.deleted += p.delete.len() + missing.len();
     Ok(())
-}
-
-/// A fetched object as stored, with its time bounds; warns about what is wrong with it.
-/// Runs on the fetching threads.
-fn object_row(calendar: &str, f: Fetched) -> ObjectRow {
-    match f.problem {
-        Some(ObjectProblem::TooLarge) => log::warn!(
-            "{calendar}: object {} is larger than {} MiB: stored as unreadable, its data not kept",
-            f.href,
-            fetch::MAX_OBJECT >> 20
-        ),
-        Some(ObjectProblem::NotUtf8) => log::warn!(
-            "{calendar}: object {} is not valid UTF-8: the bytes that are not were replaced by U+FFFD",
-            f.href
-        ),
-        None => {}
-    }
-    let data = f.data.into_bytes();
-    let b = ical::object_bounds(&data);
-    if !b.readable && f.problem != Some(ObjectProblem::TooLarge) {
-        log::warn!(
-            "{calendar}: object {} could not be read; stored, and reported as a warning",
-            f.href
-        );
-    }
-    ObjectRow {
-        href: f.href,
-        etag: f.etag,
-        uid: b.uid,
-        data,
-        first_start: b.first_start,
-        last_end: b.last_end,
-    }
 }
 
 fn progress_bar(total: usize, name: &str) -> Option<indicatif::ProgressBar> {
