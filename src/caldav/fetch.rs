@@ -15,9 +15,9 @@
 //! - *Bounded memory.* A batch is only asked for while fewer than [`MULTIGETS_IN_FLIGHT`]
 //!   batches are in flight, waiting for their turn, or being received: at most that many
 //!   answers are held.
-//! - *The first failure wins.* A failed request (or a failed `receive`) stops new requests;
-//!   the ones in flight are finished and their answers dropped, every thread is joined, and
-//!   that failure is returned. Every request goes through the one [`Client`], so the origin
+//! - *A failure stops the fetch.* A failed request (or a failed `receive`) stops new
+//!   requests; the ones in flight are finished and their answers dropped, every thread is
+//!   joined, and the first failure in the order of the batches is returned. Every request goes through the one [`Client`], so the origin
 //!   check, the size bound and the retries apply to each.
 
 use std::collections::{BTreeMap, HashSet};
@@ -224,48 +224,48 @@ fn encode_path(path: &str) -> String {
 }
 
 /// The window shared by the fetching threads and the receiving one.
-struct Window<R, E> {
+struct Window<R, W> {
     /// Jobs handed to a thread so far (they are handed in order).
     started: usize,
     /// Jobs received so far (received in order).
     received: usize,
-    /// Results waiting for their turn.
-    done: BTreeMap<usize, Result<R, E>>,
+    /// Results (`W`: the error of a job) waiting for their turn.
+    done: BTreeMap<usize, Result<R, W>>,
     /// No new job may start: a failure, or every job received.
     stop: bool,
     /// A fetching thread panicked: the scope re-raises it once all are joined.
     panicked: bool,
 }
 
-struct Shared<R, E> {
-    window: Mutex<Window<R, E>>,
+struct Shared<R, W> {
+    window: Mutex<Window<R, W>>,
     changed: Condvar,
 }
 
-impl<R, E> Shared<R, E> {
+impl<R, W> Shared<R, W> {
     /// Nothing panics while holding the lock, so a poisoned lock still holds a
     /// consistent window.
-    fn lock(&self) -> MutexGuard<'_, Window<R, E>> {
+    fn lock(&self) -> MutexGuard<'_, Window<R, W>> {
         self.window.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn wait<'a>(&self, guard: MutexGuard<'a, Window<R, E>>) -> MutexGuard<'a, Window<R, E>> {
+    fn wait<'a>(&self, guard: MutexGuard<'a, Window<R, W>>) -> MutexGuard<'a, Window<R, W>> {
         self.changed
             .wait(guard)
             .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Changes the window and wakes every thread waiting on it.
-    fn update(&self, change: impl FnOnce(&mut Window<R, E>)) {
+    fn update(&self, change: impl FnOnce(&mut Window<R, W>)) {
         change(&mut self.lock());
         self.changed.notify_all();
     }
 }
 
 /// Tells the receiving thread that a fetching thread panicked, so it stops waiting.
-struct PanicAlarm<'a, R, E>(&'a Shared<R, E>);
+struct PanicAlarm<'a, R, W>(&'a Shared<R, W>);
 
-impl<R, E> Drop for PanicAlarm<'_, R, E> {
+impl<R, W> Drop for PanicAlarm<'_, R, W> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.0.update(|w| {
@@ -277,9 +277,9 @@ impl<R, E> Drop for PanicAlarm<'_, R, E> {
 }
 
 /// Closes the window when the receiving thread is done, however it ends.
-struct StopOnDrop<'a, R, E>(&'a Shared<R, E>);
+struct StopOnDrop<'a, R, W>(&'a Shared<R, W>);
 
-impl<R, E> Drop for StopOnDrop<'_, R, E> {
+impl<R, W> Drop for StopOnDrop<'_, R, W> {
     fn drop(&mut self) {
         self.0.update(|w| w.stop = true);
     }
