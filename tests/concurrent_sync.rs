@@ -73,7 +73,7 @@ fn stored(dir: &std::path::Path, path: &str) -> Vec<(String, Option<String>, Opt
 }
 
 #[test]
-fn multigets_overlap_within_the_bound_and_every_object_is_stored() {
+fn multigets_overlap_within_the_bound_and_every_object_is_stored_whatever_the_order() {
     let team = calendar("team", "t1", "obj", 1000, "1");
     let expected: Vec<_> = team
         .objects
@@ -87,7 +87,17 @@ fn multigets_overlap_within_the_bound_and_every_object_is_stored() {
             )
         })
         .collect();
-    let server = Hostile::start(Value::Array(routes(&[team], 0.05)));
+    let mut routes = routes(&[team], 0.05);
+    // The first batch answers last.
+    let mut slow_first = routes
+        .iter()
+        .find(|r| r["contains"] == "calendar-multiget")
+        .expect("the multiget route")
+        .clone();
+    slow_first["contains"] = json!("team/obj-0000.ics");
+    slow_first["delay"] = json!(0.3);
+    routes.insert(0, slow_first);
+    let server = Hostile::start(Value::Array(routes));
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     write_config(d, &format!("{}/dav/", server.base));
