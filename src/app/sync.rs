@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! `sync` and `calendars`: connects the CalDAV client, the iCalendar bounds and the store.
 //!
-//! Each calendar is planned from reads only (printed by `--dry-run`), then executed: the
-//! bodies are fetched first, and only then written in one transaction, so a failure at
-//! any point leaves that calendar's stored state as it was and the next run resumes.
-//! A calendar that fails does not stop the others; the source then counts as failed.
+//! Each calendar is planned from reads only (printed by `--dry-run`), then executed in
+//! one transaction: the bodies are fetched a few requests at a time, their time bounds
+//! read on the fetching threads, and the batches written in order on this thread as they
+//! arrive; a failure at any point drops the transaction, so that calendar's stored state
+//! stays as it was and the next run resumes. A calendar that fails does not stop the
+//! others (the source then counts as failed), except a refused password, which stops the
+//! source.
 //!
 //! Calendars that are no longer on the server are forgotten with their objects, each
 //! named in a warning and counted in the summary. An empty listing while the store holds
@@ -12,24 +15,27 @@
 //! fails until `sync --full` confirms it. Each source's last successful sync is recorded,
 //! so that reports can tell a never-synced or stale source.
 
+mod object_row;
+
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
-use rayon::prelude::*;
 
 use super::{Env, UsageError};
-use crate::caldav::discovery;
+use crate::caldav::discovery::{self, Markers};
+use crate::caldav::fetch::{self, FetchError};
 use crate::caldav::http::{Client, ClientOptions, Credentials};
-use crate::caldav::sync::{self as plan, Local, Mode, ObjectProblem, Plan, SyncReport};
+use crate::caldav::sync::{self as plan, Local, Mode, Plan, SyncReport};
 use crate::caldav::{CaldavError, CalendarInfo, expect};
 use crate::cli::SyncArgs;
 use crate::config::{Config, SourceConfig};
 use crate::ical;
 use crate::input;
-use crate::store::{CalendarRow, ObjectRow, SourceRow, Store};
+use crate::store::{CalendarRow, ObjectRow, SourceRow, Store, StoreError};
+use object_row::object_row;
 
 /// A held lock on the store; released on drop.
 pub struct StoreLock {
@@ -218,8 +224,11 @@ fn calendars_of(
         .source_state(url)?
         .home_url
         .filter(|h| client.origin().contains(h));
+    let stored = store.calendars(source.key())?;
+    let tokens: Vec<Option<&str>> = stored.iter().map(|c| c.sync_token.as_deref()).collect();
+    let markers = Markers::for_stored(&tokens);
     if let Some(home) = &remembered {
-        match discovery::list_calendars(client, home, username) {
+        match discovery::list_calendars_with(client, home, username, markers) {
             Ok(list) => return Ok((filter(list, &source.calendars), Some(home.clone()))),
             Err(e @ CaldavError::Unauthorized { .. }) => return Err(e.into()),
             Err(e) => {
@@ -228,7 +237,7 @@ fn calendars_of(
         }
     }
     // A URL that is itself a calendar is synced whatever `calendars` says.
-    match discovery::find_calendars(client, url, username)? {
+    match discovery::find_calendars_with(client, url, username, markers)? {
         (list, Some(home)) => Ok((filter(list, &source.calendars), Some(home))),
         (list, None) => Ok((list, None)),
     }
@@ -263,7 +272,7 @@ fn sync_caldav(
 ) -> Result<bool> {
     let (client, username) = client_for(config, source)?;
     let result = sync_calendars(&client, &username, source, store, args, env, tally);
-    tally.requests += client.requests.get();
+    tally.requests += client.requests();
     result
 }
 
@@ -341,6 +350,10 @@ gone (unshared or deleted), run `caltally sync --full` to confirm, and the store
         });
         match result {
             Ok(()) => tally.calendars += 1,
+            // A refused password stops the source: every other request would be refused too.
+            Err(e) if is_unauthorized(&e) => {
+                return Err(e.context(format!("calendar `{}`", cal.name)));
+            }
             Err(e) => {
                 let message = format!("{}: calendar `{}`: {e:#}", input::redact(key), cal.name);
                 eprintln!("caltally: error: {}", crate::terminal::sanitize(&message));
@@ -376,6 +389,13 @@ object(s) were removed from the store",
         tx.commit()?;
     }
     Ok(all_ok)
+}
+
+fn is_unauthorized(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<CaldavError>(),
+        Some(CaldavError::Unauthorized { .. })
+    )
 }
 
 /// `--dry-run`: what a calendar's sync would do.
@@ -432,52 +452,8 @@ fn apply_plan(
     tally: &mut Tally,
 ) -> Result<()> {
     let wanted: Vec<String> = p.fetch.iter().chain(p.update.iter()).cloned().collect();
-    let bar = progress_bar(wanted.len(), &cal.name);
-    let (fetched, missing) = plan::fetch_objects(client, &cal.url, &wanted, username, |n| {
-        if let Some(b) = &bar {
-            b.inc(n as u64);
-        }
-    })?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let rows: Vec<ObjectRow> = fetched
-        .into_par_iter()
-        .map(|f| {
-            match f.problem {
-                Some(ObjectProblem::TooLarge) => log::warn!(
-                    "{}: object {} is larger than {} MiB: stored as unreadable, its data not kept",
-                    cal.name,
-                    f.href,
-                    plan::MAX_OBJECT >> 20
-                ),
-                Some(ObjectProblem::NotUtf8) => log::warn!(
-                    "{}: object {} is not valid UTF-8: the bytes that are not were replaced by U+FFFD",
-                    cal.name,
-                    f.href
-                ),
-                None => {}
-            }
-            let data = f.data.into_bytes();
-            let b = ical::object_bounds(&data);
-            if !b.readable && f.problem != Some(ObjectProblem::TooLarge) {
-                log::warn!(
-                    "{}: object {} could not be read; stored, and reported as a warning",
-                    cal.name,
-                    f.href
-                );
-            }
-            ObjectRow {
-                href: f.href,
-                etag: f.etag,
-                uid: b.uid,
-                data,
-                first_start: b.first_start,
-                last_end: b.last_end,
-            }
-        })
-        .collect();
-    tally.unreadable += rows.iter().filter(|r| r.uid.is_none()).count();
+    // One transaction for the whole calendar, written as the batches arrive: any failure
+    // drops it unwritten, and the store stays as it was.
     let tx = store.begin()?;
     let id = tx.upsert_calendar(&CalendarRow {
         source: key.to_string(),
@@ -487,9 +463,33 @@ fn apply_plan(
         shared: cal.shared,
         ..CalendarRow::default()
     })?;
-    for row in &rows {
-        tx.put_object(id, row)?;
+    let bar = progress_bar(wanted.len(), &cal.name);
+    let (mut missing, mut unreadable) = (Vec::new(), 0);
+    let fetched = fetch::fetch_objects(
+        client,
+        &cal.url,
+        &wanted,
+        username,
+        |f| object_row(&cal.name, f),
+        |batch| {
+            for row in &batch.objects {
+                tx.put_object(id, row)?;
+            }
+            unreadable += batch.objects.iter().filter(|r| r.uid.is_none()).count();
+            missing.extend(batch.missing);
+            if let Some(b) = &bar {
+                b.inc(batch.asked as u64);
+            }
+            Ok::<(), StoreError>(())
+        },
+    );
+    if let Some(b) = bar {
+        b.finish_and_clear();
     }
+    fetched.map_err(|e| match e {
+        FetchError::Caldav(e) => anyhow::Error::from(e),
+        FetchError::Receive(e) => e.into(),
+    })?;
     for href in p.delete.iter().chain(missing.iter()) {
         tx.delete_object(id, href)?;
     }
@@ -500,6 +500,7 @@ fn apply_plan(
         p.full.then_some(now),
     )?;
     tx.commit()?;
+    tally.unreadable += unreadable;
     tally.added += p.fetch.len();
     tally.updated += p.update.len();
     tally.deleted += p.delete.len() + missing.len();
@@ -540,7 +541,7 @@ fn sync_feed(
         headers.push(("If-Modified-Since", m.as_str()));
     }
     let reply = client.send("GET", &url, None, None, &headers)?;
-    tally.requests += client.requests.get();
+    tally.requests += client.requests();
     tally.calendars += 1;
     if reply.status == 304 {
         tally.unchanged += 1;

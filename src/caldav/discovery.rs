@@ -13,9 +13,13 @@
 //! calendar on another origin (or on http after https) is refused with both origins
 //! named, before anything is sent there or remembered. The answer of the well-known
 //! step is reused, so the root is asked once.
+//!
+//! The change markers of a home listing (`sync-token`, `getctag`) are asked for only
+//! when the caller can use them ([`Markers`]): some servers (Radicale) compute each by
+//! reading every object of every calendar, which costs more than the listing itself.
 
 use super::http::Client;
-use super::xml::{self, CALDAV, CALENDAR_PROPS, CS, NC, Props};
+use super::xml::{self, CALDAV, CALENDAR_PROPS, CS, DAV, NC, Props};
 use super::{CaldavError, CalendarInfo, absolute, expect, multistatus, path_of, propfind};
 
 const MAX_REDIRECTS: usize = 5;
@@ -89,9 +93,22 @@ pub fn find_calendars(
     url: &str,
     username: &str,
 ) -> Result<(Vec<CalendarInfo>, Option<String>), CaldavError> {
+    find_calendars_with(client, url, username, Markers::ALL)
+}
+
+/// [`find_calendars`], the home listing asking only for `markers`.
+pub fn find_calendars_with(
+    client: &Client,
+    url: &str,
+    username: &str,
+    markers: Markers,
+) -> Result<(Vec<CalendarInfo>, Option<String>), CaldavError> {
     match discover(client, url, username)? {
         Found::Calendar(c) => Ok((vec![c], None)),
-        Found::Home(home) => Ok((list_calendars(client, &home, username)?, Some(home))),
+        Found::Home(home) => Ok((
+            list_calendars_with(client, &home, username, markers)?,
+            Some(home),
+        )),
     }
 }
 
@@ -122,17 +139,69 @@ fn well_known(
     Ok(None)
 }
 
-/// Lists the event calendars of a home (one request).
+/// Which change markers a home listing asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Markers {
+    /// `DAV:sync-token`: needed to tell an unchanged calendar on a server with
+    /// sync-collection.
+    pub sync_token: bool,
+    /// `CS:getctag`: needed to tell an unchanged calendar on a server without it.
+    pub ctag: bool,
+}
+
+impl Markers {
+    /// Both markers.
+    pub const ALL: Markers = Markers {
+        sync_token: true,
+        ctag: true,
+    };
+
+    /// The markers a sync can use, from the stored calendars of the source: none before
+    /// its first sync (every calendar is then listed in full, and sync-collection gives
+    /// the token), the sync token once a calendar is stored, and the ctag while a stored
+    /// calendar has no token.
+    pub fn for_stored(stored_tokens: &[Option<&str>]) -> Markers {
+        Markers {
+            sync_token: !stored_tokens.is_empty(),
+            ctag: stored_tokens.iter().any(Option::is_none),
+        }
+    }
+
+    fn wants(&self, prop: (&str, &str)) -> bool {
+        match prop {
+            (DAV, "sync-token") => self.sync_token,
+            (CS, "getctag") => self.ctag,
+            _ => true,
+        }
+    }
+}
+
+/// Lists the event calendars of a home (one request), with both change markers.
 pub fn list_calendars(
     client: &Client,
     home: &str,
     username: &str,
 ) -> Result<Vec<CalendarInfo>, CaldavError> {
+    list_calendars_with(client, home, username, Markers::ALL)
+}
+
+/// Lists the event calendars of a home (one request), asking only for `markers`.
+pub fn list_calendars_with(
+    client: &Client,
+    home: &str,
+    username: &str,
+    markers: Markers,
+) -> Result<Vec<CalendarInfo>, CaldavError> {
+    let props: Vec<(&str, &str)> = CALENDAR_PROPS
+        .iter()
+        .copied()
+        .filter(|p| markers.wants(*p))
+        .collect();
     let reply = client.send(
         "PROPFIND",
         home,
         Some("1"),
-        Some(&xml::propfind_body(CALENDAR_PROPS)),
+        Some(&xml::propfind_body(&props)),
         &[],
     )?;
     let reply = expect(reply, &[207], "PROPFIND", home, username)?;
@@ -191,5 +260,39 @@ fn info(_base: &str, url: &str, p: &Props) -> CalendarInfo {
         sync_token: p.sync_token.clone(),
         shared: last.contains("_shared_by_") || p.read_only.is_some(),
         read_only: p.read_only.unwrap_or(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_asked_for_only_when_the_stored_state_can_use_them() {
+        let none = Markers {
+            sync_token: false,
+            ctag: false,
+        };
+        assert_eq!(Markers::for_stored(&[]), none, "first sync");
+        assert_eq!(
+            Markers::for_stored(&[Some("t1"), Some("t2")]),
+            Markers {
+                sync_token: true,
+                ctag: false
+            }
+        );
+        assert_eq!(Markers::for_stored(&[Some("t1"), None]), Markers::ALL);
+        let body = |m: Markers| {
+            let props: Vec<_> = CALENDAR_PROPS
+                .iter()
+                .copied()
+                .filter(|p| m.wants(*p))
+                .collect();
+            xml::propfind_body(&props)
+        };
+        assert!(!body(none).contains("sync-token") && !body(none).contains("getctag"));
+        assert!(body(none).contains("supported-calendar-component-set"));
+        assert!(body(Markers::ALL).contains("<d:sync-token/>"));
+        assert!(body(Markers::ALL).contains("<cs:getctag/>"));
     }
 }

@@ -12,6 +12,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use ureq::tls::{PemItem, RootCerts, TlsConfig};
@@ -148,14 +149,15 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
-/// A client bound to one account on one origin.
+/// A client bound to one account on one origin. It can be shared by several threads:
+/// every request, from any of them, goes through the same origin check and size bound.
 pub struct Client {
     agent: ureq::Agent,
     origin: Origin,
     auth: Option<String>,
     options: ClientOptions,
     /// Requests sent, for the summary line and the "unchanged costs one request" check.
-    pub requests: std::cell::Cell<u32>,
+    requests: AtomicU32,
 }
 
 impl Client {
@@ -216,8 +218,13 @@ impl Client {
             origin,
             auth,
             options,
-            requests: std::cell::Cell::new(0),
+            requests: AtomicU32::new(0),
         })
+    }
+
+    /// Requests sent so far, from every thread.
+    pub fn requests(&self) -> u32 {
+        self.requests.load(Ordering::Relaxed)
     }
 
     /// The origin this client talks to.
@@ -309,7 +316,7 @@ impl Client {
         let request = builder
             .body(body.unwrap_or_default().as_bytes().to_vec())
             .map_err(|e| request_err(e.to_string()))?;
-        self.requests.set(self.requests.get() + 1);
+        self.requests.fetch_add(1, Ordering::Relaxed);
         let transport = |message: String| HttpError::Transport {
             method: method.into(),
             url: redact(url),
@@ -411,6 +418,6 @@ mod tests {
             err.contains("never followed") && !err.contains("pw"),
             "{err}"
         );
-        assert_eq!(client.requests.get(), 0, "nothing was sent");
+        assert_eq!(client.requests(), 0, "nothing was sent");
     }
 }

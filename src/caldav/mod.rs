@@ -5,10 +5,12 @@
 //! Key terms: a *home* is the collection holding a user's calendars; a *calendar* is one
 //! collection; an *object* is one resource (href) holding one UID. Submodules: [`http`]
 //! (requests), [`xml`] (bodies and pure parsers), [`discovery`] (from any URL to the
-//! calendars), [`sync`] (a pure plan from the server's answers and the stored state).
+//! calendars), [`sync`] (a pure plan from the server's answers and the stored state),
+//! [`fetch`] (the objects' bodies, a few multiget requests in flight at once).
 //! This module never touches the store: `app` connects the two.
 
 pub mod discovery;
+pub mod fetch;
 pub mod http;
 pub mod origin;
 pub mod sync;

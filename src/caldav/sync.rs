@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Incremental sync (RFC 6578) as a pure plan, plus the one network step that executes
-//! it: fetching bodies with `calendar-multiget` (RFC 4791 §7.9) in batches of at most 100.
+//! Incremental sync (RFC 6578) as a pure plan, from the server's listing and the stored
+//! ETags. The bodies it asks for are fetched by [`super::fetch`].
 //!
 //! A calendar whose sync token (or ctag) has not changed is skipped: its listing entry,
 //! shared with every calendar of the home, is its only request. Otherwise a
@@ -13,21 +13,16 @@
 //! Only an explicit 404 is a deletion: a member answered with status 404 (before or after
 //! its href), or with only 404 propstats, or an href a multiget leaves out. A member with
 //! neither an ETag nor a 404 makes the whole answer malformed, and the calendar is left
-//! as it was. Each fetched object is decoded on its own and bounded to [`MAX_OBJECT`]
-//! bytes; a multiget answer over the client's response bound is asked again in halves.
+//! as it was. The hrefs a multiget leaves out are found by [`super::fetch`].
 
 use std::collections::{HashMap, HashSet};
 
-use super::http::{Client, HttpError};
+use super::http::Client;
 use super::xml::{self, DAV, Multistatus};
-use super::{CaldavError, CalendarInfo, absolute, expect, host, multistatus, path_of};
+use super::{CaldavError, CalendarInfo, expect, host, multistatus, path_of};
 
 /// A full ETag reconciliation runs when the last one is older than this (7 days).
 pub const FULL_RECONCILE_SECS: i64 = 7 * 24 * 3600;
-/// Largest multiget batch.
-pub const MULTIGET_BATCH: usize = 100;
-/// Largest object kept (4 MiB); a larger one is stored without its data, as unreadable.
-pub const MAX_OBJECT: usize = 4 * 1024 * 1024;
 
 /// What is known locally about a calendar.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -256,135 +251,6 @@ pub fn list_etags(client: &Client, url: &str, username: &str) -> Result<Listing,
         username,
     )?;
     listing_or_error(&ms, url, "PROPFIND", true)
-}
-
-/// A fetched object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fetched {
-    /// Decoded href.
-    pub href: String,
-    /// ETag.
-    pub etag: Option<String>,
-    /// Body (empty when [`Fetched::problem`] is [`ObjectProblem::TooLarge`]).
-    pub data: String,
-    /// What was wrong with it, if anything.
-    pub problem: Option<ObjectProblem>,
-}
-
-/// Why an object is not kept exactly as the server sent it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ObjectProblem {
-    /// Bytes that are not UTF-8 were replaced by U+FFFD.
-    NotUtf8,
-    /// Larger than [`MAX_OBJECT`] (or than a whole response): its data is not kept.
-    TooLarge,
-}
-
-/// Fetches bodies with `calendar-multiget`, at most [`MULTIGET_BATCH`] per request.
-/// Returns the objects and the hrefs the server left out or answered 404 (gone).
-pub fn fetch_objects(
-    client: &Client,
-    url: &str,
-    hrefs: &[String],
-    username: &str,
-    mut progress: impl FnMut(usize),
-) -> Result<(Vec<Fetched>, Vec<String>), CaldavError> {
-    let mut objects = Vec::with_capacity(hrefs.len());
-    let mut missing = Vec::new();
-    for batch in hrefs.chunks(MULTIGET_BATCH) {
-        fetch_bounded(client, url, batch, username, &mut objects, &mut missing)?;
-        progress(batch.len());
-    }
-    if objects.is_empty() && !hrefs.is_empty() && missing.len() == hrefs.len() {
-        log::warn!(
-            "{}: calendar-multiget returned none of {} objects",
-            host(url),
-            hrefs.len()
-        );
-    }
-    Ok((objects, missing))
-}
-
-/// One multiget; an answer over the response bound is asked again in halves, and a
-/// single object over it is kept as [`ObjectProblem::TooLarge`].
-fn fetch_bounded(
-    client: &Client,
-    url: &str,
-    batch: &[String],
-    username: &str,
-    objects: &mut Vec<Fetched>,
-    missing: &mut Vec<String>,
-) -> Result<(), CaldavError> {
-    match multiget(client, url, batch, username) {
-        Err(CaldavError::Http(HttpError::TooLarge { .. })) if batch.len() > 1 => {
-            let (a, b) = batch.split_at(batch.len() / 2);
-            fetch_bounded(client, url, a, username, objects, missing)?;
-            fetch_bounded(client, url, b, username, objects, missing)
-        }
-        Err(CaldavError::Http(HttpError::TooLarge { .. })) => {
-            objects.extend(batch.iter().map(|h| Fetched {
-                href: h.clone(),
-                etag: None,
-                data: String::new(),
-                problem: Some(ObjectProblem::TooLarge),
-            }));
-            Ok(())
-        }
-        Err(e) => Err(e),
-        Ok(got) => {
-            let seen: HashSet<&str> = got.iter().map(|f| f.href.as_str()).collect();
-            missing.extend(batch.iter().filter(|h| !seen.contains(h.as_str())).cloned());
-            objects.extend(got);
-            Ok(())
-        }
-    }
-}
-
-fn multiget(
-    client: &Client,
-    url: &str,
-    batch: &[String],
-    username: &str,
-) -> Result<Vec<Fetched>, CaldavError> {
-    let encoded: Vec<String> = batch
-        .iter()
-        .map(|h| path_of(&absolute(url, h)))
-        .map(|p| encode_path(&p))
-        .collect();
-    let reply = client.send(
-        "REPORT",
-        url,
-        Some("1"),
-        Some(&xml::multiget_body(&encoded)),
-        &[],
-    )?;
-    let reply = expect(reply, &[207], "REPORT calendar-multiget", url, username)?;
-    let ms = multistatus(&reply, "REPORT calendar-multiget", url)?;
-    drop(reply);
-    Ok(ms
-        .responses
-        .into_iter()
-        .filter_map(|r| {
-            let data = r.props.calendar_data?;
-            let (data, problem) = if data.len() > MAX_OBJECT {
-                (String::new(), Some(ObjectProblem::TooLarge))
-            } else if r.props.calendar_data_lossy {
-                (data, Some(ObjectProblem::NotUtf8))
-            } else {
-                (data, None)
-            };
-            Some(Fetched {
-                href: r.href,
-                etag: r.props.etag,
-                data,
-                problem,
-            })
-        })
-        .collect())
-}
-
-fn encode_path(path: &str) -> String {
-    percent_encoding::utf8_percent_encode(path, super::PATH_SET).to_string()
 }
 
 #[cfg(test)]

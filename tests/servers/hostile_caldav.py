@@ -16,18 +16,31 @@ or, instead of "body", a generated one that is never held in memory whole:
 
   "huge": {"prefix": "...", "filler": "X", "size": 100000000, "suffix": "..."}
 
-"{base}" in a body or header value becomes http://127.0.0.1:<port>. Unmatched requests
-get 404. Each request is appended to LOG.jsonl as {"method", "path", "authorization"}.
+or, for a calendar-multiget, an answer holding only the hrefs asked for, in the order
+asked (an href asked for that is not in the map is left out):
+
+  "multiget": {"/dav/cal/team/a.ics": "<d:response>...</d:response>", ...}
+
+A route may also wait "delay" seconds before it answers. "{base}" in a body or header
+value becomes http://127.0.0.1:<port>. Unmatched requests get 404. Each request is
+appended to LOG.jsonl as {"method", "path", "authorization", "body" (its first 2,000
+characters), "in_flight"}, where "in_flight" counts the calendar-multiget requests being
+served when it arrived, itself included (0 for other requests).
 """
 
 import json
+import re
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 SCRIPT, LOG = sys.argv[1], sys.argv[2]
 LOCK = threading.Lock()
 CHUNK = 1 << 16
+MULTIGETS = [0]  # calendar-multiget requests being served
+HREF = re.compile(r"<(?:[A-Za-z0-9]+:)?href>([^<]*)</(?:[A-Za-z0-9]+:)?href>")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -39,7 +52,10 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        multiget = "calendar-multiget" in body
         with LOCK:
+            if multiget:
+                MULTIGETS[0] += 1
             with open(LOG, "a", encoding="utf-8") as log:
                 log.write(
                     json.dumps(
@@ -47,10 +63,20 @@ class Handler(BaseHTTPRequestHandler):
                             "method": self.command,
                             "path": self.path,
                             "authorization": self.headers.get("Authorization"),
+                            "body": body[:2000],
+                            "in_flight": MULTIGETS[0] if multiget else 0,
                         }
                     )
                     + "\n"
                 )
+        try:
+            self.route(body)
+        finally:
+            if multiget:
+                with LOCK:
+                    MULTIGETS[0] -= 1
+
+    def route(self, body):
         with open(SCRIPT, encoding="utf-8") as f:
             routes = json.load(f)
         base = "http://127.0.0.1:%d" % self.server.server_address[1]
@@ -61,6 +87,9 @@ class Handler(BaseHTTPRequestHandler):
                 continue
             if route.get("contains", "") not in body:
                 continue
+            time.sleep(route.get("delay", 0))
+            if "multiget" in route:
+                route = dict(route, body=multiget_answer(route["multiget"], body))
             self.reply(route, base)
             return
         self.send_response(404)
@@ -102,6 +131,17 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
     do_GET = do_PROPFIND = do_REPORT = do_PUT = do_DELETE = do_OPTIONS = answer
+
+
+def multiget_answer(objects, body):
+    """A multistatus with the responses of the hrefs asked for in `body`."""
+    asked = [unquote(h) for h in HREF.findall(body)]
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><d:multistatus xmlns:d="DAV:" '
+        'xmlns:c="urn:ietf:params:xml:ns:caldav">'
+        + "".join(objects[h] for h in asked if h in objects)
+        + "</d:multistatus>"
+    )
 
 
 def main():

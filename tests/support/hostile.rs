@@ -34,6 +34,11 @@ pub struct Seen {
     pub path: String,
     /// The `Authorization` header, if any.
     pub authorization: Option<String>,
+    /// The first 2,000 characters of the body.
+    pub body: String,
+    /// For a calendar-multiget: how many were being served when it arrived, itself
+    /// included; 0 for other requests.
+    pub in_flight: u64,
 }
 
 /// A running server; killed on drop.
@@ -101,6 +106,8 @@ impl Hostile {
                 method: v["method"].as_str().unwrap_or_default().to_string(),
                 path: v["path"].as_str().unwrap_or_default().to_string(),
                 authorization: v["authorization"].as_str().map(str::to_string),
+                body: v["body"].as_str().unwrap_or_default().to_string(),
+                in_flight: v["in_flight"].as_u64().unwrap_or_default(),
             })
             .collect()
     }
@@ -242,6 +249,21 @@ pub fn account(calendars: &[Cal]) -> Vec<Value> {
         ));
     }
     routes
+}
+
+/// A calendar-multiget route of the calendar at `path` (`/dav/cal/SLUG/`) that answers
+/// only the hrefs asked for, each after `delay` seconds.
+pub fn multiget_route(path: &str, objects: &[(String, String, String)], delay: f64) -> Value {
+    let map: serde_json::Map<String, Value> = objects
+        .iter()
+        .map(|(f, e, ics)| {
+            let href = format!("{path}{f}");
+            let answer = object(&href, e, ics);
+            (href, Value::String(answer))
+        })
+        .collect();
+    json!({"method": "REPORT", "path": path, "contains": "calendar-multiget",
+        "multiget": map, "delay": delay})
 }
 
 /// A config syncing `url` as alice, its store in `dir/store.db`.
