@@ -107,6 +107,19 @@ enum Span {
     Nominal { days: i64, exact: TimeDelta },
 }
 
+impl Span {
+    /// The longest an instance can last (a day more for a change of the clocks).
+    fn longest(self) -> TimeDelta {
+        match self {
+            Span::Wall(d) | Span::Exact(d) => d.max(TimeDelta::zero()) + TimeDelta::hours(1),
+            Span::Nominal { days, exact } => {
+                TimeDelta::try_days(days.max(0) + 1).unwrap_or(TimeDelta::MAX)
+                    + exact.max(TimeDelta::zero())
+            }
+        }
+    }
+}
+
 struct Ctx<'a> {
     zones: &'a ZoneResolver,
     x: &'a Expansion,
@@ -280,7 +293,14 @@ fn expand_master<'e>(
         let horizon = (ctx.x.to.naive_utc() + TimeDelta::days(2))
             .checked_add_signed(shift)
             .unwrap_or(NaiveDateTime::MAX);
-        walls.extend(rule_walls(ctx, master, &zone, wall0, horizon));
+        // The earliest start that can still matter: an instance that starts earlier ends
+        // before the window, even moved by a THISANDFUTURE override.
+        let reach = span.longest() + shift + TimeDelta::days(2);
+        let from = zone
+            .to_local(ctx.x.from)
+            .checked_sub_signed(reach)
+            .unwrap_or(NaiveDateTime::MIN);
+        walls.extend(rule_walls(ctx, master, &zone, wall0, (from, horizon)));
     }
     walls.sort_unstable();
     walls.dedup();
@@ -331,13 +351,17 @@ fn expand_master<'e>(
     }
 }
 
+/// The wall-clock starts of the rules' instances up to `horizon`, DTSTART excepted; those
+/// before `from` may be left out.
 fn rule_walls(
     ctx: &mut Ctx<'_>,
     master: &Component,
     zone: &Zone,
     wall0: NaiveDateTime,
-    horizon: NaiveDateTime,
+    (from, horizon): (NaiveDateTime, NaiveDateTime),
 ) -> Vec<NaiveDateTime> {
+    // Long series are walked from a start near the window, not from DTSTART.
+    let anchor = rule::skip_ahead(&master.rrules, wall0, from);
     let mut rules = Vec::new();
     let mut distinct: Vec<&calcard::icalendar::ICalendarRecurrenceRule> = Vec::new();
     for r in &master.rrules {
@@ -365,7 +389,7 @@ fn rule_walls(
                 u.date_time
             }
         });
-        match rule::to_rrule(r, wall0, until) {
+        match rule::to_rrule(r, anchor, until) {
             Ok(rule) => rules.push(rule),
             Err(RuleError::UntilBeforeStart) => {}
             Err(e) => ctx.warn(format!("{e}; only DTSTART and RDATEs are used")),
@@ -374,7 +398,7 @@ fn rule_walls(
     if rules.is_empty() {
         return Vec::new();
     }
-    let set = rule::set_of(rules, wall0);
+    let set = rule::set_of(rules, anchor);
     // DTSTART is an instance of its own, counted in the cap.
     let cap = ctx.x.max_instances.max(1);
     let mut walls = Vec::new();
@@ -383,6 +407,8 @@ fn rule_walls(
         match iter.next() {
             Some(dt) if dt.naive_utc() > horizon => return walls,
             Some(dt) if dt.naive_utc() == wall0 => {}
+            // The anchor of a walk that skipped ahead is no instance of its own.
+            Some(dt) if anchor != wall0 && dt.naive_utc() < from => {}
             Some(dt) => walls.push(dt.naive_utc()),
             None => return walls,
         }
