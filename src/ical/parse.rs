@@ -285,9 +285,34 @@ pub fn parse_calendar(
     }
 }
 
+/// The TZID of a VTIMEZONE block read straight from its bytes, when it is plain: one
+/// unfolded `TZID:` line of ASCII without escapes.
+fn quick_tzid(block: &[u8]) -> Option<&str> {
+    let mut lines = block.split(|b| *b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let Some(value) = line.strip_prefix(b"TZID:") else {
+            continue;
+        };
+        let value = value.strip_suffix(b"\r").unwrap_or(value);
+        let folded = lines
+            .peek()
+            .is_some_and(|next| matches!(next.first(), Some(b' ' | b'\t')));
+        if folded || value.is_empty() || !value.iter().all(|b| b.is_ascii_graphic() && *b != b'\\')
+        {
+            return None;
+        }
+        return std::str::from_utf8(value).ok();
+    }
+    None
+}
+
 fn read_timezones(chunks: &[Chunk<'_>], source: &str, problems: &mut Vec<Problem>) -> ZoneResolver {
     let mut custom = HashMap::new();
     for chunk in chunks {
+        // Most VTIMEZONEs name a zone known by name: no need to parse them.
+        if quick_tzid(chunk.text).is_some_and(|id| zone_by_name(id).is_some()) {
+            continue;
+        }
         let (text, _) = text::decode(chunk.text);
         let text = match text::bound_values(&text, &LIMITS) {
             Some((cut, warnings)) => {
