@@ -9,7 +9,9 @@
 #[path = "support/hostile.rs"]
 mod hostile;
 
-use hostile::{Cal, Hostile, Seen, account, caltally, dump, event, multiget_route, write_config};
+use hostile::{
+    Cal, Hostile, Seen, account, caltally, dump, event, multiget_route, sync_stderr, write_config,
+};
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
@@ -201,13 +203,7 @@ fn a_refused_password_on_a_multiget_stops_the_source_with_one_message() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     write_config(d, &format!("{}/dav/", server.base));
-    let out = caltally(d)
-        .arg("sync")
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = sync_stderr(d, 1);
     assert_eq!(
         stderr.matches("refused the credentials").count(),
         1,

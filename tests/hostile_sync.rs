@@ -12,7 +12,8 @@ mod hostile;
 use std::path::Path;
 
 use hostile::{
-    Cal, Hostile, account, caltally, dump, event, multistatus, route_with, write_config,
+    Cal, Hostile, account, caltally, dump, event, multistatus, route_with, sync_stderr,
+    write_config,
 };
 use predicates::prelude::*;
 use serde_json::{Value, json};
@@ -198,13 +199,7 @@ fn errors_are_told_once() {
         json!([{"method": "PROPFIND", "path": "/dav/", "status": 207,
         "body": "<d:multistatus xmlns:d=\"DAV:\"><d:response>"}]),
     );
-    let out = caltally(d)
-        .arg("sync")
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = sync_stderr(d, 1);
     assert_eq!(
         stderr.matches("ends inside an element").count(),
         1,

@@ -31,7 +31,11 @@ pub fn unescape_rule(text: &str) -> Option<ICalendarRecurrenceRule> {
     if !text.contains("\\;") || text.contains(['\r', '\n']) {
         return None;
     }
-    let rule = text.replace("\\;", ";");
+    read_rule(&text.replace("\\;", ";"))
+}
+
+/// Reads one RRULE value, as calcard reads it in an event.
+fn read_rule(rule: &str) -> Option<ICalendarRecurrenceRule> {
     let calendar = format!(
         "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nRRULE:{rule}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     );
@@ -230,21 +234,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn parse(rule: &str) -> ICalendarRecurrenceRule {
-        let text = format!(
-            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nRRULE:{rule}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-        );
-        let calcard::Entry::ICalendar(ical) = calcard::Parser::new(&text).entry() else {
-            panic!("not a calendar: {rule}");
-        };
-        ical.components
-            .iter()
-            .flat_map(|c| &c.entries)
-            .flat_map(|e| &e.values)
-            .find_map(|v| match v {
-                calcard::icalendar::ICalendarValue::RecurrenceRule(r) => Some(r.as_ref().clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("no rule: {rule}"))
+        read_rule(rule).unwrap_or_else(|| panic!("no rule: {rule}"))
     }
 
     /// The instances in `[from, to)` of `rule` walked from `anchor`.

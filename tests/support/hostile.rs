@@ -291,6 +291,17 @@ pub fn caltally(dir: &Path) -> assert_cmd::Command {
     cmd
 }
 
+/// The standard error of `caltally sync` in `dir`, which must exit with `code`.
+pub fn sync_stderr(dir: &Path, code: i32) -> String {
+    let out = caltally(dir)
+        .arg("sync")
+        .assert()
+        .code(code)
+        .get_output()
+        .clone();
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// Every calendar and object of the store, to compare before and after a failure.
 pub fn dump(dir: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(dir.join("store.db")).expect("store");
