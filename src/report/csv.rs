@@ -145,6 +145,13 @@ fn write_hours(out: &mut String, minutes: i64) -> std::fmt::Result {
 /// Neutralises a cell a spreadsheet would evaluate: a formula character first, also after
 /// leading blanks and line breaks, or a tab or carriage return first.
 pub fn safe(cell: &str) -> Cow<'_, str> {
+    // Most cells start with a letter or a digit.
+    if !matches!(
+        cell.as_bytes().first(),
+        Some(b' ' | b'\t' | b'\r' | b'\n' | b'=' | b'+' | b'-' | b'@')
+    ) {
+        return Cow::Borrowed(cell);
+    }
     let body = cell.trim_start_matches([' ', '\t', '\r', '\n']);
     let formula = matches!(body.chars().next(), Some('=' | '+' | '-' | '@'));
     if formula || cell.starts_with(['\t', '\r']) {
