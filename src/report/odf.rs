@@ -436,6 +436,30 @@ mod tests {
     }
 
     #[test]
+    fn calendar_text_cannot_break_the_file() {
+        use calamine::{Data, Reader};
+        let look = Look {
+            day_first: false,
+            decimal: '.',
+        };
+        let hostile = "</text:p><table:table-cell office:value-type=\"float\" \
+office:value=\"1\"/> & \u{1b}[31m \u{0}\u{7f} ]]> <!-- '\"";
+        let mut b = Book::new(look, &[]);
+        b.sheet("a<b>&\"'", &[None]);
+        b.row(0).text(hostile).text("  two  spaces");
+        let bytes = b.finish().unwrap();
+        let mut book = calamine::Ods::new(std::io::Cursor::new(bytes)).expect("a spreadsheet");
+        assert_eq!(book.sheet_names(), ["a<b>&\"'"]);
+        let range = book.worksheet_range("a<b>&\"'").expect("the sheet");
+        let row: Vec<Data> = range.rows().next().expect("a row").to_vec();
+        let expected = hostile.replace(['\u{1b}', '\u{0}'], "\u{fffd}");
+        assert_eq!(
+            row,
+            [Data::String(expected), Data::String("  two  spaces".into())]
+        );
+    }
+
+    #[test]
     fn cells_carry_value_and_shown_text() {
         let look = Look {
             day_first: true,
