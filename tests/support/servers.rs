@@ -69,12 +69,21 @@ pub fn venv_bin(name: &str) -> PathBuf {
     bin
 }
 
-/// A port nobody listens on right now (the OS picks it; it is free again once we drop it).
+/// A port nobody listens on right now (the OS picks it; it is free again once we drop it),
+/// never one already handed to another server of this test process.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port")
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// Starts Radicale with an htpasswd file, owner-only rights and no delay on failed logins.
@@ -236,6 +245,18 @@ impl Server {
                 }
             };
             if cert_ok && TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                // Something answers; make sure it is this server, not one that took the
+                // port first (this one then stops, saying the address is in use).
+                std::thread::sleep(Duration::from_millis(100));
+                if let Some(child) = self.child.as_mut()
+                    && let Ok(Some(status)) = child.try_wait()
+                {
+                    self.child = None;
+                    return Err(format!("it exited ({status})"));
+                }
+                if self.log().contains("already in use") {
+                    return Err(format!("port {} is taken", self.port));
+                }
                 return Ok(());
             }
             if start.elapsed() > READY_WITHIN {
