@@ -8,6 +8,7 @@
 //! [`tz`] and [`vtimezone`] (TZID → zone), [`rule`] (RRULE → `rrule`), [`recur`]
 //! (expansion and the override merge). Nothing here does I/O or knows about tags.
 
+mod fast;
 pub mod merge;
 pub mod parse;
 pub mod recur;

@@ -174,8 +174,8 @@ pub fn parse_calendar(
             let (text, bad) = text::decode(c.text);
             let bounded = text::bound_values(&text, &LIMITS);
             let (uid, mut comp) = match &bounded {
-                Some((cut, _)) => parse_component(cut, c.line),
-                None => parse_component(&text, c.line),
+                Some((cut, _)) => parse_block(cut, c.line),
+                None => parse_block(&text, c.line),
             };
             if let (Some((_, warnings)), Ok(comp)) = (bounded, comp.as_mut()) {
                 comp.warnings.extend(warnings);
@@ -364,7 +364,12 @@ fn lic_location(tz: &ICalendarComponent) -> Option<Zone> {
         })
 }
 
-/// Parses one VEVENT block. Returns the UID (when readable) and the component, or a
+/// Parses one VEVENT block: plain blocks by [`super::fast`], the others by calcard.
+pub fn parse_block(text: &str, line: usize) -> (Option<String>, Result<Component, String>) {
+    super::fast::parse_plain(text, line).unwrap_or_else(|| parse_component(text, line))
+}
+
+/// Parses one VEVENT block with calcard. Returns the UID (when readable) and the component, or a
 /// message saying why it was dropped.
 pub fn parse_component(text: &str, line: usize) -> (Option<String>, Result<Component, String>) {
     let ical = match Parser::new(text).entry() {
@@ -409,27 +414,53 @@ fn read_component(
     c: &ICalendarComponent,
     line: usize,
 ) -> Result<Component, String> {
-    let mut comp = Component {
-        line,
-        start: None,
-        end: None,
-        duration: None,
-        rrules: Vec::new(),
-        rdates: Vec::new(),
-        exdates: Vec::new(),
-        recurrence_id: None,
-        this_and_future: false,
-        sequence: 0,
-        last_modified: None,
-        stamp: None,
-        cancelled: false,
-        info: Arc::default(),
-        warnings: Vec::new(),
-    };
-    let mut info = EventInfo::default();
-    let mut class_confidential = false;
-    let mut has_dtstamp = false;
+    let mut r = Reading::new(line);
     for e in &c.entries {
+        r.entry(e)?;
+    }
+    r.finish()
+}
+
+/// A component being read, property by property: by calcard entries ([`Reading::entry`]) or
+/// by the plain-line reader in [`super::fast`], which sets the fields itself.
+pub(super) struct Reading {
+    pub(super) comp: Component,
+    pub(super) info: EventInfo,
+    pub(super) class_confidential: bool,
+    pub(super) has_dtstamp: bool,
+}
+
+impl Reading {
+    pub(super) fn new(line: usize) -> Self {
+        Reading {
+            comp: Component {
+                line,
+                start: None,
+                end: None,
+                duration: None,
+                rrules: Vec::new(),
+                rdates: Vec::new(),
+                exdates: Vec::new(),
+                recurrence_id: None,
+                this_and_future: false,
+                sequence: 0,
+                last_modified: None,
+                stamp: None,
+                cancelled: false,
+                info: Arc::default(),
+                warnings: Vec::new(),
+            },
+            info: EventInfo::default(),
+            class_confidential: false,
+            has_dtstamp: false,
+        }
+    }
+
+    /// Reads one property.
+    pub(super) fn entry(&mut self, e: &calcard::icalendar::ICalendarEntry) -> Result<(), String> {
+        let comp = &mut self.comp;
+        let info = &mut self.info;
+        let line = comp.line;
         match &e.name {
             ICalendarProperty::Dtstart => {
                 comp.start = Some(moment(e).ok_or_else(|| {
@@ -504,7 +535,7 @@ fn read_component(
             ICalendarProperty::Organizer => info.organizer = Some(participant(e)),
             ICalendarProperty::Attendee => info.attendees.push(participant(e)),
             ICalendarProperty::Class => {
-                class_confidential = matches!(
+                self.class_confidential = matches!(
                     e.values.first(),
                     Some(ICalendarValue::Classification(
                         ICalendarClassification::Confidential
@@ -512,21 +543,35 @@ fn read_component(
                 )
             }
             ICalendarProperty::Dtstamp => {
-                has_dtstamp = true;
+                self.has_dtstamp = true;
                 comp.stamp = moment(e).map(|m| m.wall());
             }
             ICalendarProperty::LastModified => comp.last_modified = moment(e).map(|m| m.wall()),
             _ => {}
         }
+        Ok(())
     }
-    if comp.start.is_none() && comp.recurrence_id.is_none() {
-        return Err(format!("line {line}: VEVENT has no DTSTART; ignored"));
+
+    /// The component, once every property is read.
+    pub(super) fn finish(self) -> Result<Component, String> {
+        let Reading {
+            mut comp,
+            mut info,
+            class_confidential,
+            has_dtstamp,
+        } = self;
+        if comp.start.is_none() && comp.recurrence_id.is_none() {
+            return Err(format!(
+                "line {}: VEVENT has no DTSTART; ignored",
+                comp.line
+            ));
+        }
+        merge::anchor_floating(&mut comp);
+        info.confidential_stub = class_confidential
+            && !has_dtstamp
+            && info.categories.is_empty()
+            && info.description.is_empty();
+        comp.info = Arc::new(info);
+        Ok(comp)
     }
-    merge::anchor_floating(&mut comp);
-    info.confidential_stub = class_confidential
-        && !has_dtstamp
-        && info.categories.is_empty()
-        && info.description.is_empty();
-    comp.info = Arc::new(info);
-    Ok(comp)
 }
