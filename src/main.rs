@@ -11,7 +11,14 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc 3's `mi_option_e`.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // Freed pages go back to the system at once rather than 10 ms later: a report's peak
+    // memory stays that of its data. Set before any other thread exists, as mimalloc asks.
+    // SAFETY: a plain option store, done while the process has one thread.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let cli = caltally::cli::Cli::parse();
     caltally::app::init_logging(cli.verbose, cli.quiet);
     match caltally::app::run(cli) {
