@@ -13,7 +13,8 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use super::parse::{Component, Moment, Reading};
+use super::parse::{Component, LIMITS, Moment, Reading};
+use super::text;
 use crate::model::Participant;
 
 /// Reads a VEVENT block (already decoded and unfolded) when every line is plain. `None`
@@ -32,12 +33,17 @@ pub(super) fn parse_plain(
     let mut nested: Vec<&str> = Vec::new();
     let mut recurrence = String::new();
     let mut ended = false;
+    let mut counts = [0usize; 4];
     for raw in lines.by_ref() {
         let l = raw.strip_suffix('\r').unwrap_or(raw);
         if l.contains('\r') {
             return None;
         }
         let (name, rest) = split_name(l)?;
+        // What `text::bound_values` counts, at any depth: over a limit, calcard's path cuts.
+        if let Some(i) = BOUNDED.iter().position(|n| name.eq_ignore_ascii_case(n)) {
+            counts[i] += if i == 3 { 1 } else { text::count_values(l) };
+        }
         if name.eq_ignore_ascii_case("BEGIN") {
             let value = rest.strip_prefix(':').filter(|v| is_name(v))?;
             nested.push(value);
@@ -156,6 +162,10 @@ pub(super) fn parse_plain(
     if !ended || lines.any(|l| !l.trim().is_empty()) {
         return None;
     }
+    let limits = [LIMITS.categories, LIMITS.dates, LIMITS.dates, LIMITS.rrules];
+    if counts.iter().zip(limits).any(|(n, limit)| *n > limit) {
+        return None;
+    }
     if !recurrence.is_empty() {
         recurrence.insert_str(0, "BEGIN:VEVENT\r\n");
         recurrence.push_str("END:VEVENT\r\n");
@@ -197,6 +207,9 @@ const READ: [&str; 19] = [
     "LAST-MODIFIED",
     "EXRULE",
 ];
+
+/// The properties whose values are bounded by [`LIMITS`] (categories, dates, dates, rules).
+const BOUNDED: [&str; 4] = ["CATEGORIES", "RDATE", "EXDATE", "RRULE"];
 
 /// One parameter: its name and values (quotes removed).
 #[derive(Debug)]
@@ -479,6 +492,29 @@ mod tests {
         ] {
             assert!(agrees(&block(&["UID:d", s, e])), "{s} {e}");
         }
+    }
+
+    #[test]
+    fn a_block_over_the_limits_is_left_to_calcard_which_cuts_it() {
+        let many: Vec<String> = (0..=crate::ical::parse::MAX_CATEGORIES)
+            .map(|i| format!("t{i}"))
+            .collect();
+        let line = format!("CATEGORIES:{}", many.join(","));
+        let b = block(&["UID:c", "DTSTART:20250105T090000", &line]);
+        assert!(parse_plain(&b, 1).is_none());
+        let (_, comp) = crate::ical::parse::parse_block(&b, 1);
+        let comp = comp.expect("component");
+        assert_eq!(
+            comp.info.categories.len(),
+            crate::ical::parse::MAX_CATEGORIES
+        );
+        assert!(comp.warnings.iter().any(|w| w.contains("only the first")));
+        let at_limit = format!("CATEGORIES:{}", many[1..].join(","));
+        assert!(agrees(&block(&[
+            "UID:c",
+            "DTSTART:20250105T090000",
+            &at_limit
+        ])));
     }
 
     #[test]

@@ -172,14 +172,7 @@ pub fn parse_calendar(
         .par_iter()
         .map(|c| {
             let (text, bad) = text::decode(c.text);
-            let bounded = text::bound_values(&text, &LIMITS);
-            let (uid, mut comp) = match &bounded {
-                Some((cut, _)) => parse_block(cut, c.line),
-                None => parse_block(&text, c.line),
-            };
-            if let (Some((_, warnings)), Ok(comp)) = (bounded, comp.as_mut()) {
-                comp.warnings.extend(warnings);
-            }
+            let (uid, comp) = parse_block(&text, c.line);
             (c.calendar, uid, comp, bad.map(|l| c.line + l))
         })
         .collect();
@@ -364,9 +357,22 @@ fn lic_location(tz: &ICalendarComponent) -> Option<Zone> {
         })
 }
 
-/// Parses one VEVENT block: plain blocks by [`super::fast`], the others by calcard.
+/// Parses one VEVENT block (decoded): plain blocks within [`LIMITS`] by [`super::fast`],
+/// the others by calcard, after cutting what is over the limits (with a warning).
 pub fn parse_block(text: &str, line: usize) -> (Option<String>, Result<Component, String>) {
-    super::fast::parse_plain(text, line).unwrap_or_else(|| parse_component(text, line))
+    if let Some(read) = super::fast::parse_plain(text, line) {
+        return read;
+    }
+    match text::bound_values(text, &LIMITS) {
+        Some((cut, warnings)) => {
+            let (uid, mut comp) = parse_component(&cut, line);
+            if let Ok(comp) = comp.as_mut() {
+                comp.warnings.extend(warnings);
+            }
+            (uid, comp)
+        }
+        None => parse_component(text, line),
+    }
 }
 
 /// Parses one VEVENT block with calcard. Returns the UID (when readable) and the component, or a

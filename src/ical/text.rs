@@ -159,7 +159,7 @@ fn value_start(line: &str) -> Option<usize> {
     None
 }
 
-fn count_values(line: &str) -> usize {
+pub(super) fn count_values(line: &str) -> usize {
     value_start(line).map_or(0, |v| {
         1 + memchr::memchr_iter(b',', &line.as_bytes()[v..]).count()
     })
