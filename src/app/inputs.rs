@@ -4,7 +4,6 @@
 //! source has been synced, and recently), then parsed and expanded in parallel.
 
 use anyhow::Result;
-use chrono::Utc;
 use rayon::prelude::*;
 
 use super::{Env, UsageError, sync};
@@ -14,15 +13,35 @@ use crate::ical::{self, Expansion};
 use crate::input::{self, Input};
 use crate::model::{Occurrence, Problem};
 
-/// The inputs of a report: `--source`s if given; else the store's objects that may overlap
-/// `[from, to)` plus the configured local `.ics` paths.
-pub(super) fn read_inputs(
+/// Reads and expands the inputs of a report over `x`: `--source`s if given; else the
+/// configured local `.ics` paths, then the store's objects that may overlap the window
+/// (parsed and expanded while the rest is read). Occurrences and warnings come in input
+/// order: local files, then the store's objects by calendar and href.
+pub(super) fn read_and_expand(
     args: &Selection,
     config: &Config,
     env: &Env,
-    from: chrono::DateTime<Utc>,
-    to: chrono::DateTime<Utc>,
-) -> Result<Vec<Input>> {
+    x: &Expansion,
+) -> Result<(Vec<Occurrence>, Vec<Problem>)> {
+    let clock = std::time::Instant::now();
+    let (inputs, store) = read_inputs(args, config, env)?;
+    log::debug!("read {} input(s) in {:?}", inputs.len(), clock.elapsed());
+    let (mut occurrences, mut problems) = expand_inputs(&inputs, x);
+    if let Some(store) = store {
+        let (o, p) = expand_store(store, x)?;
+        occurrences.extend(o);
+        problems.extend(p);
+    }
+    Ok((occurrences, problems))
+}
+
+/// The inputs read at once (`--source`s, or the configured local files), and the store
+/// when remote sources are configured (opened, and checked to be synced).
+fn read_inputs(
+    args: &Selection,
+    config: &Config,
+    env: &Env,
+) -> Result<(Vec<Input>, Option<crate::store::Store>)> {
     if !args.source.is_empty() {
         let mut inputs = Vec::new();
         for spec in &args.source {
@@ -31,7 +50,7 @@ pub(super) fn read_inputs(
             }
             inputs.extend(input::read_source(spec, None)?);
         }
-        return Ok(inputs);
+        return Ok((inputs, None));
     }
     let mut inputs = Vec::new();
     let local = |s: &&crate::config::SourceConfig| {
@@ -62,28 +81,68 @@ pub(super) fn read_inputs(
         }
         let (store, _) = sync::open_store(config)?;
         check_synced(&store, config, env)?;
-        let clock = std::time::Instant::now();
-        let objects = store.objects_overlapping(from.timestamp(), to.timestamp())?;
-        log::debug!(
-            "{} object(s) of the store may overlap the period, read in {:?}",
-            objects.len(),
-            clock.elapsed()
-        );
-        inputs.reserve(objects.len());
-        for o in objects {
-            inputs.push(Input {
-                source: format!("{} {}", o.calendar_url, o.href),
-                calendar: o.calendar,
-                bytes: o.data.into(),
-            });
-        }
+        return Ok((inputs, Some(store)));
     } else if inputs.is_empty() {
         return Err(UsageError(
             "no calendar to read: give --source FILE|DIR|URL, or add a [[source]] to the config (see `caltally init`)".into(),
         )
         .into());
     }
-    Ok(inputs)
+    Ok((inputs, None))
+}
+
+/// Objects handed from the store's reader to the parsers at a time.
+const BATCH: usize = 256;
+
+/// Reads the store's objects that may overlap `x` on one thread while the ones already
+/// read are parsed and expanded on the others; sorts the results by calendar and href.
+fn expand_store(
+    store: crate::store::Store,
+    x: &Expansion,
+) -> Result<(Vec<Occurrence>, Vec<Problem>)> {
+    type Read = (i64, String, Input);
+    type Done = ((i64, String), (Vec<Occurrence>, Vec<Problem>));
+    let (from, to) = (x.from.timestamp(), x.to.timestamp());
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Read>>(8);
+    let mut done: Vec<Done> = Vec::new();
+    let read = std::thread::scope(|s| {
+        let reader = s.spawn(move || {
+            let clock = std::time::Instant::now();
+            let mut batch: Vec<Read> = Vec::with_capacity(BATCH);
+            let mut count = 0usize;
+            let read = store.each_object_overlapping(from, to, |id, o| {
+                count += 1;
+                let input = Input {
+                    source: format!("{} {}", o.calendar_url, o.href),
+                    calendar: o.calendar,
+                    bytes: o.data.into(),
+                };
+                batch.push((id, o.href, input));
+                if batch.len() == BATCH {
+                    // The receiver outlives this thread unless it panicked.
+                    let _ = send.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                }
+            });
+            if !batch.is_empty() {
+                let _ = send.send(batch);
+            }
+            read.map(|()| (count, clock.elapsed()))
+        });
+        for batch in receive.iter() {
+            let results: Vec<_> = batch
+                .into_par_iter()
+                .map(|(id, href, input)| ((id, href), expand_one(&input, x)))
+                .collect();
+            done.extend(results);
+        }
+        reader.join()
+    });
+    let (count, took) = read.map_err(|_| anyhow::anyhow!("the store's reader stopped"))??;
+    log::debug!("{count} object(s) of the store may overlap the period, read in {took:?}");
+    done.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let (occurrences, problems): (Vec<Vec<Occurrence>>, Vec<Vec<Problem>>) =
+        done.into_iter().map(|(_, r)| r).unzip();
+    Ok((occurrences.concat(), problems.concat()))
 }
 
 /// A source whose data is older than this is warned about (2 days).
@@ -115,19 +174,19 @@ fn check_synced(store: &crate::store::Store, config: &Config, env: &Env) -> Resu
     Ok(())
 }
 
-/// Parses and expands every input, in parallel.
-pub(super) fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
-    let results: Vec<_> = inputs
-        .par_iter()
-        .map(|i| {
-            if i.bytes.is_empty() {
-                let why = "no calendar data: the file is empty, or sync did not keep the object \
+/// Parses and expands one input.
+fn expand_one(i: &Input, x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
+    if i.bytes.is_empty() {
+        let why = "no calendar data: the file is empty, or sync did not keep the object \
 because it is larger than 4 MiB (make it smaller on the server)";
-                return (Vec::new(), vec![Problem::new(&i.source, why)]);
-            }
-            ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x)
-        })
-        .collect();
+        return (Vec::new(), vec![Problem::new(&i.source, why)]);
+    }
+    ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x)
+}
+
+/// Parses and expands every input, in parallel.
+fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
+    let results: Vec<_> = inputs.par_iter().map(|i| expand_one(i, x)).collect();
     let (occurrences, problems): (Vec<Vec<Occurrence>>, Vec<Vec<Problem>>) =
         results.into_iter().unzip();
     (occurrences.concat(), problems.concat())

@@ -23,7 +23,7 @@ mod docs;
 mod init;
 mod inputs;
 mod mailing;
-use inputs::{expand_inputs, read_inputs};
+use inputs::read_and_expand;
 mod nightly;
 mod preflight;
 mod publish;
@@ -293,9 +293,7 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
     let previous = period.previous();
     let expansion = Expansion::for_dates(zone, previous.from.min(period.from), period.to);
     let clock = std::time::Instant::now();
-    let inputs = read_inputs(sel, config, env, expansion.from, expansion.to)?;
-    log::debug!("read {} input(s) in {:?}", inputs.len(), clock.elapsed());
-    let (occurrences, mut problems) = expand_inputs(&inputs, &expansion);
+    let (occurrences, mut problems) = read_and_expand(sel, config, env, &expansion)?;
     let rules = config.rules();
     problems.extend(crate::classify::tag_warnings(&occurrences, &rules));
     log::debug!(

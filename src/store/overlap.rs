@@ -48,17 +48,42 @@ impl Store {
     /// Objects whose occurrences may overlap `[from, to)` (Unix times), by calendar and
     /// href.
     pub fn objects_overlapping(&self, from: i64, to: i64) -> Result<Vec<StoredObject>, StoreError> {
+        let mut found: Vec<(i64, StoredObject)> = Vec::new();
+        self.each_object_overlapping(from, to, |id, o| found.push((id, o)))?;
+        found.sort_unstable_by(|a, b| (a.0, &a.1.href).cmp(&(b.0, &b.1.href)));
+        Ok(found.into_iter().map(|(_, o)| o).collect())
+    }
+
+    /// The same objects, handed to `each` with their calendar's row id as they are read (in
+    /// no particular order), so that they can be used while the rest is read.
+    pub fn each_object_overlapping(
+        &self,
+        from: i64,
+        to: i64,
+        mut each: impl FnMut(i64, StoredObject),
+    ) -> Result<(), StoreError> {
         let calendars = self.calendar_names()?;
+        let mut hand = |(id, href, data): (i64, String, Vec<u8>)| {
+            let (calendar, calendar_url) = calendars.get(&id).cloned().unwrap_or_default();
+            each(
+                id,
+                StoredObject {
+                    calendar,
+                    calendar_url,
+                    href,
+                    data,
+                },
+            );
+        };
         let mut bounded = self.conn.prepare_cached(
             "SELECT calendar_id, href, data FROM objects
              WHERE span_class = ?1 AND first_start > ?2 AND first_start < ?4 AND last_end > ?3",
         )?;
-        let mut found: Vec<(i64, String, Vec<u8>)> = Vec::new();
         let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
         for class in 0..=BOUNDED_CLASSES {
             let after = span_limit(class).map_or(i64::MIN, |limit| from.saturating_sub(limit));
             for o in bounded.query_map(params![class, after, from, to], row)? {
-                found.push(o?);
+                hand(o?);
             }
         }
         let mut open = self.conn.prepare_cached(
@@ -67,25 +92,11 @@ impl Store {
                AND (last_end IS NULL OR last_end > ?2)",
         )?;
         for o in open.query_map(params![OPEN_CLASS, from, to], row)? {
-            found.push(o?);
+            hand(o?);
         }
-        found.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        let objects = found
-            .into_iter()
-            .map(|(id, href, data)| {
-                let (calendar, calendar_url) = calendars.get(&id).cloned().unwrap_or_default();
-                StoredObject {
-                    calendar,
-                    calendar_url,
-                    href,
-                    data,
-                }
-            })
-            .collect();
-        Ok(objects)
+        Ok(())
     }
 
-    /// `id → (name, URL)` of every calendar.
     fn calendar_names(&self) -> Result<HashMap<i64, (String, String)>, StoreError> {
         let mut stmt = self.conn.prepare("SELECT id, name, url FROM calendars")?;
         let rows = stmt
