@@ -191,3 +191,63 @@ fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Probl
         results.into_iter().unzip();
     (occurrences.concat(), problems.concat())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{CalendarRow, ObjectRow, Store};
+
+    /// A store of several batches of objects in two calendars, written out of order: the
+    /// results come back by calendar and href, whole.
+    #[test]
+    fn the_store_s_objects_come_back_in_calendar_and_href_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("store.db")).expect("store");
+        let tx = store.begin().expect("tx");
+        let ids: Vec<i64> = ["Second", "First"]
+            .iter()
+            .map(|name| {
+                tx.upsert_calendar(&CalendarRow {
+                    source: "s".into(),
+                    url: format!("https://h/{name}/"),
+                    name: (*name).into(),
+                    ..CalendarRow::default()
+                })
+                .expect("calendar")
+            })
+            .collect();
+        let n = 2 * BATCH + 57;
+        // Later objects start earlier, so the store reads them first; every object lacks
+        // its DTSTART and is a warning naming its href.
+        for i in 0..n {
+            let day = 1 + (n - i) % 28;
+            let data = format!(
+                "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u{i}\r\nDTEND:202506{day:02}T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            );
+            let row = ObjectRow {
+                href: format!("{:05}.ics", (i * 7919) % n),
+                etag: None,
+                uid: Some(format!("u{i}")),
+                data: data.into_bytes(),
+                first_start: Some(1_748_736_000 + (n - i) as i64 * 3600),
+                last_end: Some(1_748_736_000 + (n - i) as i64 * 3600 + 600),
+            };
+            tx.put_object(ids[i % 2], &row).expect("put");
+        }
+        tx.commit().expect("commit");
+        let zone = crate::ical::tz::zone_by_name("Europe/Brussels").expect("zone");
+        let x = Expansion::for_dates(
+            zone,
+            chrono::NaiveDate::from_ymd_opt(2025, 5, 1).expect("date"),
+            chrono::NaiveDate::from_ymd_opt(2025, 8, 1).expect("date"),
+        );
+        let (occurrences, problems) = expand_store(store, &x).expect("expand");
+        assert!(occurrences.is_empty());
+        let sources: Vec<&str> = problems.iter().map(|p| p.source.as_str()).collect();
+        assert_eq!(sources.len(), n, "one warning per object");
+        let mut expected = sources.clone();
+        // Calendar row ids: "Second" was created first.
+        expected.sort_by_key(|s| (!s.contains("/Second/"), s.to_string()));
+        assert_eq!(sources, expected);
+    }
+}
