@@ -5,7 +5,8 @@
 //! its overrides; an *occurrence* is one expanded instance with start and end instants.
 //! Submodules: [`text`] (bytes, folds, splitting), [`parse`] (calcard → typed values),
 //! [`merge`] (floating times beside zoned ones, one UID written several times),
-//! [`tz`] and [`vtimezone`] (TZID → zone), [`rule`] (RRULE → `rrule`), [`recur`]
+//! [`tz`] and [`vtimezone`] (TZID → zone), [`rule`] (RRULE → `rrule`), [`steps`] (plain
+//! rules walked without `rrule`), [`recur`]
 //! (expansion and the override merge). Nothing here does I/O or knows about tags.
 
 pub mod merge;
@@ -13,6 +14,7 @@ pub mod parse;
 pub mod recur;
 pub mod rule;
 pub mod split;
+pub mod steps;
 pub mod text;
 pub mod tz;
 pub mod values;

@@ -17,11 +17,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use calcard::icalendar::ICalendarDuration;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use rayon::prelude::*;
 
 use super::parse::{Component, Event, Moment, Parsed, PeriodEnd};
 use super::rule::{self, RuleError};
+use super::steps;
 use super::tz::{Zone, ZoneResolver};
 use crate::model::{AllDay, Occurrence, Problem};
 
@@ -63,37 +64,52 @@ impl Expansion {
     }
 }
 
-/// Expands every event of a parsed file, in parallel.
+/// Files with fewer events than this are expanded on the calling thread (most store
+/// objects hold one event).
+const PARALLEL_FROM: usize = 8;
+
+/// Expands every event of a parsed file, in parallel, keeping the file's order.
 pub fn expand_occurrences(
     parsed: &Parsed,
     x: &Expansion,
     source: &str,
 ) -> (Vec<Occurrence>, Vec<Problem>) {
-    let results: Vec<(Vec<Occurrence>, Vec<Problem>)> = parsed
+    let expand = |mut acc: (Vec<Occurrence>, Vec<Problem>), event: &Event| {
+        expand_guarded(event, &parsed.zones, x, source, &mut acc.0, &mut acc.1);
+        acc
+    };
+    if parsed.events.len() < PARALLEL_FROM {
+        return parsed.events.iter().fold(Default::default(), expand);
+    }
+    parsed
         .events
         .par_iter()
-        .map(|event| {
-            let mut problems = Vec::new();
-            let run = catch_unwind(AssertUnwindSafe(|| {
-                let mut p = Vec::new();
-                let occ = expand_event(event, &parsed.zones, x, source, &mut p);
-                (occ, p)
-            }));
-            match run {
-                Ok((occ, p)) => (occ, p),
-                Err(_) => {
-                    problems.push(
-                        Problem::new(source, "internal error while expanding this event; skipped")
-                            .with_uid(Some(&event.uid)),
-                    );
-                    (Vec::new(), problems)
-                }
-            }
+        .fold(Default::default, expand)
+        .reduce(Default::default, |mut a, mut b| {
+            a.0.append(&mut b.0);
+            a.1.append(&mut b.1);
+            a
         })
-        .collect();
-    let (occurrences, problems): (Vec<Vec<Occurrence>>, Vec<Vec<Problem>>) =
-        results.into_iter().unzip();
-    (occurrences.concat(), problems.concat())
+}
+
+/// Expands one event into `out`; a panic leaves nothing of it but a warning.
+fn expand_guarded(
+    event: &Event,
+    zones: &ZoneResolver,
+    x: &Expansion,
+    source: &str,
+    out: &mut Vec<Occurrence>,
+    problems: &mut Vec<Problem>,
+) {
+    let (occurrences, warnings) = (out.len(), problems.len());
+    let run = catch_unwind(AssertUnwindSafe(|| {
+        expand_event(event, zones, x, source, out, problems);
+    }));
+    if run.is_err() {
+        out.truncate(occurrences);
+        problems.truncate(warnings);
+        problems.push(Problem::new(source, PANIC_MESSAGE).with_uid(Some(&event.uid)));
+    }
 }
 
 /// How long an occurrence lasts.
@@ -226,14 +242,15 @@ impl Inst<'_> {
     }
 }
 
-/// Expands one event over the window.
+/// Expands one event over the window, appending its occurrences to `out`.
 pub fn expand_event(
     event: &Event,
     zones: &ZoneResolver,
     x: &Expansion,
     source: &str,
+    out: &mut Vec<Occurrence>,
     problems: &mut Vec<Problem>,
-) -> Vec<Occurrence> {
+) {
     let mut ctx = Ctx {
         zones,
         x,
@@ -264,7 +281,7 @@ pub fn expand_event(
     }
     apply_overrides(&mut ctx, &event.overrides, &mut insts, &excluded);
     recurring |= !event.overrides.is_empty();
-    finish(&mut ctx, event, insts, recurring)
+    finish(&mut ctx, event, insts, recurring, out);
 }
 
 fn expand_master<'e>(
@@ -304,6 +321,7 @@ fn expand_master<'e>(
     }
     walls.sort_unstable();
     walls.dedup();
+    insts.reserve(walls.len() + master.rdates.len());
     for wall in walls {
         let key = zone.to_utc(wall);
         insts.push(Inst {
@@ -315,6 +333,9 @@ fn expand_master<'e>(
             date,
             comp: master,
         });
+    }
+    if master.rdates.is_empty() {
+        return;
     }
     let mut keys: HashSet<DateTime<Utc>> = insts.iter().map(|i| i.key).collect();
     let cap = ctx.x.max_instances.max(1);
@@ -390,30 +411,52 @@ fn rule_walls(
             }
         });
         match rule::to_rrule(r, anchor, until) {
-            Ok(rule) => rules.push(rule),
+            Ok(rule) => rules.push((rule, until)),
             Err(RuleError::UntilBeforeStart) => {}
             Err(e) => ctx.warn(format!("{e}; only DTSTART and RDATEs are used")),
         }
     }
+    // One plain rule is walked by adding periods; `rrule` walks the others.
+    let plain = match (rules.as_slice(), distinct.as_slice()) {
+        ([(_, until)], [r]) if horizon.year() <= steps::LAST_YEAR => {
+            steps::plain_steps(r, anchor, *until)
+        }
+        _ => None,
+    };
+    if let Some(walk) = plain {
+        return collect_walls(ctx, walk, wall0, anchor, (from, horizon));
+    }
     if rules.is_empty() {
         return Vec::new();
     }
-    let set = rule::set_of(rules, anchor);
+    let set = rule::set_of(rules.into_iter().map(|(r, _)| r).collect(), anchor);
+    let walk = (&set).into_iter().map(|dt| dt.naive_utc());
+    collect_walls(ctx, walk, wall0, anchor, (from, horizon))
+}
+
+/// The instances of a walk from `anchor` up to `horizon`, DTSTART `wall0` excepted, within
+/// the cap; those before `from` are left out when the walk skipped ahead.
+fn collect_walls(
+    ctx: &mut Ctx<'_>,
+    mut walk: impl Iterator<Item = NaiveDateTime>,
+    wall0: NaiveDateTime,
+    anchor: NaiveDateTime,
+    (from, horizon): (NaiveDateTime, NaiveDateTime),
+) -> Vec<NaiveDateTime> {
     // DTSTART is an instance of its own, counted in the cap.
     let cap = ctx.x.max_instances.max(1);
     let mut walls = Vec::new();
-    let mut iter = (&set).into_iter();
     while walls.len() < cap - 1 {
-        match iter.next() {
-            Some(dt) if dt.naive_utc() > horizon => return walls,
-            Some(dt) if dt.naive_utc() == wall0 => {}
+        match walk.next() {
+            Some(dt) if dt > horizon => return walls,
+            Some(dt) if dt == wall0 => {}
             // The anchor of a walk that skipped ahead is no instance of its own.
-            Some(dt) if anchor != wall0 && dt.naive_utc() < from => {}
-            Some(dt) => walls.push(dt.naive_utc()),
+            Some(dt) if anchor != wall0 && dt < from => {}
+            Some(dt) => walls.push(dt),
             None => return walls,
         }
     }
-    if iter.next().is_some_and(|dt| dt.naive_utc() <= horizon) {
+    if walk.next().is_some_and(|dt| dt <= horizon) {
         ctx.warn_capped();
     }
     walls
@@ -425,6 +468,9 @@ fn apply_overrides<'e>(
     insts: &mut Vec<Inst<'e>>,
     excluded: &HashSet<DateTime<Utc>>,
 ) {
+    if overrides.is_empty() {
+        return;
+    }
     let master_span = insts.first().map(|i| i.span);
     let mut keyed: Vec<(DateTime<Utc>, &'e Component)> = overrides
         .iter()
@@ -520,9 +566,9 @@ fn finish(
     event: &Event,
     insts: Vec<Inst<'_>>,
     recurring: bool,
-) -> Vec<Occurrence> {
+    out: &mut Vec<Occurrence>,
+) {
     let (from, to) = (ctx.x.from, ctx.x.to);
-    let mut out = Vec::new();
     let mut warned_negative = false;
     for inst in insts {
         if inst.comp.cancelled {
@@ -565,5 +611,4 @@ fn finish(
             info: Arc::clone(&inst.comp.info),
         });
     }
-    out
 }
