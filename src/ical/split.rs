@@ -187,10 +187,11 @@ impl<'a, 's> Scan<'a, 's> {
     }
 
     fn run(&mut self, text: &'a [u8]) {
+        let mut ends = memchr::memchr_iter(b'\n', text).map(|i| i + 1);
         let mut offset = 0;
         while offset < text.len() {
             let line_start = offset;
-            let end = memchr::memchr(b'\n', &text[offset..]).map_or(text.len(), |i| offset + i + 1);
+            let end = ends.next().unwrap_or(text.len());
             offset = end;
             self.lines += 1;
             let mut line = &text[line_start..end];
@@ -200,7 +201,14 @@ impl<'a, 's> Scan<'a, 's> {
             if matches!(line.first(), Some(b' ' | b'\t')) {
                 continue; // a folded continuation of the previous line
             }
-            if let Some(name) = keyword(line, b"BEGIN:") {
+            // The name of a content line ends at its first `:` or `;` (RFC 5545 §3.1).
+            let name_end = line
+                .iter()
+                .position(|b| !(b.is_ascii_alphanumeric() || *b == b'-'))
+                .unwrap_or(line.len());
+            let property = name_end > 0 && matches!(line.get(name_end), Some(b':' | b';'));
+            let colon = line.get(name_end) == Some(&b':');
+            if let Some(name) = keyword_at(line, name_end, colon, b"BEGIN") {
                 let block =
                     name.eq_ignore_ascii_case(b"VEVENT") || name.eq_ignore_ascii_case(b"VTIMEZONE");
                 if self.open.is_none() && block && self.stack.len() <= 1 {
@@ -217,7 +225,7 @@ impl<'a, 's> Scan<'a, 's> {
                 self.stack.push(name);
                 continue;
             }
-            if let Some(name) = keyword(line, b"END:") {
+            if let Some(name) = keyword_at(line, name_end, colon, b"END") {
                 let Some(pos) = self
                     .stack
                     .iter()
@@ -252,9 +260,7 @@ impl<'a, 's> Scan<'a, 's> {
                 }
                 continue;
             }
-            if !line.iter().all(u8::is_ascii_whitespace)
-                && (self.stack.is_empty() || !is_property(line))
-            {
+            if !(property && !self.stack.is_empty()) && !line.iter().all(u8::is_ascii_whitespace) {
                 note_junk(&mut self.junk, self.lines);
                 continue;
             }
@@ -262,7 +268,7 @@ impl<'a, 's> Scan<'a, 's> {
                 (Some(o), depth)
                     if depth == o.depth + 1 && o.name.eq_ignore_ascii_case(b"VEVENT") =>
                 {
-                    scan_property(line, &mut o.meta)
+                    scan_property(line, name_end, &mut o.meta)
                 }
                 (None, 1) => {
                     if let Some(name) = keyword(line, b"X-WR-CALNAME:") {
@@ -417,18 +423,14 @@ fn keyword<'l>(line: &'l [u8], key: &[u8]) -> Option<&'l [u8]> {
         .then(|| line[key.len()..].trim_ascii())
 }
 
-/// True if `line` starts like a content line: a name of letters, digits and `-`, then
-/// `:` or `;` (RFC 5545 §3.1).
-fn is_property(line: &[u8]) -> bool {
-    let end = memchr::memchr2(b':', b';', line).unwrap_or(0);
-    end > 0
-        && line[..end]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+/// The value after `key:` of a line whose name, read up to `name_end`, is followed by a
+/// colon; compared without regard to ASCII case.
+fn keyword_at<'l>(line: &'l [u8], name_end: usize, colon: bool, key: &[u8]) -> Option<&'l [u8]> {
+    (colon && line[..name_end].eq_ignore_ascii_case(key)).then(|| line[name_end + 1..].trim_ascii())
 }
 
-fn scan_property(line: &[u8], meta: &mut ChunkMeta) {
-    let name_end = memchr::memchr2(b':', b';', line).unwrap_or(line.len());
+/// Notes what the content line `line`, whose name ends at `name_end`, says of its event.
+fn scan_property(line: &[u8], name_end: usize, meta: &mut ChunkMeta) {
     let name = &line[..name_end];
     let value_date = || {
         let colon = memchr::memrchr(b':', line)?;
