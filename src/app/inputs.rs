@@ -117,18 +117,20 @@ fn check_synced(store: &crate::store::Store, config: &Config, env: &Env) -> Resu
 
 /// Parses and expands every input, in parallel.
 pub(super) fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
-    let results: Vec<_> = inputs
+    let parts: Vec<(Vec<Occurrence>, Vec<Problem>)> = inputs
         .par_iter()
-        .map(|i| {
+        .fold(Default::default, |mut acc: (Vec<_>, Vec<_>), i| {
             if i.bytes.is_empty() {
                 let why = "no calendar data: the file is empty, or sync did not keep the object \
 because it is larger than 4 MiB (make it smaller on the server)";
-                return (Vec::new(), vec![Problem::new(&i.source, why)]);
+                acc.1.push(Problem::new(&i.source, why));
+            } else {
+                ical::read_occurrences_into(&i.bytes, &i.source, &i.calendar, x, &mut acc);
             }
-            ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x)
+            acc
         })
         .collect();
-    let (occurrences, problems): (Vec<Vec<Occurrence>>, Vec<Vec<Problem>>) =
-        results.into_iter().unzip();
-    (occurrences.concat(), problems.concat())
+    let mut all = (Vec::new(), Vec::new());
+    ical::recur::append_parts(parts, &mut all.0, &mut all.1);
+    all
 }

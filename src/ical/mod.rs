@@ -33,13 +33,24 @@ pub fn read_occurrences(
     calendar: &str,
     x: &Expansion,
 ) -> (Vec<Occurrence>, Vec<Problem>) {
+    let mut read = Default::default();
+    read_occurrences_into(bytes, source, calendar, x, &mut read);
+    read
+}
+
+/// [`read_occurrences`], appending to the occurrences and warnings of other files.
+pub fn read_occurrences_into(
+    bytes: &[u8],
+    source: &str,
+    calendar: &str,
+    x: &Expansion,
+    (occurrences, problems): &mut (Vec<Occurrence>, Vec<Problem>),
+) {
     let margin = TimeDelta::days(2);
     let window = ((x.from - margin).date_naive(), (x.to + margin).date_naive());
-    let parsed = parse::parse_calendar(bytes, source, calendar, Some(window));
-    let (occurrences, mut problems) = recur::expand_occurrences(&parsed, x, source);
-    let mut all = parsed.problems;
-    all.append(&mut problems);
-    (occurrences, all)
+    let mut parsed = parse::parse_calendar(bytes, source, calendar, Some(window));
+    problems.append(&mut parsed.problems);
+    recur::expand_occurrences_into(&parsed, x, source, occurrences, problems);
 }
 
 /// The time span of an object's occurrences, so the store can load only the objects

@@ -74,22 +74,49 @@ pub fn expand_occurrences(
     x: &Expansion,
     source: &str,
 ) -> (Vec<Occurrence>, Vec<Problem>) {
-    let expand = |mut acc: (Vec<Occurrence>, Vec<Problem>), event: &Event| {
-        expand_guarded(event, &parsed.zones, x, source, &mut acc.0, &mut acc.1);
-        acc
-    };
+    let (mut occurrences, mut problems) = (Vec::new(), Vec::new());
+    expand_occurrences_into(parsed, x, source, &mut occurrences, &mut problems);
+    (occurrences, problems)
+}
+
+/// [`expand_occurrences`], appending to `out` and `problems`.
+pub fn expand_occurrences_into(
+    parsed: &Parsed,
+    x: &Expansion,
+    source: &str,
+    out: &mut Vec<Occurrence>,
+    problems: &mut Vec<Problem>,
+) {
     if parsed.events.len() < PARALLEL_FROM {
-        return parsed.events.iter().fold(Default::default(), expand);
+        for event in &parsed.events {
+            expand_guarded(event, &parsed.zones, x, source, out, problems);
+        }
+        return;
     }
-    parsed
+    let parts: Vec<(Vec<Occurrence>, Vec<Problem>)> = parsed
         .events
         .par_iter()
-        .fold(Default::default, expand)
-        .reduce(Default::default, |mut a, mut b| {
-            a.0.append(&mut b.0);
-            a.1.append(&mut b.1);
-            a
+        .fold(Default::default, |mut acc: (Vec<_>, Vec<_>), event| {
+            expand_guarded(event, &parsed.zones, x, source, &mut acc.0, &mut acc.1);
+            acc
         })
+        .collect();
+    append_parts(parts, out, problems);
+}
+
+/// Appends the results of parallel parts, in order, each moved or copied once.
+pub fn append_parts<T, U>(parts: Vec<(Vec<T>, Vec<U>)>, out: &mut Vec<T>, problems: &mut Vec<U>) {
+    let mut left: usize = parts.iter().map(|p| p.0.len()).sum();
+    for (mut part, mut warnings) in parts {
+        left -= part.len();
+        if out.is_empty() {
+            *out = part;
+        } else {
+            out.append(&mut part);
+        }
+        out.reserve(left);
+        problems.append(&mut warnings);
+    }
 }
 
 /// Expands one event into `out`; a panic leaves nothing of it but a warning.

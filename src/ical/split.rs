@@ -342,6 +342,9 @@ fn pieces(text: &[u8]) -> Vec<&[u8]> {
 /// Scans the pieces of a large, clean file at once; `None` if the file is small or if the
 /// pieces do not join up cleanly.
 fn split_in_pieces<'a>(text: &'a [u8], source: &str) -> Option<Split<'a>> {
+    if text.len() < 2 * PIECES_FROM {
+        return None;
+    }
     let pieces = pieces(text);
     if pieces.len() < 2 {
         return None;
