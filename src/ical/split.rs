@@ -122,11 +122,24 @@ pub struct Split<'a> {
 
 struct Open<'a> {
     name: &'a [u8],
+    /// The block is a VEVENT (else a VTIMEZONE).
+    event: bool,
     offset: usize,
     line: usize,
     depth: usize,
     meta: ChunkMeta,
 }
+
+/// The bytes of a property name: letters, digits and `-` (RFC 5545 §3.1).
+const NAME_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'-' as usize;
+        b += 1;
+    }
+    table
+};
 
 /// Files smaller than this are scanned in one piece (1 MiB).
 const PIECES_FROM: usize = 1 << 20;
@@ -204,16 +217,17 @@ impl<'a, 's> Scan<'a, 's> {
             // The name of a content line ends at its first `:` or `;` (RFC 5545 §3.1).
             let name_end = line
                 .iter()
-                .position(|b| !(b.is_ascii_alphanumeric() || *b == b'-'))
+                .position(|b| !NAME_BYTE[usize::from(*b)])
                 .unwrap_or(line.len());
             let property = name_end > 0 && matches!(line.get(name_end), Some(b':' | b';'));
             let colon = line.get(name_end) == Some(&b':');
             if let Some(name) = keyword_at(line, name_end, colon, b"BEGIN") {
-                let block =
-                    name.eq_ignore_ascii_case(b"VEVENT") || name.eq_ignore_ascii_case(b"VTIMEZONE");
+                let event = name.eq_ignore_ascii_case(b"VEVENT");
+                let block = event || name.eq_ignore_ascii_case(b"VTIMEZONE");
                 if self.open.is_none() && block && self.stack.len() <= 1 {
                     self.open = Some(Open {
                         name,
+                        event,
                         offset: line_start,
                         line: self.lines,
                         depth: self.stack.len(),
@@ -266,7 +280,7 @@ impl<'a, 's> Scan<'a, 's> {
             }
             match (&mut self.open, self.stack.len()) {
                 (Some(o), depth)
-                    if depth == o.depth + 1 && o.name.eq_ignore_ascii_case(b"VEVENT") =>
+                    if o.event && depth == o.depth + 1 =>
                 {
                     scan_property(line, name_end, &mut o.meta)
                 }
@@ -428,6 +442,7 @@ fn keyword<'l>(line: &'l [u8], key: &[u8]) -> Option<&'l [u8]> {
 
 /// The value after `key:` of a line whose name, read up to `name_end`, is followed by a
 /// colon; compared without regard to ASCII case.
+#[inline]
 fn keyword_at<'l>(line: &'l [u8], name_end: usize, colon: bool, key: &[u8]) -> Option<&'l [u8]> {
     (colon && line[..name_end].eq_ignore_ascii_case(key)).then(|| line[name_end + 1..].trim_ascii())
 }

@@ -96,7 +96,7 @@ pub fn bound_values(text: &str, limits: &Limits) -> Option<(String, Vec<String>)
     let size = |i: usize, line: &str| if props[i].2 { count_values(line) } else { 1 };
     // First pass: is anything over its limit? Most blocks are not, and stay borrowed.
     let mut counts = [0usize; 4];
-    for line in text.split_inclusive('\n') {
+    for line in lines(text) {
         if let Some(i) = which(line) {
             counts[i] += size(i, line);
         }
@@ -109,7 +109,7 @@ pub fn bound_values(text: &str, limits: &Limits) -> Option<(String, Vec<String>)
     }
     let mut used = [0usize; 4];
     let mut out = String::with_capacity(text.len().min(1 << 20));
-    for line in text.split_inclusive('\n') {
+    for line in lines(text) {
         let Some(i) = which(line) else {
             out.push_str(line);
             continue;
@@ -141,6 +141,23 @@ pub fn bound_values(text: &str, limits: &Limits) -> Option<(String, Vec<String>)
         })
         .collect();
     Some((out, warnings))
+}
+
+/// The lines of `text`, each with its line end (as `split_inclusive('\n')`, by `memchr`).
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', text.as_bytes());
+    std::iter::from_fn(move || {
+        let end = match ends.next() {
+            Some(nl) => nl + 1,
+            None if start < text.len() => text.len(),
+            None => return None,
+        };
+        // Cut after a `\n`, or at the end: both are character boundaries.
+        let line = &text[start..end];
+        start = end;
+        Some(line)
+    })
 }
 
 /// The property name of a content line.
@@ -229,6 +246,15 @@ mod tests {
             ]
         );
         assert_eq!(bound_values("CATEGORIES:a,b,c\r\n", &limits), None);
+    }
+
+    #[test]
+    fn lines_are_cut_as_split_inclusive_cuts_them() {
+        for text in ["", "a", "a\n", "a\r\nb", "\n\n", "é\nü\r\n\u{1F600}"] {
+            let ours: Vec<&str> = lines(text).collect();
+            let std: Vec<&str> = text.split_inclusive('\n').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
     }
 
     #[test]
