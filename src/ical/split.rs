@@ -274,14 +274,12 @@ impl<'a, 's> Scan<'a, 's> {
                 }
                 continue;
             }
-            if !(property && !self.stack.is_empty()) && !line.iter().all(u8::is_ascii_whitespace) {
+            if (!property || self.stack.is_empty()) && !line.iter().all(u8::is_ascii_whitespace) {
                 note_junk(&mut self.junk, self.lines);
                 continue;
             }
             match (&mut self.open, self.stack.len()) {
-                (Some(o), depth)
-                    if o.event && depth == o.depth + 1 =>
-                {
+                (Some(o), depth) if o.event && depth == o.depth + 1 => {
                     scan_property(line, name_end, &mut o.meta)
                 }
                 (None, 1) => {

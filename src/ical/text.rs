@@ -14,8 +14,8 @@ pub use super::split::{Chunk, ChunkMeta, Split, split};
 /// (they are replaced by U+FFFD), the line of the first bad byte counted from the block's
 /// first line (0-based).
 pub fn decode(block: &[u8]) -> (Cow<'_, str>, Option<usize>) {
-    let folded = memchr::memchr_iter(b'\n', block)
-        .any(|nl| matches!(block.get(nl + 1), Some(b' ' | b'\t')));
+    let folded =
+        memchr::memchr_iter(b'\n', block).any(|nl| matches!(block.get(nl + 1), Some(b' ' | b'\t')));
     if !folded {
         return match std::str::from_utf8(block) {
             Ok(s) => (Cow::Borrowed(s), None),
@@ -85,7 +85,10 @@ pub fn bound_values(text: &str, limits: &Limits) -> Option<(String, Vec<String>)
     ];
     let which = |line: &str| {
         // Only these names start with C, E or R: most lines are ruled out by one byte.
-        if !matches!(line.as_bytes().first(), Some(b'C' | b'E' | b'R' | b'c' | b'e' | b'r')) {
+        if !matches!(
+            line.as_bytes().first(),
+            Some(b'C' | b'E' | b'R' | b'c' | b'e' | b'r')
+        ) {
             return None;
         }
         let name = property_name(line);
