@@ -82,24 +82,24 @@ impl ChunkMeta {
 /// whose span is easy to bound (UNTIL, or COUNT with no filtering BY* part).
 fn rule_end(rule: &str, start: NaiveDate) -> Option<NaiveDate> {
     let (mut freq_days, mut interval, mut count, mut until) = (None, 1i64, None, None);
+    let is = |text: &str, name: &str| text.eq_ignore_ascii_case(name);
     for part in rule.split(';') {
         let (k, v) = part.split_once('=')?;
-        match k.to_ascii_uppercase().as_str() {
-            "FREQ" => {
-                freq_days = Some(match v.to_ascii_uppercase().as_str() {
-                    "YEARLY" => 366,
-                    "MONTHLY" => 31,
-                    "WEEKLY" => 7,
-                    "DAILY" => 1,
-                    _ => 1, // HOURLY and finer: at most a day per instance
-                });
-            }
-            "INTERVAL" => interval = v.parse().ok()?,
-            "COUNT" => count = Some(v.parse::<i64>().ok()?),
-            "UNTIL" => until = NaiveDate::parse_from_str(v.get(..8)?, "%Y%m%d").ok(),
-            "WKST" => {}
-            "BYDAY" if freq_days == Some(7) => {}
-            _ => return None,
+        if is(k, "FREQ") {
+            freq_days = Some(match v {
+                _ if is(v, "YEARLY") => 366,
+                _ if is(v, "MONTHLY") => 31,
+                _ if is(v, "WEEKLY") => 7,
+                _ => 1, // DAILY; HOURLY and finer: at most a day per instance
+            });
+        } else if is(k, "INTERVAL") {
+            interval = v.parse().ok()?;
+        } else if is(k, "COUNT") {
+            count = Some(v.parse::<i64>().ok()?);
+        } else if is(k, "UNTIL") {
+            until = NaiveDate::parse_from_str(v.get(..8)?, "%Y%m%d").ok();
+        } else if !(is(k, "WKST") || (is(k, "BYDAY") && freq_days == Some(7))) {
+            return None;
         }
     }
     if let Some(u) = until {
@@ -528,6 +528,24 @@ mod tests {
         let ta: Vec<_> = a.timezones.iter().map(key).collect();
         let tb: Vec<_> = b.timezones.iter().map(key).collect();
         assert_eq!(ta, tb);
+    }
+
+    #[test]
+    fn rules_are_bounded_whatever_the_case_of_their_parts() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let start = d(2026, 1, 5);
+        assert_eq!(
+            rule_end("freq=Weekly;Count=3;interval=2", start),
+            Some(d(2026, 2, 16))
+        );
+        assert_eq!(
+            rule_end("FREQ=WEEKLY;BYDAY=MO;UNTIL=20260302T090000Z", start),
+            Some(d(2026, 3, 3))
+        );
+        assert_eq!(rule_end("FREQ=YEARLY;COUNT=2", start), Some(d(2028, 1, 7)));
+        assert_eq!(rule_end("FREQ=HOURLY;COUNT=30", start), Some(d(2026, 2, 4)));
+        assert_eq!(rule_end("FREQ=MONTHLY;BYDAY=MO;COUNT=3", start), None);
+        assert_eq!(rule_end("FREQ=WEEKLY", start), None);
     }
 
     #[test]
