@@ -169,6 +169,8 @@ struct Ctx<'a> {
     source: &'a str,
     uid: &'a str,
     unknown: HashSet<String>,
+    /// The last TZID resolved, and its zone (`None`: unknown).
+    last_zone: Option<(String, Option<Zone>)>,
     capped: bool,
     problems: &'a mut Vec<Problem>,
 }
@@ -194,7 +196,7 @@ impl Ctx<'_> {
         match m {
             Moment::Utc(_) => Zone::Utc,
             Moment::Date(_) | Moment::Floating(_) => self.x.report_zone.clone(),
-            Moment::Zoned(_, tzid) => match self.zones.resolve(tzid) {
+            Moment::Zoned(_, tzid) => match self.resolve(tzid) {
                 Some(z) => z,
                 None => {
                     if self.unknown.insert(tzid.clone()) {
@@ -204,6 +206,18 @@ impl Ctx<'_> {
                     self.x.report_zone.clone()
                 }
             },
+        }
+    }
+
+    /// The zone of `tzid`; an event names the same TZID again and again.
+    fn resolve(&mut self, tzid: &str) -> Option<Zone> {
+        match &self.last_zone {
+            Some((id, zone)) if id == tzid => zone.clone(),
+            _ => {
+                let zone = self.zones.resolve(tzid);
+                self.last_zone = Some((tzid.to_string(), zone.clone()));
+                zone
+            }
         }
     }
 
@@ -284,6 +298,7 @@ pub fn expand_event(
         source,
         uid: &event.uid,
         unknown: HashSet::new(),
+        last_zone: None,
         capped: false,
         problems,
     };
