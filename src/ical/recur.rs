@@ -339,7 +339,7 @@ fn expand_master<'e>(
     let span = ctx.span(master).unwrap_or(Span::Exact(TimeDelta::zero()));
     let date = start.is_date();
     let wall0 = start.wall();
-    let mut walls = vec![wall0];
+    let mut walls = Vec::new();
     if !master.rrules.is_empty() {
         let shift = overrides
             .iter()
@@ -359,12 +359,18 @@ fn expand_master<'e>(
             .to_local(ctx.x.from)
             .checked_sub_signed(reach)
             .unwrap_or(NaiveDateTime::MIN);
-        walls.extend(rule_walls(ctx, master, &zone, wall0, (from, horizon)));
+        walls = rule_walls(ctx, master, &zone, wall0, (from, horizon));
+        walls.push(wall0);
+        walls.sort_unstable();
+        walls.dedup();
     }
-    walls.sort_unstable();
-    walls.dedup();
+    let walls = if walls.is_empty() {
+        std::slice::from_ref(&wall0)
+    } else {
+        walls.as_slice()
+    };
     insts.reserve(walls.len() + master.rdates.len());
-    for wall in walls {
+    for &wall in walls {
         let key = zone.to_utc(wall);
         insts.push(Inst {
             key,
