@@ -304,22 +304,30 @@ pub fn expand_event(
     };
     let mut insts: Vec<Inst<'_>> = Vec::new();
     let mut recurring = false;
-    let mut excluded: HashSet<DateTime<Utc>> = HashSet::new();
-    let mut excluded_dates: HashSet<NaiveDate> = HashSet::new();
+    // Sorted lists rather than sets: a handful of EXDATEs each, most often.
+    let mut excluded: Vec<DateTime<Utc>> = Vec::new();
+    let mut excluded_dates: Vec<NaiveDate> = Vec::new();
     if let Some(master) = event.master.as_ref().filter(|m| m.start.is_some()) {
         recurring = !master.rrules.is_empty() || !master.rdates.is_empty();
         expand_master(&mut ctx, master, &event.overrides, &mut insts);
         for ex in &master.exdates {
             match ex {
                 Moment::Date(d) => {
-                    excluded_dates.insert(*d);
+                    excluded_dates.push(*d);
                 }
                 other => {
-                    excluded.insert(ctx.instant(other));
+                    excluded.push(ctx.instant(other));
                 }
             }
         }
-        insts.retain(|i| !excluded.contains(&i.key) && !excluded_dates.contains(&i.wall.date()));
+        excluded.sort_unstable();
+        excluded_dates.sort_unstable();
+        if !(excluded.is_empty() && excluded_dates.is_empty()) {
+            insts.retain(|i| {
+                excluded.binary_search(&i.key).is_err()
+                    && excluded_dates.binary_search(&i.wall.date()).is_err()
+            });
+        }
     }
     apply_overrides(&mut ctx, &event.overrides, &mut insts, &excluded);
     recurring |= !event.overrides.is_empty();
@@ -514,7 +522,7 @@ fn apply_overrides<'e>(
     ctx: &mut Ctx<'_>,
     overrides: &'e [Component],
     insts: &mut Vec<Inst<'e>>,
-    excluded: &HashSet<DateTime<Utc>>,
+    excluded: &[DateTime<Utc>],
 ) {
     if overrides.is_empty() {
         return;
@@ -534,8 +542,10 @@ fn apply_overrides<'e>(
         }
     }
     shift_this_and_future(ctx, &chosen, master_span, insts);
-    let mut index: HashMap<DateTime<Utc>, usize> =
-        insts.iter().enumerate().map(|(n, i)| (i.key, n)).collect();
+    // A few overrides are found by a scan from the end (the last of equal keys, as the
+    // map finds it); many, through a map.
+    let mut index: Option<HashMap<DateTime<Utc>, usize>> = (chosen.len() > 4)
+        .then(|| insts.iter().enumerate().map(|(n, i)| (i.key, n)).collect());
     for (key, o) in chosen {
         let start_moment = o.start.as_ref().or(o.recurrence_id.as_ref());
         let Some(start_moment) = start_moment else {
@@ -559,10 +569,16 @@ fn apply_overrides<'e>(
             date: start_moment.is_date(),
             comp: o,
         };
-        if let Some(slot) = index.get(&key).and_then(|n| insts.get_mut(*n)) {
+        let found = match &index {
+            Some(map) => map.get(&key).copied(),
+            None => insts.iter().rposition(|i| i.key == key),
+        };
+        if let Some(slot) = found.and_then(|n| insts.get_mut(n)) {
             *slot = inst;
-        } else if !excluded.contains(&key) {
-            index.insert(key, insts.len());
+        } else if excluded.binary_search(&key).is_err() {
+            if let Some(map) = index.as_mut() {
+                map.insert(key, insts.len());
+            }
             insts.push(inst);
         }
     }
