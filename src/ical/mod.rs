@@ -6,9 +6,10 @@
 //! Submodules: [`text`] (bytes, folds, splitting), [`parse`] (calcard → typed values),
 //! [`merge`] (floating times beside zoned ones, one UID written several times),
 //! [`tz`] and [`vtimezone`] (TZID → zone), [`rule`] (RRULE → `rrule`), [`steps`] (plain
-//! rules walked without `rrule`), [`recur`]
-//! (expansion and the override merge). Nothing here does I/O or knows about tags.
+//! rules walked without `rrule`), [`recur`] (expansion and the override merge), [`expand`]
+//! (every event of a file, in parallel). Nothing here does I/O or knows about tags.
 
+pub mod expand;
 pub mod merge;
 pub mod parse;
 pub mod recur;

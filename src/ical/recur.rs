@@ -13,18 +13,18 @@
 //! a panic in one event becomes a warning for its UID.
 
 use std::collections::{HashMap, HashSet};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use calcard::icalendar::ICalendarDuration;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
-use rayon::prelude::*;
 
-use super::parse::{Component, Event, Moment, Parsed, PeriodEnd};
+use super::parse::{Component, Event, Moment, PeriodEnd};
 use super::rule::{self, RuleError};
 use super::steps;
 use super::tz::{Zone, ZoneResolver};
 use crate::model::{AllDay, Occurrence, Problem};
+
+pub use super::expand::{append_parts, expand_occurrences, expand_occurrences_into};
 
 /// The warning given for an event whose expansion panicked.
 pub const PANIC_MESSAGE: &str = "internal error while expanding this event; skipped";
@@ -61,81 +61,6 @@ impl Expansion {
             report_zone,
             max_instances: DEFAULT_MAX_INSTANCES,
         }
-    }
-}
-
-/// Files with fewer events than this are expanded on the calling thread (most store
-/// objects hold one event).
-const PARALLEL_FROM: usize = 8;
-
-/// Expands every event of a parsed file, in parallel, keeping the file's order.
-pub fn expand_occurrences(
-    parsed: &Parsed,
-    x: &Expansion,
-    source: &str,
-) -> (Vec<Occurrence>, Vec<Problem>) {
-    let (mut occurrences, mut problems) = (Vec::new(), Vec::new());
-    expand_occurrences_into(parsed, x, source, &mut occurrences, &mut problems);
-    (occurrences, problems)
-}
-
-/// [`expand_occurrences`], appending to `out` and `problems`.
-pub fn expand_occurrences_into(
-    parsed: &Parsed,
-    x: &Expansion,
-    source: &str,
-    out: &mut Vec<Occurrence>,
-    problems: &mut Vec<Problem>,
-) {
-    if parsed.events.len() < PARALLEL_FROM {
-        for event in &parsed.events {
-            expand_guarded(event, &parsed.zones, x, source, out, problems);
-        }
-        return;
-    }
-    let parts: Vec<(Vec<Occurrence>, Vec<Problem>)> = parsed
-        .events
-        .par_iter()
-        .fold(Default::default, |mut acc: (Vec<_>, Vec<_>), event| {
-            expand_guarded(event, &parsed.zones, x, source, &mut acc.0, &mut acc.1);
-            acc
-        })
-        .collect();
-    append_parts(parts, out, problems);
-}
-
-/// Appends the results of parallel parts, in order, each moved or copied once.
-pub fn append_parts<T, U>(parts: Vec<(Vec<T>, Vec<U>)>, out: &mut Vec<T>, problems: &mut Vec<U>) {
-    let mut left: usize = parts.iter().map(|p| p.0.len()).sum();
-    for (mut part, mut warnings) in parts {
-        left -= part.len();
-        if out.is_empty() {
-            *out = part;
-        } else {
-            out.append(&mut part);
-        }
-        out.reserve(left);
-        problems.append(&mut warnings);
-    }
-}
-
-/// Expands one event into `out`; a panic leaves nothing of it but a warning.
-fn expand_guarded(
-    event: &Event,
-    zones: &ZoneResolver,
-    x: &Expansion,
-    source: &str,
-    out: &mut Vec<Occurrence>,
-    problems: &mut Vec<Problem>,
-) {
-    let (occurrences, warnings) = (out.len(), problems.len());
-    let run = catch_unwind(AssertUnwindSafe(|| {
-        expand_event(event, zones, x, source, out, problems);
-    }));
-    if run.is_err() {
-        out.truncate(occurrences);
-        problems.truncate(warnings);
-        problems.push(Problem::new(source, PANIC_MESSAGE).with_uid(Some(&event.uid)));
     }
 }
 
@@ -544,8 +469,8 @@ fn apply_overrides<'e>(
     shift_this_and_future(ctx, &chosen, master_span, insts);
     // A few overrides are found by a scan from the end (the last of equal keys, as the
     // map finds it); many, through a map.
-    let mut index: Option<HashMap<DateTime<Utc>, usize>> = (chosen.len() > 4)
-        .then(|| insts.iter().enumerate().map(|(n, i)| (i.key, n)).collect());
+    let mut index: Option<HashMap<DateTime<Utc>, usize>> =
+        (chosen.len() > 4).then(|| insts.iter().enumerate().map(|(n, i)| (i.key, n)).collect());
     for (key, o) in chosen {
         let start_moment = o.start.as_ref().or(o.recurrence_id.as_ref());
         let Some(start_moment) = start_moment else {
