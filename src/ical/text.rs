@@ -14,8 +14,11 @@ pub use super::split::{Chunk, ChunkMeta, Split, split};
 /// (they are replaced by U+FFFD), the line of the first bad byte counted from the block's
 /// first line (0-based).
 pub fn decode(block: &[u8]) -> (Cow<'_, str>, Option<usize>) {
-    let folded =
-        memchr::memchr_iter(b'\n', block).any(|nl| matches!(block.get(nl + 1), Some(b' ' | b'\t')));
+    static SPACE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n "));
+    static TAB: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n\t"));
+    let folded = SPACE.find(block).is_some() || TAB.find(block).is_some();
     if !folded {
         return match std::str::from_utf8(block) {
             Ok(s) => (Cow::Borrowed(s), None),
