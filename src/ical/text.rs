@@ -264,6 +264,17 @@ mod tests {
     }
 
     #[test]
+    fn folds_by_space_or_tab_are_unfolded_and_plain_blocks_borrowed() {
+        let (text, _) = decode(b"SUMMARY:a\r\n\tb\r\nUID:x\r\n");
+        assert_eq!(text, "SUMMARY:ab\r\nUID:x\r\n");
+        let (text, _) = decode(b"SUMMARY:a\n b\n");
+        assert_eq!(text, "SUMMARY:ab\n");
+        let (text, bad) = decode(b"SUMMARY:a b\r\nUID:x\r\n");
+        assert!(matches!(text, Cow::Borrowed("SUMMARY:a b\r\nUID:x\r\n")));
+        assert_eq!(bad, None);
+    }
+
+    #[test]
     fn invalid_bytes_name_their_line() {
         let (text, bad) = decode(b"BEGIN:VEVENT\r\nSUMMARY:caf\xe9\r\nEND:VEVENT\r\n");
         assert!(text.contains('\u{fffd}'));
