@@ -140,9 +140,13 @@ fn expand_store(
     let (count, took) = read.map_err(|_| anyhow::anyhow!("the store's reader stopped"))??;
     log::debug!("{count} object(s) of the store may overlap the period, read in {took:?}");
     done.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let (occurrences, problems): (Vec<Vec<Occurrence>>, Vec<Vec<Problem>>) =
-        done.into_iter().map(|(_, r)| r).unzip();
-    Ok((occurrences.concat(), problems.concat()))
+    let mut all = (Vec::new(), Vec::new());
+    ical::recur::append_parts(
+        done.into_iter().map(|(_, r)| r).collect(),
+        &mut all.0,
+        &mut all.1,
+    );
+    Ok(all)
 }
 
 /// A source whose data is older than this is warned about (2 days).
@@ -174,22 +178,36 @@ fn check_synced(store: &crate::store::Store, config: &Config, env: &Env) -> Resu
     Ok(())
 }
 
-/// Parses and expands one input.
-fn expand_one(i: &Input, x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
+/// Parses and expands one input, appending to `acc`.
+fn expand_one_into(i: &Input, x: &Expansion, acc: &mut (Vec<Occurrence>, Vec<Problem>)) {
     if i.bytes.is_empty() {
         let why = "no calendar data: the file is empty, or sync did not keep the object \
 because it is larger than 4 MiB (make it smaller on the server)";
-        return (Vec::new(), vec![Problem::new(&i.source, why)]);
+        acc.1.push(Problem::new(&i.source, why));
+    } else {
+        ical::read_occurrences_into(&i.bytes, &i.source, &i.calendar, x, acc);
     }
-    ical::read_occurrences(&i.bytes, &i.source, &i.calendar, x)
+}
+
+/// Parses and expands one input.
+fn expand_one(i: &Input, x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
+    let mut acc = Default::default();
+    expand_one_into(i, x, &mut acc);
+    acc
 }
 
 /// Parses and expands every input, in parallel.
 fn expand_inputs(inputs: &[Input], x: &Expansion) -> (Vec<Occurrence>, Vec<Problem>) {
-    let results: Vec<_> = inputs.par_iter().map(|i| expand_one(i, x)).collect();
-    let (occurrences, problems): (Vec<Vec<Occurrence>>, Vec<Vec<Problem>>) =
-        results.into_iter().unzip();
-    (occurrences.concat(), problems.concat())
+    let parts: Vec<(Vec<Occurrence>, Vec<Problem>)> = inputs
+        .par_iter()
+        .fold(Default::default, |mut acc: (Vec<_>, Vec<_>), i| {
+            expand_one_into(i, x, &mut acc);
+            acc
+        })
+        .collect();
+    let mut all = (Vec::new(), Vec::new());
+    ical::recur::append_parts(parts, &mut all.0, &mut all.1);
+    all
 }
 
 #[cfg(test)]

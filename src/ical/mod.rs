@@ -3,17 +3,20 @@
 //!
 //! Key terms: an *object* is what one CalDAV href holds; an *event* is a master VEVENT with
 //! its overrides; an *occurrence* is one expanded instance with start and end instants.
-//! Submodules: [`text`] (bytes, folds, splitting), [`parse`] (calcard → typed values),
+//! Submodules: [`text`] (bytes, folds, splitting), [`parse`] (plain lines by `fast`, the rest by calcard → typed values),
 //! [`merge`] (floating times beside zoned ones, one UID written several times),
-//! [`tz`] and [`vtimezone`] (TZID → zone), [`rule`] (RRULE → `rrule`), [`recur`]
-//! (expansion and the override merge). Nothing here does I/O or knows about tags.
+//! [`tz`] and [`vtimezone`] (TZID → zone), [`rule`] (RRULE → `rrule`), [`steps`] (plain
+//! rules walked without `rrule`), [`recur`] (expansion and the override merge), [`expand`]
+//! (every event of a file, in parallel). Nothing here does I/O or knows about tags.
 
+pub mod expand;
 mod fast;
 pub mod merge;
 pub mod parse;
 pub mod recur;
 pub mod rule;
 pub mod split;
+pub mod steps;
 pub mod text;
 pub mod tz;
 pub mod values;
@@ -32,13 +35,24 @@ pub fn read_occurrences(
     calendar: &str,
     x: &Expansion,
 ) -> (Vec<Occurrence>, Vec<Problem>) {
+    let mut read = Default::default();
+    read_occurrences_into(bytes, source, calendar, x, &mut read);
+    read
+}
+
+/// [`read_occurrences`], appending to the occurrences and warnings of other files.
+pub fn read_occurrences_into(
+    bytes: &[u8],
+    source: &str,
+    calendar: &str,
+    x: &Expansion,
+    (occurrences, problems): &mut (Vec<Occurrence>, Vec<Problem>),
+) {
     let margin = TimeDelta::days(2);
     let window = ((x.from - margin).date_naive(), (x.to + margin).date_naive());
-    let parsed = parse::parse_calendar(bytes, source, calendar, Some(window));
-    let (occurrences, mut problems) = recur::expand_occurrences(&parsed, x, source);
-    let mut all = parsed.problems;
-    all.append(&mut problems);
-    (occurrences, all)
+    let mut parsed = parse::parse_calendar(bytes, source, calendar, Some(window));
+    problems.append(&mut parsed.problems);
+    recur::expand_occurrences_into(&parsed, x, source, occurrences, problems);
 }
 
 /// The time span of an object's occurrences, so the store can load only the objects

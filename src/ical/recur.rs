@@ -13,17 +13,18 @@
 //! a panic in one event becomes a warning for its UID.
 
 use std::collections::{HashMap, HashSet};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use calcard::icalendar::ICalendarDuration;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
-use rayon::prelude::*;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 
-use super::parse::{Component, Event, Moment, Parsed, PeriodEnd};
+use super::parse::{Component, Event, Moment, PeriodEnd};
 use super::rule::{self, RuleError};
+use super::steps;
 use super::tz::{Zone, ZoneResolver};
 use crate::model::{AllDay, Occurrence, Problem};
+
+pub use super::expand::{append_parts, expand_occurrences, expand_occurrences_into};
 
 /// The warning given for an event whose expansion panicked.
 pub const PANIC_MESSAGE: &str = "internal error while expanding this event; skipped";
@@ -63,39 +64,6 @@ impl Expansion {
     }
 }
 
-/// Expands every event of a parsed file, in parallel.
-pub fn expand_occurrences(
-    parsed: &Parsed,
-    x: &Expansion,
-    source: &str,
-) -> (Vec<Occurrence>, Vec<Problem>) {
-    let results: Vec<(Vec<Occurrence>, Vec<Problem>)> = parsed
-        .events
-        .par_iter()
-        .map(|event| {
-            let mut problems = Vec::new();
-            let run = catch_unwind(AssertUnwindSafe(|| {
-                let mut p = Vec::new();
-                let occ = expand_event(event, &parsed.zones, x, source, &mut p);
-                (occ, p)
-            }));
-            match run {
-                Ok((occ, p)) => (occ, p),
-                Err(_) => {
-                    problems.push(
-                        Problem::new(source, "internal error while expanding this event; skipped")
-                            .with_uid(Some(&event.uid)),
-                    );
-                    (Vec::new(), problems)
-                }
-            }
-        })
-        .collect();
-    let (occurrences, problems): (Vec<Vec<Occurrence>>, Vec<Vec<Problem>>) =
-        results.into_iter().unzip();
-    (occurrences.concat(), problems.concat())
-}
-
 /// How long an occurrence lasts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Span {
@@ -126,6 +94,8 @@ struct Ctx<'a> {
     source: &'a str,
     uid: &'a str,
     unknown: HashSet<String>,
+    /// The last TZID resolved, and its zone (`None`: unknown).
+    last_zone: Option<(String, Option<Zone>)>,
     capped: bool,
     problems: &'a mut Vec<Problem>,
 }
@@ -151,7 +121,7 @@ impl Ctx<'_> {
         match m {
             Moment::Utc(_) => Zone::Utc,
             Moment::Date(_) | Moment::Floating(_) => self.x.report_zone.clone(),
-            Moment::Zoned(_, tzid) => match self.zones.resolve(tzid) {
+            Moment::Zoned(_, tzid) => match self.resolve(tzid) {
                 Some(z) => z,
                 None => {
                     if self.unknown.insert(tzid.clone()) {
@@ -161,6 +131,18 @@ impl Ctx<'_> {
                     self.x.report_zone.clone()
                 }
             },
+        }
+    }
+
+    /// The zone of `tzid`; an event names the same TZID again and again.
+    fn resolve(&mut self, tzid: &str) -> Option<Zone> {
+        match &self.last_zone {
+            Some((id, zone)) if id == tzid => zone.clone(),
+            _ => {
+                let zone = self.zones.resolve(tzid);
+                self.last_zone = Some((tzid.to_string(), zone.clone()));
+                zone
+            }
         }
     }
 
@@ -226,45 +208,55 @@ impl Inst<'_> {
     }
 }
 
-/// Expands one event over the window.
+/// Expands one event over the window, appending its occurrences to `out`.
 pub fn expand_event(
     event: &Event,
     zones: &ZoneResolver,
     x: &Expansion,
     source: &str,
+    out: &mut Vec<Occurrence>,
     problems: &mut Vec<Problem>,
-) -> Vec<Occurrence> {
+) {
     let mut ctx = Ctx {
         zones,
         x,
         source,
         uid: &event.uid,
         unknown: HashSet::new(),
+        last_zone: None,
         capped: false,
         problems,
     };
     let mut insts: Vec<Inst<'_>> = Vec::new();
     let mut recurring = false;
-    let mut excluded: HashSet<DateTime<Utc>> = HashSet::new();
-    let mut excluded_dates: HashSet<NaiveDate> = HashSet::new();
+    // Sorted lists rather than sets: a handful of EXDATEs each, most often.
+    let mut excluded: Vec<DateTime<Utc>> = Vec::new();
+    let mut excluded_dates: Vec<NaiveDate> = Vec::new();
     if let Some(master) = event.master.as_ref().filter(|m| m.start.is_some()) {
         recurring = !master.rrules.is_empty() || !master.rdates.is_empty();
         expand_master(&mut ctx, master, &event.overrides, &mut insts);
         for ex in &master.exdates {
             match ex {
                 Moment::Date(d) => {
-                    excluded_dates.insert(*d);
+                    excluded_dates.push(*d);
                 }
                 other => {
-                    excluded.insert(ctx.instant(other));
+                    excluded.push(ctx.instant(other));
                 }
             }
         }
-        insts.retain(|i| !excluded.contains(&i.key) && !excluded_dates.contains(&i.wall.date()));
+        excluded.sort_unstable();
+        excluded_dates.sort_unstable();
+        if !(excluded.is_empty() && excluded_dates.is_empty()) {
+            insts.retain(|i| {
+                excluded.binary_search(&i.key).is_err()
+                    && excluded_dates.binary_search(&i.wall.date()).is_err()
+            });
+        }
     }
     apply_overrides(&mut ctx, &event.overrides, &mut insts, &excluded);
     recurring |= !event.overrides.is_empty();
-    finish(&mut ctx, event, insts, recurring)
+    finish(&mut ctx, event, insts, recurring, out);
 }
 
 fn expand_master<'e>(
@@ -280,7 +272,7 @@ fn expand_master<'e>(
     let span = ctx.span(master).unwrap_or(Span::Exact(TimeDelta::zero()));
     let date = start.is_date();
     let wall0 = start.wall();
-    let mut walls = vec![wall0];
+    let mut walls = Vec::new();
     if !master.rrules.is_empty() {
         let shift = overrides
             .iter()
@@ -300,11 +292,18 @@ fn expand_master<'e>(
             .to_local(ctx.x.from)
             .checked_sub_signed(reach)
             .unwrap_or(NaiveDateTime::MIN);
-        walls.extend(rule_walls(ctx, master, &zone, wall0, (from, horizon)));
+        walls = rule_walls(ctx, master, &zone, wall0, (from, horizon));
+        walls.push(wall0);
+        walls.sort_unstable();
+        walls.dedup();
     }
-    walls.sort_unstable();
-    walls.dedup();
-    for wall in walls {
+    let walls = if walls.is_empty() {
+        std::slice::from_ref(&wall0)
+    } else {
+        walls.as_slice()
+    };
+    insts.reserve(walls.len() + master.rdates.len());
+    for &wall in walls {
         let key = zone.to_utc(wall);
         insts.push(Inst {
             key,
@@ -315,6 +314,9 @@ fn expand_master<'e>(
             date,
             comp: master,
         });
+    }
+    if master.rdates.is_empty() {
+        return;
     }
     let mut keys: HashSet<DateTime<Utc>> = insts.iter().map(|i| i.key).collect();
     let cap = ctx.x.max_instances.max(1);
@@ -390,30 +392,52 @@ fn rule_walls(
             }
         });
         match rule::to_rrule(r, anchor, until) {
-            Ok(rule) => rules.push(rule),
+            Ok(rule) => rules.push((rule, until)),
             Err(RuleError::UntilBeforeStart) => {}
             Err(e) => ctx.warn(format!("{e}; only DTSTART and RDATEs are used")),
         }
     }
+    // One plain rule is walked by adding periods; `rrule` walks the others.
+    let plain = match (rules.as_slice(), distinct.as_slice()) {
+        ([(_, until)], [r]) if horizon.year() <= steps::LAST_YEAR => {
+            steps::plain_steps(r, anchor, *until)
+        }
+        _ => None,
+    };
+    if let Some(walk) = plain {
+        return collect_walls(ctx, walk, wall0, anchor, (from, horizon));
+    }
     if rules.is_empty() {
         return Vec::new();
     }
-    let set = rule::set_of(rules, anchor);
+    let set = rule::set_of(rules.into_iter().map(|(r, _)| r).collect(), anchor);
+    let walk = (&set).into_iter().map(|dt| dt.naive_utc());
+    collect_walls(ctx, walk, wall0, anchor, (from, horizon))
+}
+
+/// The instances of a walk from `anchor` up to `horizon`, DTSTART `wall0` excepted, within
+/// the cap; those before `from` are left out when the walk skipped ahead.
+fn collect_walls(
+    ctx: &mut Ctx<'_>,
+    mut walk: impl Iterator<Item = NaiveDateTime>,
+    wall0: NaiveDateTime,
+    anchor: NaiveDateTime,
+    (from, horizon): (NaiveDateTime, NaiveDateTime),
+) -> Vec<NaiveDateTime> {
     // DTSTART is an instance of its own, counted in the cap.
     let cap = ctx.x.max_instances.max(1);
     let mut walls = Vec::new();
-    let mut iter = (&set).into_iter();
     while walls.len() < cap - 1 {
-        match iter.next() {
-            Some(dt) if dt.naive_utc() > horizon => return walls,
-            Some(dt) if dt.naive_utc() == wall0 => {}
+        match walk.next() {
+            Some(dt) if dt > horizon => return walls,
+            Some(dt) if dt == wall0 => {}
             // The anchor of a walk that skipped ahead is no instance of its own.
-            Some(dt) if anchor != wall0 && dt.naive_utc() < from => {}
-            Some(dt) => walls.push(dt.naive_utc()),
+            Some(dt) if anchor != wall0 && dt < from => {}
+            Some(dt) => walls.push(dt),
             None => return walls,
         }
     }
-    if iter.next().is_some_and(|dt| dt.naive_utc() <= horizon) {
+    if walk.next().is_some_and(|dt| dt <= horizon) {
         ctx.warn_capped();
     }
     walls
@@ -423,8 +447,11 @@ fn apply_overrides<'e>(
     ctx: &mut Ctx<'_>,
     overrides: &'e [Component],
     insts: &mut Vec<Inst<'e>>,
-    excluded: &HashSet<DateTime<Utc>>,
+    excluded: &[DateTime<Utc>],
 ) {
+    if overrides.is_empty() {
+        return;
+    }
     let master_span = insts.first().map(|i| i.span);
     let mut keyed: Vec<(DateTime<Utc>, &'e Component)> = overrides
         .iter()
@@ -440,8 +467,10 @@ fn apply_overrides<'e>(
         }
     }
     shift_this_and_future(ctx, &chosen, master_span, insts);
-    let mut index: HashMap<DateTime<Utc>, usize> =
-        insts.iter().enumerate().map(|(n, i)| (i.key, n)).collect();
+    // A few overrides are found by a scan from the end (the last of equal keys, as the
+    // map finds it); many, through a map.
+    let mut index: Option<HashMap<DateTime<Utc>, usize>> =
+        (chosen.len() > 4).then(|| insts.iter().enumerate().map(|(n, i)| (i.key, n)).collect());
     for (key, o) in chosen {
         let start_moment = o.start.as_ref().or(o.recurrence_id.as_ref());
         let Some(start_moment) = start_moment else {
@@ -465,10 +494,16 @@ fn apply_overrides<'e>(
             date: start_moment.is_date(),
             comp: o,
         };
-        if let Some(slot) = index.get(&key).and_then(|n| insts.get_mut(*n)) {
+        let found = match &index {
+            Some(map) => map.get(&key).copied(),
+            None => insts.iter().rposition(|i| i.key == key),
+        };
+        if let Some(slot) = found.and_then(|n| insts.get_mut(n)) {
             *slot = inst;
-        } else if !excluded.contains(&key) {
-            index.insert(key, insts.len());
+        } else if excluded.binary_search(&key).is_err() {
+            if let Some(map) = index.as_mut() {
+                map.insert(key, insts.len());
+            }
             insts.push(inst);
         }
     }
@@ -520,9 +555,9 @@ fn finish(
     event: &Event,
     insts: Vec<Inst<'_>>,
     recurring: bool,
-) -> Vec<Occurrence> {
+    out: &mut Vec<Occurrence>,
+) {
     let (from, to) = (ctx.x.from, ctx.x.to);
-    let mut out = Vec::new();
     let mut warned_negative = false;
     for inst in insts {
         if inst.comp.cancelled {
@@ -565,5 +600,4 @@ fn finish(
             info: Arc::clone(&inst.comp.info),
         });
     }
-    out
 }

@@ -35,7 +35,7 @@ pub fn unescape_rule(text: &str) -> Option<ICalendarRecurrenceRule> {
 }
 
 /// Reads one RRULE value, as calcard reads it in an event.
-fn read_rule(rule: &str) -> Option<ICalendarRecurrenceRule> {
+pub(crate) fn read_rule(rule: &str) -> Option<ICalendarRecurrenceRule> {
     let calendar = format!(
         "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nRRULE:{rule}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     );
@@ -215,7 +215,7 @@ fn frequency(f: ICalendarFrequency) -> Frequency {
     }
 }
 
-fn weekday(d: ICalendarWeekday) -> Weekday {
+pub(crate) fn weekday(d: ICalendarWeekday) -> Weekday {
     match d {
         ICalendarWeekday::Monday => Weekday::Mon,
         ICalendarWeekday::Tuesday => Weekday::Tue,

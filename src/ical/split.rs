@@ -82,24 +82,24 @@ impl ChunkMeta {
 /// whose span is easy to bound (UNTIL, or COUNT with no filtering BY* part).
 fn rule_end(rule: &str, start: NaiveDate) -> Option<NaiveDate> {
     let (mut freq_days, mut interval, mut count, mut until) = (None, 1i64, None, None);
+    let is = |text: &str, name: &str| text.eq_ignore_ascii_case(name);
     for part in rule.split(';') {
         let (k, v) = part.split_once('=')?;
-        match k.to_ascii_uppercase().as_str() {
-            "FREQ" => {
-                freq_days = Some(match v.to_ascii_uppercase().as_str() {
-                    "YEARLY" => 366,
-                    "MONTHLY" => 31,
-                    "WEEKLY" => 7,
-                    "DAILY" => 1,
-                    _ => 1, // HOURLY and finer: at most a day per instance
-                });
-            }
-            "INTERVAL" => interval = v.parse().ok()?,
-            "COUNT" => count = Some(v.parse::<i64>().ok()?),
-            "UNTIL" => until = NaiveDate::parse_from_str(v.get(..8)?, "%Y%m%d").ok(),
-            "WKST" => {}
-            "BYDAY" if freq_days == Some(7) => {}
-            _ => return None,
+        if is(k, "FREQ") {
+            freq_days = Some(match v {
+                _ if is(v, "YEARLY") => 366,
+                _ if is(v, "MONTHLY") => 31,
+                _ if is(v, "WEEKLY") => 7,
+                _ => 1, // DAILY; HOURLY and finer: at most a day per instance
+            });
+        } else if is(k, "INTERVAL") {
+            interval = v.parse().ok()?;
+        } else if is(k, "COUNT") {
+            count = Some(v.parse::<i64>().ok()?);
+        } else if is(k, "UNTIL") {
+            until = NaiveDate::parse_from_str(v.get(..8)?, "%Y%m%d").ok();
+        } else if !(is(k, "WKST") || (is(k, "BYDAY") && freq_days == Some(7))) {
+            return None;
         }
     }
     if let Some(u) = until {
@@ -122,11 +122,24 @@ pub struct Split<'a> {
 
 struct Open<'a> {
     name: &'a [u8],
+    /// The block is a VEVENT (else a VTIMEZONE).
+    event: bool,
     offset: usize,
     line: usize,
     depth: usize,
     meta: ChunkMeta,
 }
+
+/// The bytes of a property name: letters, digits and `-` (RFC 5545 §3.1).
+const NAME_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'-' as usize;
+        b += 1;
+    }
+    table
+};
 
 /// Files smaller than this are scanned in one piece (1 MiB).
 const PIECES_FROM: usize = 1 << 20;
@@ -187,10 +200,11 @@ impl<'a, 's> Scan<'a, 's> {
     }
 
     fn run(&mut self, text: &'a [u8]) {
+        let mut ends = memchr::memchr_iter(b'\n', text).map(|i| i + 1);
         let mut offset = 0;
         while offset < text.len() {
             let line_start = offset;
-            let end = memchr::memchr(b'\n', &text[offset..]).map_or(text.len(), |i| offset + i + 1);
+            let end = ends.next().unwrap_or(text.len());
             offset = end;
             self.lines += 1;
             let mut line = &text[line_start..end];
@@ -200,12 +214,20 @@ impl<'a, 's> Scan<'a, 's> {
             if matches!(line.first(), Some(b' ' | b'\t')) {
                 continue; // a folded continuation of the previous line
             }
-            if let Some(name) = keyword(line, b"BEGIN:") {
-                let block =
-                    name.eq_ignore_ascii_case(b"VEVENT") || name.eq_ignore_ascii_case(b"VTIMEZONE");
+            // The name of a content line ends at its first `:` or `;` (RFC 5545 §3.1).
+            let name_end = line
+                .iter()
+                .position(|b| !NAME_BYTE[usize::from(*b)])
+                .unwrap_or(line.len());
+            let property = name_end > 0 && matches!(line.get(name_end), Some(b':' | b';'));
+            let colon = line.get(name_end) == Some(&b':');
+            if let Some(name) = keyword_at(line, name_end, colon, b"BEGIN") {
+                let event = name.eq_ignore_ascii_case(b"VEVENT");
+                let block = event || name.eq_ignore_ascii_case(b"VTIMEZONE");
                 if self.open.is_none() && block && self.stack.len() <= 1 {
                     self.open = Some(Open {
                         name,
+                        event,
                         offset: line_start,
                         line: self.lines,
                         depth: self.stack.len(),
@@ -217,7 +239,7 @@ impl<'a, 's> Scan<'a, 's> {
                 self.stack.push(name);
                 continue;
             }
-            if let Some(name) = keyword(line, b"END:") {
+            if let Some(name) = keyword_at(line, name_end, colon, b"END") {
                 let Some(pos) = self
                     .stack
                     .iter()
@@ -252,17 +274,13 @@ impl<'a, 's> Scan<'a, 's> {
                 }
                 continue;
             }
-            if !line.iter().all(u8::is_ascii_whitespace)
-                && (self.stack.is_empty() || !is_property(line))
-            {
+            if (!property || self.stack.is_empty()) && !line.iter().all(u8::is_ascii_whitespace) {
                 note_junk(&mut self.junk, self.lines);
                 continue;
             }
             match (&mut self.open, self.stack.len()) {
-                (Some(o), depth)
-                    if depth == o.depth + 1 && o.name.eq_ignore_ascii_case(b"VEVENT") =>
-                {
-                    scan_property(line, &mut o.meta)
+                (Some(o), depth) if o.event && depth == o.depth + 1 => {
+                    scan_property(line, name_end, &mut o.meta)
                 }
                 (None, 1) => {
                     if let Some(name) = keyword(line, b"X-WR-CALNAME:") {
@@ -336,6 +354,9 @@ fn pieces(text: &[u8]) -> Vec<&[u8]> {
 /// Scans the pieces of a large, clean file at once; `None` if the file is small or if the
 /// pieces do not join up cleanly.
 fn split_in_pieces<'a>(text: &'a [u8], source: &str) -> Option<Split<'a>> {
+    if text.len() < 2 * PIECES_FROM {
+        return None;
+    }
     let pieces = pieces(text);
     if pieces.len() < 2 {
         return None;
@@ -417,18 +438,15 @@ fn keyword<'l>(line: &'l [u8], key: &[u8]) -> Option<&'l [u8]> {
         .then(|| line[key.len()..].trim_ascii())
 }
 
-/// True if `line` starts like a content line: a name of letters, digits and `-`, then
-/// `:` or `;` (RFC 5545 §3.1).
-fn is_property(line: &[u8]) -> bool {
-    let end = memchr::memchr2(b':', b';', line).unwrap_or(0);
-    end > 0
-        && line[..end]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+/// The value after `key:` of a line whose name, read up to `name_end`, is followed by a
+/// colon; compared without regard to ASCII case.
+#[inline]
+fn keyword_at<'l>(line: &'l [u8], name_end: usize, colon: bool, key: &[u8]) -> Option<&'l [u8]> {
+    (colon && line[..name_end].eq_ignore_ascii_case(key)).then(|| line[name_end + 1..].trim_ascii())
 }
 
-fn scan_property(line: &[u8], meta: &mut ChunkMeta) {
-    let name_end = memchr::memchr2(b':', b';', line).unwrap_or(line.len());
+/// Notes what the content line `line`, whose name ends at `name_end`, says of its event.
+fn scan_property(line: &[u8], name_end: usize, meta: &mut ChunkMeta) {
     let name = &line[..name_end];
     let value_date = || {
         let colon = memchr::memrchr(b':', line)?;
@@ -510,6 +528,24 @@ mod tests {
         let ta: Vec<_> = a.timezones.iter().map(key).collect();
         let tb: Vec<_> = b.timezones.iter().map(key).collect();
         assert_eq!(ta, tb);
+    }
+
+    #[test]
+    fn rules_are_bounded_whatever_the_case_of_their_parts() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let start = d(2026, 1, 5);
+        assert_eq!(
+            rule_end("freq=Weekly;Count=3;interval=2", start),
+            Some(d(2026, 2, 16))
+        );
+        assert_eq!(
+            rule_end("FREQ=WEEKLY;BYDAY=MO;UNTIL=20260302T090000Z", start),
+            Some(d(2026, 3, 3))
+        );
+        assert_eq!(rule_end("FREQ=YEARLY;COUNT=2", start), Some(d(2028, 1, 7)));
+        assert_eq!(rule_end("FREQ=HOURLY;COUNT=30", start), Some(d(2026, 2, 4)));
+        assert_eq!(rule_end("FREQ=MONTHLY;BYDAY=MO;COUNT=3", start), None);
+        assert_eq!(rule_end("FREQ=WEEKLY", start), None);
     }
 
     #[test]

@@ -14,8 +14,11 @@ pub use super::split::{Chunk, ChunkMeta, Split, split};
 /// (they are replaced by U+FFFD), the line of the first bad byte counted from the block's
 /// first line (0-based).
 pub fn decode(block: &[u8]) -> (Cow<'_, str>, Option<usize>) {
-    let folded = memchr::memmem::find(block, b"\n ").is_some()
-        || memchr::memmem::find(block, b"\n\t").is_some();
+    static SPACE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n "));
+    static TAB: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n\t"));
+    let folded = SPACE.find(block).is_some() || TAB.find(block).is_some();
     if !folded {
         return match std::str::from_utf8(block) {
             Ok(s) => (Cow::Borrowed(s), None),
@@ -84,6 +87,13 @@ pub fn bound_values(text: &str, limits: &Limits) -> Option<(String, Vec<String>)
         ("RRULE", limits.rrules, false),
     ];
     let which = |line: &str| {
+        // Only these names start with C, E or R: most lines are ruled out by one byte.
+        if !matches!(
+            line.as_bytes().first(),
+            Some(b'C' | b'E' | b'R' | b'c' | b'e' | b'r')
+        ) {
+            return None;
+        }
         let name = property_name(line);
         props
             .iter()
@@ -92,7 +102,7 @@ pub fn bound_values(text: &str, limits: &Limits) -> Option<(String, Vec<String>)
     let size = |i: usize, line: &str| if props[i].2 { count_values(line) } else { 1 };
     // First pass: is anything over its limit? Most blocks are not, and stay borrowed.
     let mut counts = [0usize; 4];
-    for line in text.split_inclusive('\n') {
+    for line in lines(text) {
         if let Some(i) = which(line) {
             counts[i] += size(i, line);
         }
@@ -105,7 +115,7 @@ pub fn bound_values(text: &str, limits: &Limits) -> Option<(String, Vec<String>)
     }
     let mut used = [0usize; 4];
     let mut out = String::with_capacity(text.len().min(1 << 20));
-    for line in text.split_inclusive('\n') {
+    for line in lines(text) {
         let Some(i) = which(line) else {
             out.push_str(line);
             continue;
@@ -139,9 +149,26 @@ pub fn bound_values(text: &str, limits: &Limits) -> Option<(String, Vec<String>)
     Some((out, warnings))
 }
 
+/// The lines of `text`, each with its line end (as `split_inclusive('\n')`, by `memchr`).
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', text.as_bytes());
+    std::iter::from_fn(move || {
+        let end = match ends.next() {
+            Some(nl) => nl + 1,
+            None if start < text.len() => text.len(),
+            None => return None,
+        };
+        // Cut after a `\n`, or at the end: both are character boundaries.
+        let line = &text[start..end];
+        start = end;
+        Some(line)
+    })
+}
+
 /// The property name of a content line.
 fn property_name(line: &str) -> &str {
-    let end = line.find([':', ';']).unwrap_or(0);
+    let end = memchr::memchr2(b':', b';', line.as_bytes()).unwrap_or(0);
     &line[..end]
 }
 
@@ -225,6 +252,26 @@ mod tests {
             ]
         );
         assert_eq!(bound_values("CATEGORIES:a,b,c\r\n", &limits), None);
+    }
+
+    #[test]
+    fn lines_are_cut_as_split_inclusive_cuts_them() {
+        for text in ["", "a", "a\n", "a\r\nb", "\n\n", "é\nü\r\n\u{1F600}"] {
+            let ours: Vec<&str> = lines(text).collect();
+            let std: Vec<&str> = text.split_inclusive('\n').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn folds_by_space_or_tab_are_unfolded_and_plain_blocks_borrowed() {
+        let (text, _) = decode(b"SUMMARY:a\r\n\tb\r\nUID:x\r\n");
+        assert_eq!(text, "SUMMARY:ab\r\nUID:x\r\n");
+        let (text, _) = decode(b"SUMMARY:a\n b\n");
+        assert_eq!(text, "SUMMARY:ab\n");
+        let (text, bad) = decode(b"SUMMARY:a b\r\nUID:x\r\n");
+        assert!(matches!(text, Cow::Borrowed("SUMMARY:a b\r\nUID:x\r\n")));
+        assert_eq!(bad, None);
     }
 
     #[test]

@@ -67,6 +67,10 @@ impl Zone {
         let day = TimeDelta::days(1);
         let before = self.offset_at(local - day);
         let after = self.offset_at(local + day);
+        if before == after {
+            // The one candidate is the answer whether or not it checks out (see below).
+            return (local - TimeDelta::seconds(before.into())).and_utc();
+        }
         let mut best: Option<NaiveDateTime> = None;
         for off in [before, after] {
             let utc = local - TimeDelta::seconds(off.into());
@@ -212,6 +216,50 @@ mod tests {
             z.to_utc(local(2026, 7, 1, 12, 0)).naive_utc(),
             local(2026, 7, 1, 10, 0)
         );
+    }
+
+    /// What RFC 5545 asks of a local time, read from chrono-tz directly: the instant if
+    /// there is one, the earlier of two, and in a gap the offset in force before it.
+    fn reference(tz: chrono_tz::Tz, local: NaiveDateTime) -> NaiveDateTime {
+        use chrono::LocalResult;
+        match tz.from_local_datetime(&local) {
+            LocalResult::Single(t) => t.naive_utc(),
+            LocalResult::Ambiguous(a, b) => a.naive_utc().min(b.naive_utc()),
+            LocalResult::None => {
+                let before = tz
+                    .offset_from_utc_datetime(&(local - TimeDelta::days(1)))
+                    .fix()
+                    .local_minus_utc();
+                local - TimeDelta::seconds(before.into())
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn local_times_near_transitions_match_the_tz_database(
+            zone in 0..5usize,
+            year in 1970..2040i32,
+            around in 0..6usize,
+            minutes in -(3 * 24 * 60)..(3 * 24 * 60i64),
+        ) {
+            let tz = [
+                chrono_tz::Europe::Brussels,
+                chrono_tz::America::New_York,
+                chrono_tz::Australia::Lord_Howe,
+                chrono_tz::Australia::Sydney,
+                chrono_tz::America::Santiago,
+            ][zone];
+            // A week around the second or last Sunday of March, the first of April,
+            // October or November, or the last of October: every day on which these
+            // zones change their clocks, in most years.
+            let (month, day) = [(3, 11), (3, 28), (4, 4), (10, 4), (10, 28), (11, 4)][around];
+            let local = NaiveDate::from_ymd_opt(year, month, day).unwrap().and_hms_opt(2, 0, 0).unwrap()
+                + TimeDelta::minutes(minutes);
+            let got = Zone::Iana(tz).to_utc(local).naive_utc();
+            proptest::prop_assert_eq!(got, reference(tz, local), "{} {}", tz, local);
+        }
     }
 
     #[test]
