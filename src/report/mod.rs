@@ -12,6 +12,7 @@
 pub mod correction;
 pub mod csv;
 pub mod i18n;
+mod index;
 pub mod markdown;
 pub mod odf;
 pub mod ods;
@@ -20,6 +21,7 @@ pub mod text;
 mod valuation;
 pub mod zip;
 
+use index::Index;
 pub use valuation::{Valuation, ValuationLine};
 
 use std::collections::{BTreeMap, HashMap};
@@ -136,6 +138,10 @@ pub struct Report {
     pub monthly: BTreeMap<String, BTreeMap<String, Totals>>,
     /// When the report was made, whether its figures are final, and who made it.
     pub about: About,
+    /// Each association's entries and the names by key, built with the report from its
+    /// entries, associations and people (which are not to be changed after).
+    #[serde(skip)]
+    index: Index,
 }
 
 /// Whether a report's figures may still change.
@@ -427,65 +433,66 @@ pub fn build_report(
     let mut totals = Totals::default();
     let mut unassigned = Totals::default();
     let mut person_minutes = 0;
-    let mut by_assoc: BTreeMap<String, AssociationTotals> = BTreeMap::new();
-    let mut by_person: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut by_person: BTreeMap<&str, Totals> = BTreeMap::new();
     let mut unnamed = Totals::default();
-    let mut monthly: BTreeMap<String, BTreeMap<String, Totals>> = BTreeMap::new();
+    let mut by_month: BTreeMap<(i32, u32), HashMap<&str, Totals>> = BTreeMap::new();
     for e in &entries {
         totals.add(e.kind, e.minutes);
-        let named = e.people.len() as i64;
-        person_minutes += e.minutes * named;
-        match &e.association {
-            Some(key) => {
-                let a = by_assoc
-                    .entry(key.clone())
-                    .or_insert_with(|| AssociationTotals {
-                        key: key.clone(),
-                        name: rules.association_name(key),
-                        totals: Totals::default(),
-                        person_minutes: 0,
-                        people: Vec::new(),
-                        volunteers: 0,
-                        unnamed: Totals::default(),
-                        valuation: None,
-                    });
-                a.totals.add(e.kind, e.minutes);
-                a.person_minutes += e.minutes * named;
-            }
-            None => unassigned.add(e.kind, e.minutes),
+        person_minutes += e.minutes * e.people.len() as i64;
+        if e.association.is_none() {
+            unassigned.add(e.kind, e.minutes);
         }
         if e.people.is_empty() {
             unnamed.add(e.kind, e.minutes);
         }
-        monthly
-            .entry(format!("{:04}-{:02}", e.date.year(), e.date.month()))
+        by_month
+            .entry((e.date.year(), e.date.month()))
             .or_default()
-            .entry(e.association.clone().unwrap_or_default())
+            .entry(e.association.as_deref().unwrap_or_default())
             .or_default()
             .add(e.kind, e.minutes);
         for p in &e.people {
-            by_person
-                .entry(p.clone())
-                .or_default()
-                .add(e.kind, e.minutes);
+            by_person.entry(p).or_default().add(e.kind, e.minutes);
         }
     }
-    let mut associations: Vec<AssociationTotals> = by_assoc.into_values().collect();
-    for a in &mut associations {
-        add_people(a, &entries, rules);
-        if !s.rates.is_empty() {
-            a.valuation = Some(Valuation {
-                accounts: s.accounts.clone(),
-                ..valuation::value(&entries, &a.key, &s.rates, &s.currency)
-            });
-        }
-    }
+    let monthly: BTreeMap<String, BTreeMap<String, Totals>> = by_month
+        .into_iter()
+        .map(|((year, month), keys)| {
+            let keys = keys
+                .into_iter()
+                .map(|(key, x)| (key.to_string(), x))
+                .collect();
+            (format!("{year:04}-{month:02}"), keys)
+        })
+        .collect();
+    let positions = index::positions(&entries);
+    let mut by_key: Vec<(&String, &Vec<usize>)> = positions.iter().collect();
+    by_key.sort();
+    let of = |at: &[usize]| {
+        at.iter()
+            .filter_map(|&at| entries.get(at))
+            .collect::<Vec<_>>()
+    };
+    let mut associations: Vec<AssociationTotals> = by_key
+        .into_iter()
+        .map(|(key, at)| {
+            let mine = of(at);
+            let mut a = association_totals(key, mine.iter().copied(), rules);
+            if !s.rates.is_empty() {
+                a.valuation = Some(Valuation {
+                    accounts: s.accounts.clone(),
+                    ..valuation::value(mine.iter().copied(), &s.rates, &s.currency)
+                });
+            }
+            a
+        })
+        .collect();
     associations.sort_by_cached_key(|a| (crate::classify::normalise(&a.name), a.key.clone()));
     let mut people: Vec<PersonTotals> = by_person
         .into_iter()
         .map(|(key, totals)| PersonTotals {
-            name: rules.person_name(&key),
-            key,
+            name: rules.person_name(key),
+            key: key.to_string(),
             totals,
         })
         .collect();
@@ -493,10 +500,11 @@ pub fn build_report(
     let mut idle: Vec<(String, String)> = rules
         .associations
         .iter()
-        .filter(|r| !associations.iter().any(|a| a.key == r.key))
+        .filter(|r| !positions.contains_key(&r.key))
         .map(|r| (r.key.clone(), r.name.clone()))
         .collect();
     idle.sort_by_cached_key(|(key, name)| (crate::classify::normalise(name), key.clone()));
+    let index = Index::new(positions, &associations, &people);
     Report {
         period: s.period,
         lang: s.lang,
@@ -513,17 +521,32 @@ pub fn build_report(
         problems,
         monthly,
         about,
+        index,
     }
 }
 
-/// The per-person table of one association, and its count of distinct volunteers.
-fn add_people(a: &mut AssociationTotals, entries: &[Entry], rules: &Rules) {
+/// The totals of association `key` from its entries: per kind, per person, the entries
+/// that name nobody and the count of distinct volunteers.
+fn association_totals<'a>(
+    key: &str,
+    entries: impl Iterator<Item = &'a Entry>,
+    rules: &Rules,
+) -> AssociationTotals {
+    let mut a = AssociationTotals {
+        key: key.to_string(),
+        name: rules.association_name(key),
+        totals: Totals::default(),
+        person_minutes: 0,
+        people: Vec::new(),
+        volunteers: 0,
+        unnamed: Totals::default(),
+        valuation: None,
+    };
     let mut by_person: BTreeMap<&str, Totals> = BTreeMap::new();
     let mut volunteers = std::collections::BTreeSet::new();
-    for e in entries
-        .iter()
-        .filter(|e| e.association.as_deref() == Some(&a.key))
-    {
+    for e in entries {
+        a.totals.add(e.kind, e.minutes);
+        a.person_minutes += e.minutes * e.people.len() as i64;
         if e.people.is_empty() {
             a.unnamed.add(e.kind, e.minutes);
         }
@@ -545,22 +568,32 @@ fn add_people(a: &mut AssociationTotals, entries: &[Entry], rules: &Rules) {
         .collect();
     a.people
         .sort_by_cached_key(|p| crate::classify::normalise(&p.name));
+    a
 }
 
 impl Report {
-    /// Entries of one association.
-    pub fn entries_of<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
-        self.entries
+    /// Entries of one association, in order.
+    pub fn entries_of<'a>(&'a self, key: &str) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.index
+            .entries_of(key)
             .iter()
-            .filter(move |e| e.association.as_deref() == Some(key))
+            .filter_map(|&at| self.entries.get(at))
     }
 
     /// Display name of a person key (the key itself if unknown).
     pub fn person_name<'a>(&'a self, key: &'a str) -> &'a str {
-        self.people
-            .iter()
-            .find(|p| p.key == key)
+        self.index
+            .person(key)
+            .and_then(|at| self.people.get(at))
             .map_or(key, |p| p.name.as_str())
+    }
+
+    /// Display name of an association key (the key itself if it has no entry).
+    pub fn association_name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.index
+            .association(key)
+            .and_then(|at| self.associations.get(at))
+            .map_or(key, |a| a.name.as_str())
     }
 
     /// Entries that need a human.

@@ -112,11 +112,7 @@ fn write_details<'a>(
         x.text(&who).text(&without_markup(&e.summary));
         if with_association {
             let name = match &e.association {
-                Some(key) => r
-                    .associations
-                    .iter()
-                    .find(|a| &a.key == key)
-                    .map_or(key.as_str(), |a| a.name.as_str()),
+                Some(key) => r.association_name(key),
                 None => t.unassigned,
             };
             x.text(name);
