@@ -348,15 +348,22 @@ fn marked(text: &str, mark: char) -> impl Iterator<Item = String> + '_ {
 /// and e-mail addresses are kept.
 pub fn without_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    push_without_markup(&mut out, text);
+    out
+}
+
+/// Appends [`without_markup`]'s text to `out`.
+pub fn push_without_markup(out: &mut String, text: &str) {
+    let first = out.len();
     let mut push = |word: &str| {
-        if !out.is_empty() {
+        if out.len() > first {
             out.push(' ');
         }
         out.push_str(word);
     };
     let mut kept = String::new();
     for word in text.split_whitespace() {
-        if !word.contains(['#', '@']) || is_url(word) {
+        if !word.bytes().any(|b| b == b'#' || b == b'@') || is_url(word) {
             push(word);
             continue;
         }
@@ -390,7 +397,6 @@ pub fn without_markup(text: &str) -> String {
             push(&kept);
         }
     }
-    out
 }
 
 fn is_url(word: &str) -> bool {
