@@ -30,10 +30,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, DurationRound, NaiveDate, NaiveTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::classify::{Classified, Rules};
+use crate::classify::{Classified, Component, Rules};
 use crate::config::{AllDayPolicy, Rate};
 use crate::ical::tz::Zone;
-use crate::model::{Entry, EventInfo, Kind, Note, Occurrence, Period, Problem, Review};
+use crate::model::{Entry, Kind, Note, Occurrence, Period, Problem, Review};
 use i18n::Lang;
 
 /// Minutes per kind.
@@ -248,18 +248,23 @@ pub fn build_entries(occurrences: &[Occurrence], rules: &Rules, s: &Settings) ->
     use rayon::prelude::*;
     let (from, to) = s.bounds();
     // Occurrences of one component share their descriptive data: classify it once.
-    let mut index: HashMap<(*const EventInfo, &str), usize> = HashMap::new();
+    let mut index: HashMap<Component, usize> = HashMap::new();
     let mut distinct: Vec<&Occurrence> = Vec::new();
+    let mut last: Option<(Component, usize)> = None;
     let kept: Vec<(&Occurrence, usize)> = occurrences
         .iter()
         .filter(|o| overlaps(o, from, to))
         .map(|o| {
-            let at = *index
-                .entry((Arc::as_ptr(&o.info), &*o.calendar))
-                .or_insert_with(|| {
+            let key = Component::of(o);
+            let at = match last {
+                // A component's occurrences mostly follow each other.
+                Some((k, at)) if k == key => at,
+                _ => *index.entry(key).or_insert_with(|| {
                     distinct.push(o);
                     distinct.len() - 1
-                });
+                }),
+            };
+            last = Some((key, at));
             (o, at)
         })
         .collect();
@@ -336,11 +341,11 @@ pub fn period_totals(
     association: Option<&str>,
 ) -> Totals {
     let (from, to) = s.bounds();
-    let mut classified: HashMap<(*const EventInfo, &str), Classified> = HashMap::new();
+    let mut classified: HashMap<Component, Classified> = HashMap::new();
     let mut totals = Totals::default();
     for o in occurrences.iter().filter(|o| overlaps(o, from, to)) {
         let c = classified
-            .entry((Arc::as_ptr(&o.info), &*o.calendar))
+            .entry(Component::of(o))
             .or_insert_with(|| rules.classify(&o.info, &o.calendar));
         if association.is_some_and(|a| c.association.as_deref() != Some(a)) {
             continue;
