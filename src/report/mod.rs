@@ -251,7 +251,7 @@ pub fn build_entries(occurrences: &[Occurrence], rules: &Rules, s: &Settings) ->
     let mut index: HashMap<Component, usize> = HashMap::new();
     let mut distinct: Vec<&Occurrence> = Vec::new();
     let mut last: Option<(Component, usize)> = None;
-    let kept: Vec<(&Occurrence, usize)> = occurrences
+    let mut kept: Vec<(&Occurrence, usize)> = occurrences
         .iter()
         .filter(|o| overlaps(o, from, to))
         .map(|o| {
@@ -275,17 +275,17 @@ pub fn build_entries(occurrences: &[Occurrence], rules: &Rules, s: &Settings) ->
             (rules.classify(&o.info, &o.calendar), summary)
         })
         .collect();
-    let mut entries: Vec<Entry> = kept
-        .par_iter()
+    // Sorted before the entries are made, by what orders them (the clipped start, the UID
+    // and the original start), so that no entry is moved.
+    kept.par_sort_by_cached_key(|&(o, _)| {
+        (floor_minute(o.start).max(from), &*o.uid, o.recurrence_id)
+    });
+    kept.par_iter()
         .map(|&(o, at)| {
             let (c, summary) = &classified[at];
             entry_of(o, c.clone(), summary.clone(), s, from, to)
         })
-        .collect();
-    entries.par_sort_by(|a, b| {
-        (a.start, &a.uid, a.recurrence_id).cmp(&(b.start, &b.uid, b.recurrence_id))
-    });
-    entries
+        .collect()
 }
 
 fn floor_minute(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -438,38 +438,31 @@ pub fn build_report(
     let mut totals = Totals::default();
     let mut unassigned = Totals::default();
     let mut person_minutes = 0;
-    let mut by_person: BTreeMap<&str, Totals> = BTreeMap::new();
     let mut unnamed = Totals::default();
-    let mut by_month: BTreeMap<(i32, u32), HashMap<&str, Totals>> = BTreeMap::new();
+    // Unassigned entries; those of each association are counted from its own entries.
+    let mut unassigned_months = Months::default();
+    let mut unassigned_people: BTreeMap<&str, Totals> = BTreeMap::new();
     for e in &entries {
         totals.add(e.kind, e.minutes);
         person_minutes += e.minutes * e.people.len() as i64;
-        if e.association.is_none() {
-            unassigned.add(e.kind, e.minutes);
-        }
         if e.people.is_empty() {
             unnamed.add(e.kind, e.minutes);
         }
-        by_month
-            .entry((e.date.year(), e.date.month()))
-            .or_default()
-            .entry(e.association.as_deref().unwrap_or_default())
-            .or_default()
-            .add(e.kind, e.minutes);
-        for p in &e.people {
-            by_person.entry(p).or_default().add(e.kind, e.minutes);
+        if e.association.is_none() {
+            unassigned.add(e.kind, e.minutes);
+            unassigned_months.add(e);
+            for p in &e.people {
+                unassigned_people
+                    .entry(p)
+                    .or_default()
+                    .add(e.kind, e.minutes);
+            }
         }
     }
-    let monthly: BTreeMap<String, BTreeMap<String, Totals>> = by_month
-        .into_iter()
-        .map(|((year, month), keys)| {
-            let keys = keys
-                .into_iter()
-                .map(|(key, x)| (key.to_string(), x))
-                .collect();
-            (format!("{year:04}-{month:02}"), keys)
-        })
-        .collect();
+    let mut monthly: BTreeMap<(i32, u32), BTreeMap<String, Totals>> = BTreeMap::new();
+    for (month, x) in unassigned_months.0 {
+        monthly.entry(month).or_default().insert(String::new(), x);
+    }
     let positions = index::positions(&entries);
     let mut by_key: Vec<(&String, &Vec<usize>)> = positions.iter().collect();
     by_key.sort();
@@ -483,6 +476,10 @@ pub fn build_report(
         .map(|(key, at)| {
             let mine = of(at);
             let mut a = association_totals(key, mine.iter().copied(), rules);
+            let months = Months::of(mine.iter().copied());
+            for (month, x) in months.0 {
+                monthly.entry(month).or_default().insert(key.clone(), x);
+            }
             if !s.rates.is_empty() {
                 a.valuation = Some(Valuation {
                     accounts: s.accounts.clone(),
@@ -493,6 +490,17 @@ pub fn build_report(
         })
         .collect();
     associations.sort_by_cached_key(|a| (crate::classify::normalise(&a.name), a.key.clone()));
+    let monthly: BTreeMap<String, BTreeMap<String, Totals>> = monthly
+        .into_iter()
+        .map(|((year, month), keys)| (format!("{year:04}-{month:02}"), keys))
+        .collect();
+    let mut by_person = unassigned_people;
+    for p in associations.iter().flat_map(|a| &a.people) {
+        let x = by_person.entry(&p.key).or_default();
+        for kind in [Kind::Volunteer, Kind::Paid, Kind::Unspecified] {
+            x.add(kind, p.totals.get(kind));
+        }
+    }
     let mut people: Vec<PersonTotals> = by_person
         .into_iter()
         .map(|(key, totals)| PersonTotals {
@@ -527,6 +535,33 @@ pub fn build_report(
         monthly,
         about,
         index,
+    }
+}
+
+/// Totals per month (year and month of the entries' dates), in the order first met.
+#[derive(Default)]
+struct Months(Vec<((i32, u32), Totals)>);
+
+impl Months {
+    fn of<'a>(entries: impl Iterator<Item = &'a Entry>) -> Months {
+        let mut months = Months::default();
+        for e in entries {
+            months.add(e);
+        }
+        months
+    }
+
+    fn add(&mut self, e: &Entry) {
+        let month = (e.date.year(), e.date.month());
+        // Entries come by start, so mostly the month of the one before.
+        let at = match self.0.iter().rposition(|(m, _)| *m == month) {
+            Some(at) => at,
+            None => {
+                self.0.push((month, Totals::default()));
+                self.0.len() - 1
+            }
+        };
+        self.0[at].1.add(e.kind, e.minutes);
     }
 }
 
