@@ -100,7 +100,7 @@ mod tests {
             end: start + chrono::TimeDelta::minutes(60),
             minutes: 60,
             association: association.map(str::to_string),
-            kind: if at % 3 == 0 {
+            kind: if at.is_multiple_of(3) {
                 Kind::Volunteer
             } else {
                 Kind::Paid
