@@ -475,8 +475,7 @@ pub fn build_report(
         .into_iter()
         .map(|(key, at)| {
             let mine = of(at);
-            let mut a = association_totals(key, mine.iter().copied(), rules);
-            let months = Months::of(mine.iter().copied());
+            let (mut a, months) = association_totals(key, mine.iter().copied(), rules);
             for (month, x) in months.0 {
                 monthly.entry(month).or_default().insert(key.clone(), x);
             }
@@ -543,14 +542,6 @@ pub fn build_report(
 struct Months(Vec<((i32, u32), Totals)>);
 
 impl Months {
-    fn of<'a>(entries: impl Iterator<Item = &'a Entry>) -> Months {
-        let mut months = Months::default();
-        for e in entries {
-            months.add(e);
-        }
-        months
-    }
-
     fn add(&mut self, e: &Entry) {
         let month = (e.date.year(), e.date.month());
         // Entries come by start, so mostly the month of the one before.
@@ -566,12 +557,12 @@ impl Months {
 }
 
 /// The totals of association `key` from its entries: per kind, per person, the entries
-/// that name nobody and the count of distinct volunteers.
+/// that name nobody and the count of distinct volunteers; and per month.
 fn association_totals<'a>(
     key: &str,
     entries: impl Iterator<Item = &'a Entry>,
     rules: &Rules,
-) -> AssociationTotals {
+) -> (AssociationTotals, Months) {
     let mut a = AssociationTotals {
         key: key.to_string(),
         name: rules.association_name(key),
@@ -584,7 +575,9 @@ fn association_totals<'a>(
     };
     let mut by_person: BTreeMap<&str, Totals> = BTreeMap::new();
     let mut volunteers = std::collections::BTreeSet::new();
+    let mut months = Months::default();
     for e in entries {
+        months.add(e);
         a.totals.add(e.kind, e.minutes);
         a.person_minutes += e.minutes * e.people.len() as i64;
         if e.people.is_empty() {
@@ -608,7 +601,7 @@ fn association_totals<'a>(
         .collect();
     a.people
         .sort_by_cached_key(|p| crate::classify::normalise(&p.name));
-    a
+    (a, months)
 }
 
 impl Report {
