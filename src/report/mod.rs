@@ -471,23 +471,30 @@ pub fn build_report(
             .filter_map(|&at| entries.get(at))
             .collect::<Vec<_>>()
     };
-    let mut associations: Vec<AssociationTotals> = by_key
-        .into_iter()
-        .map(|(key, at)| {
-            let mine = of(at);
-            let (mut a, months) = association_totals(key, mine.iter().copied(), rules);
-            for (month, x) in months.0 {
-                monthly.entry(month).or_default().insert(key.clone(), x);
-            }
-            if !s.rates.is_empty() {
-                a.valuation = Some(Valuation {
-                    accounts: s.accounts.clone(),
-                    ..valuation::value(mine.iter().copied(), &s.rates, &s.currency)
-                });
-            }
-            a
-        })
-        .collect();
+    let counted: Vec<(AssociationTotals, Months)> = {
+        use rayon::prelude::*;
+        by_key
+            .into_par_iter()
+            .map(|(key, at)| {
+                let mine = of(at);
+                let (mut a, months) = association_totals(key, mine.iter().copied(), rules);
+                if !s.rates.is_empty() {
+                    a.valuation = Some(Valuation {
+                        accounts: s.accounts.clone(),
+                        ..valuation::value(mine.iter().copied(), &s.rates, &s.currency)
+                    });
+                }
+                (a, months)
+            })
+            .collect()
+    };
+    let mut associations = Vec::with_capacity(counted.len());
+    for (a, months) in counted {
+        for (month, x) in months.0 {
+            monthly.entry(month).or_default().insert(a.key.clone(), x);
+        }
+        associations.push(a);
+    }
     associations.sort_by_cached_key(|a| (crate::classify::normalise(&a.name), a.key.clone()));
     let monthly: BTreeMap<String, BTreeMap<String, Totals>> = monthly
         .into_iter()
