@@ -254,6 +254,8 @@ pub fn tags_of(info: &EventInfo, calendar: Option<&str>) -> Vec<String> {
 /// The first [`MAX_TAGS`] tags of an event, and whether there were more.
 pub fn collect_tags(info: &EventInfo, calendar: Option<&str>) -> (Vec<String>, bool) {
     let mut tags: Vec<String> = Vec::new();
+    // Few events have many tags: those are looked up in a set, the others in the list.
+    const LISTED: usize = 16;
     let mut seen: HashSet<String> = HashSet::new();
     let raw = info
         .categories
@@ -264,25 +266,55 @@ pub fn collect_tags(info: &EventInfo, calendar: Option<&str>) -> (Vec<String>, b
         .chain(calendar.map(str::to_string));
     for t in raw {
         let t = normalise(&t);
-        if t.is_empty() || seen.contains(&t) {
+        let known = if tags.len() < LISTED {
+            tags.contains(&t)
+        } else {
+            if seen.is_empty() {
+                seen.extend(tags.iter().cloned());
+            }
+            seen.contains(&t)
+        };
+        if t.is_empty() || known {
             continue;
         }
         if tags.len() == MAX_TAGS {
             return (tags, true);
         }
-        seen.insert(t.clone());
+        if tags.len() >= LISTED {
+            seen.insert(t.clone());
+        }
         tags.push(t);
     }
     (tags, false)
 }
 
+/// The component an occurrence comes from, as far as classification goes: its descriptive
+/// data and its calendar, by address. Occurrences with equal keys classify alike; two keys
+/// that differ may still hold equal data (then it is classified twice, to the same result).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Component(*const EventInfo, *const u8);
+
+impl Component {
+    /// The key of `o`'s component.
+    pub fn of(o: &Occurrence) -> Component {
+        Component(Arc::as_ptr(&o.info), o.calendar.as_ptr())
+    }
+}
+
 /// A warning for each event component with more than [`MAX_TAGS`] tags.
 pub fn tag_warnings(occurrences: &[Occurrence], rules: &Rules) -> Vec<Problem> {
     use rayon::prelude::*;
-    let mut seen: HashSet<(*const EventInfo, &str)> = HashSet::new();
+    let mut seen: HashSet<Component> = HashSet::new();
+    let mut last = None;
     let distinct: Vec<&Occurrence> = occurrences
         .iter()
-        .filter(|o| seen.insert((Arc::as_ptr(&o.info), &*o.calendar)))
+        .filter(|o| {
+            let key = Component::of(o);
+            // A component's occurrences mostly follow each other.
+            let new = last != Some(key) && seen.insert(key);
+            last = Some(key);
+            new
+        })
         .collect();
     distinct
         .par_iter()
@@ -348,15 +380,22 @@ fn marked(text: &str, mark: char) -> impl Iterator<Item = String> + '_ {
 /// and e-mail addresses are kept.
 pub fn without_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    push_without_markup(&mut out, text);
+    out
+}
+
+/// Appends [`without_markup`]'s text to `out`.
+pub fn push_without_markup(out: &mut String, text: &str) {
+    let first = out.len();
     let mut push = |word: &str| {
-        if !out.is_empty() {
+        if out.len() > first {
             out.push(' ');
         }
         out.push_str(word);
     };
     let mut kept = String::new();
     for word in text.split_whitespace() {
-        if !word.contains(['#', '@']) || is_url(word) {
+        if !word.bytes().any(|b| b == b'#' || b == b'@') || is_url(word) {
             push(word);
             continue;
         }
@@ -390,7 +429,6 @@ pub fn without_markup(text: &str) -> String {
             push(&kept);
         }
     }
-    out
 }
 
 fn is_url(word: &str) -> bool {
@@ -466,6 +504,18 @@ mod tests {
         );
         assert_eq!(without_markup("Atelier C# et C++"), "Atelier C# et C++");
         assert_eq!(without_markup("#amis"), "");
+    }
+
+    #[test]
+    fn many_tags_keep_their_order_without_duplicates() {
+        let categories: Vec<String> = (0..40).map(|n| format!("T{}", n % 25)).collect();
+        let refs: Vec<&str> = categories.iter().map(String::as_str).collect();
+        let i = info("#t3 #t24 #new", &refs);
+        let expected: Vec<String> = (0..25)
+            .map(|n| format!("t{n}"))
+            .chain(["new".to_string()])
+            .collect();
+        assert_eq!(collect_tags(&i, Some("T7")), (expected, false));
     }
 
     #[test]

@@ -109,13 +109,19 @@ pub fn write_report(
     remove_temporaries(dir)?;
     let mut owned = read_manifest(dir)?;
     let written: BTreeSet<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    let mut temps = Vec::with_capacity(files.len());
-    let mut handles = Vec::with_capacity(files.len());
-    for (name, bytes) in files {
-        let (temp, file) = create_temp(dir, name, bytes)?;
-        handles.push((temp.clone(), file));
-        temps.push((temp, dir.join(name)));
-    }
+    // Written side by side: copying a large report into the page cache takes a while.
+    let handles: Vec<(PathBuf, fs::File)> = {
+        use rayon::prelude::*;
+        files
+            .par_iter()
+            .map(|(name, bytes)| create_temp(dir, name, bytes))
+            .collect::<Result<_, _>>()?
+    };
+    let temps: Vec<(PathBuf, PathBuf)> = handles
+        .iter()
+        .zip(files)
+        .map(|((temp, _), (name, _))| (temp.clone(), dir.join(name)))
+        .collect();
     sync_files(&handles)?;
     // Listed before they appear: a crash from here on leaves only files the manifest owns.
     owned.extend(written.iter().cloned());

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use chrono::SecondsFormat;
+use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, Timelike};
 
 use super::{Report, Totals};
 
@@ -51,23 +51,25 @@ pub fn write_entries(w: impl Write, report: &Report) -> csv::Result<()> {
     };
     for e in &report.entries {
         field(&mut out, &|c| write!(c, "{}", e.date))?;
-        field(&mut out, &|c| {
-            write!(c, "{}", e.start.to_rfc3339_opts(SecondsFormat::Secs, false))
-        })?;
-        field(&mut out, &|c| {
-            write!(c, "{}", e.end.to_rfc3339_opts(SecondsFormat::Secs, false))
-        })?;
+        field(&mut out, &|c| write_instant(c, &e.start))?;
+        field(&mut out, &|c| write_instant(c, &e.end))?;
         field(&mut out, &|c| write!(c, "{}", e.minutes))?;
         field(&mut out, &|c| write_hours(c, e.minutes))?;
         out.write_field(safe(e.association.as_deref().unwrap_or_default()).as_bytes())?;
         out.write_field(e.kind.as_str())?;
-        out.write_field(safe_list(&e.people))?;
+        field(&mut out, &|c| {
+            push_safe_list(c, &e.people);
+            Ok(())
+        })?;
         out.write_field(safe(&e.summary).as_bytes())?;
-        out.write_field(safe_list(&e.tags))?;
+        field(&mut out, &|c| {
+            push_safe_list(c, &e.tags);
+            Ok(())
+        })?;
         out.write_field(safe(&e.calendar).as_bytes())?;
         out.write_field(safe(&e.uid).as_bytes())?;
-        match e.recurrence_id {
-            Some(r) => out.write_field(r.to_rfc3339_opts(SecondsFormat::Secs, false))?,
+        match &e.recurrence_id {
+            Some(r) => field(&mut out, &|c| write_instant(c, r))?,
             None => out.write_field("")?,
         }
         out.write_field(if e.all_day { "true" } else { "false" })?;
@@ -164,13 +166,42 @@ pub fn safe(cell: &str) -> Cow<'_, str> {
 /// A list cell: the items joined with `;`, each neutralised on its own.
 pub fn safe_list(items: &[String]) -> String {
     let mut out = String::new();
+    push_safe_list(&mut out, items);
+    out
+}
+
+/// Appends [`safe_list`]'s cell to `out`.
+fn push_safe_list(out: &mut String, items: &[String]) {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(';');
         }
         out.push_str(&safe(item));
     }
-    out
+}
+
+/// An instant as RFC 3339 with its offset and whole seconds (`2026-10-05T14:00:00+02:00`),
+/// as `to_rfc3339_opts(SecondsFormat::Secs, false)` writes it.
+fn write_instant(out: &mut String, t: &DateTime<FixedOffset>) -> std::fmt::Result {
+    if !(0..=9999).contains(&t.year()) {
+        return out.write_str(&t.to_rfc3339_opts(SecondsFormat::Secs, false));
+    }
+    let offset = t.offset().local_minus_utc();
+    let sign = if offset < 0 { '-' } else { '+' };
+    // Minutes, rounded as chrono rounds an offset with seconds.
+    let offset = (offset.unsigned_abs() + 30) / 60;
+    write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        offset / 60,
+        offset % 60
+    )
 }
 
 #[cfg(test)]
@@ -204,6 +235,28 @@ mod tests {
         assert_eq!(safe_list(&items(&["-x", " +y", "z"])), "'-x;' +y;z");
         assert_eq!(safe_list(&items(&["alice", "bob"])), "alice;bob");
         assert_eq!(safe_list(&[]), "");
+    }
+
+    #[test]
+    fn instants_are_written_as_rfc_3339_with_whole_seconds() {
+        use chrono::TimeZone;
+        for (offset, (y, mo, d, h, mi, s)) in [
+            (7200, (2026, 10, 5, 14, 0, 0)),
+            (0, (2026, 1, 1, 0, 0, 59)),
+            (-(9 * 3600 + 30 * 60), (999, 12, 31, 23, 59, 1)),
+            (20700, (10000, 3, 1, 9, 5, 0)),
+            (-45, (2026, 6, 1, 12, 0, 0)),
+            (1050, (1880, 6, 1, 12, 0, 0)),
+            (1049, (1880, 6, 1, 12, 0, 0)),
+        ] {
+            let t = FixedOffset::east_opt(offset)
+                .and_then(|z| z.with_ymd_and_hms(y, mo, d, h, mi, s).single())
+                .expect("a valid time")
+                + chrono::TimeDelta::milliseconds(250);
+            let mut out = String::new();
+            write_instant(&mut out, &t).expect("written");
+            assert_eq!(out, t.to_rfc3339_opts(SecondsFormat::Secs, false));
+        }
     }
 
     #[test]

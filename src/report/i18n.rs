@@ -5,6 +5,8 @@
 //! Owns: [`Lang`] (chosen by `--lang`, config `lang`, else `$LANG`, else English) and the
 //! [`Text`] tables. Renderers take their words from here and nowhere else.
 
+use std::fmt::Write as _;
+
 use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use serde::Serialize;
 
@@ -448,7 +450,14 @@ impl Text {
 
     /// A date as `2026-10-05`, for table cells.
     pub fn date(&self, d: NaiveDate) -> String {
-        format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+        let mut out = String::with_capacity(10);
+        self.push_date(&mut out, d);
+        out
+    }
+
+    /// Appends [`Text::date`]'s text to `out`.
+    pub fn push_date(&self, out: &mut String, d: NaiveDate) {
+        let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
     }
 
     /// A date in words, for prose: `1er octobre 2026`, `5 octobre 2026`; `1 October 2026`.
@@ -553,9 +562,16 @@ impl Text {
 
     /// Minutes as `h:mm` (exact: totals equal the sum of rows).
     pub fn duration(&self, minutes: i64) -> String {
+        let mut out = String::with_capacity(8);
+        self.push_duration(&mut out, minutes);
+        out
+    }
+
+    /// Appends [`Text::duration`]'s text to `out`.
+    pub fn push_duration(&self, out: &mut String, minutes: i64) {
         let sign = if minutes < 0 { "-" } else { "" };
         let m = minutes.abs();
-        format!("{sign}{}:{:02}", m / 60, m % 60)
+        let _ = write!(out, "{sign}{}:{:02}", m / 60, m % 60);
     }
 
     /// A decimal number with two places, in this language's style.

@@ -11,6 +11,8 @@
 //! minutes differ from its slot, the status of the figures (provisional, over, closed),
 //! the date the page was made and the collective's contact.
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::i18n::Text;
@@ -403,20 +405,39 @@ fn write_association_entries(
         let at = used.iter().position(|k| *k == note_kind(n)).unwrap_or(0);
         MARKS[at.min(MARKS.len() - 1)]
     };
+    // One line buffer, and the text of each event's summary made once.
+    let mut line = String::new();
+    let mut plain: HashMap<*const u8, String> = HashMap::new();
     for e in r.entries_of(&a.key) {
         sum += e.minutes;
-        let who: Vec<String> = e.people.iter().map(|p| escape(r.person_name(p))).collect();
-        let marks: String = e.notes.iter().map(mark).collect();
-        writeln!(
-            w,
-            "| {} | {} | {}{marks} | {} | {} | {} |",
-            t.date(e.date),
-            time_cell(t, e),
-            t.duration(e.minutes),
-            t.kind(e.kind),
-            who.join(", "),
-            escape(&without_markup(&e.summary))
-        )?;
+        line.clear();
+        line.push_str("| ");
+        t.push_date(&mut line, e.date);
+        line.push_str(" | ");
+        push_time_cell(&mut line, t, e);
+        line.push_str(" | ");
+        t.push_duration(&mut line, e.minutes);
+        for n in &e.notes {
+            line.push_str(mark(n));
+        }
+        line.push_str(" | ");
+        line.push_str(t.kind(e.kind));
+        line.push_str(" | ");
+        for (i, p) in e.people.iter().enumerate() {
+            if i > 0 {
+                line.push_str(", ");
+            }
+            push_escaped(&mut line, r.person_name(p));
+        }
+        line.push_str(" | ");
+        let what = plain.entry(e.summary.as_ptr()).or_insert_with(|| {
+            let mut what = String::new();
+            push_escaped(&mut what, &without_markup(&e.summary));
+            what
+        });
+        line.push_str(what);
+        line.push_str(" |\n");
+        w.write_all(line.as_bytes())?;
     }
     writeln!(w, "| **{}** | | **{}** | | | |", t.total, t.duration(sum))?;
     if !used.is_empty() {
@@ -436,29 +457,43 @@ fn write_association_entries(
 
 /// `14:05`.
 fn hh_mm(t: chrono::DateTime<chrono::FixedOffset>) -> String {
-    use chrono::Timelike;
-    format!("{:02}:{:02}", t.hour(), t.minute())
+    let mut out = String::with_capacity(5);
+    push_hh_mm(&mut out, t);
+    out
 }
 
-/// The time of an entry: `14:00–16:30`; a clipped entry shows its real start or end date.
-fn time_cell(t: &Text, e: &Entry) -> String {
+/// Appends [`hh_mm`]'s text to `out`.
+fn push_hh_mm(out: &mut String, t: chrono::DateTime<chrono::FixedOffset>) {
+    use chrono::Timelike;
+    let _ = write!(out, "{:02}:{:02}", t.hour(), t.minute());
+}
+
+/// Appends the time of an entry: `14:00–16:30`; a clipped entry shows its real start or
+/// end date.
+fn push_time_cell(out: &mut String, t: &Text, e: &Entry) {
     if e.all_day {
-        return t.all_day.to_string();
+        out.push_str(t.all_day);
+        return;
     }
-    let mut start = hh_mm(e.start);
-    let mut end = hh_mm(e.end);
+    let (mut start, mut end) = (e.start, e.end);
+    let (mut start_day, mut end_day) = (false, false);
     for n in &e.notes {
         match n {
-            Note::StartsBefore(real) => {
-                start = format!("{} {}", t.day_month(real.date_naive()), hh_mm(*real));
-            }
-            Note::EndsAfter(real) => {
-                end = format!("{} {}", t.day_month(real.date_naive()), hh_mm(*real));
-            }
+            Note::StartsBefore(real) => (start, start_day) = (*real, true),
+            Note::EndsAfter(real) => (end, end_day) = (*real, true),
             _ => {}
         }
     }
-    format!("{start}–{end}")
+    let push = |out: &mut String, at: chrono::DateTime<chrono::FixedOffset>, day: bool| {
+        if day {
+            out.push_str(&t.day_month(at.date_naive()));
+            out.push(' ');
+        }
+        push_hh_mm(out, at);
+    };
+    push(out, start, start_day);
+    out.push('–');
+    push(out, end, end_day);
 }
 
 /// The value of the volunteer person-hours, per rate, and the accounts it goes to.
@@ -539,6 +574,12 @@ pub fn write_index(
 /// Escapes text from events for Markdown tables.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    push_escaped(&mut out, text);
+    out
+}
+
+/// Appends `text` to `out`, escaped as [`escape`] does.
+fn push_escaped(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '\n' | '\r' => out.push(' '),
@@ -549,7 +590,6 @@ pub fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 #[cfg(test)]

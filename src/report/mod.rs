@@ -12,6 +12,7 @@
 pub mod correction;
 pub mod csv;
 pub mod i18n;
+mod index;
 pub mod markdown;
 pub mod odf;
 pub mod ods;
@@ -20,6 +21,7 @@ pub mod text;
 mod valuation;
 pub mod zip;
 
+use index::Index;
 pub use valuation::{Valuation, ValuationLine};
 
 use std::collections::{BTreeMap, HashMap};
@@ -28,10 +30,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, DurationRound, NaiveDate, NaiveTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::classify::{Classified, Rules};
+use crate::classify::{Classified, Component, Rules};
 use crate::config::{AllDayPolicy, Rate};
 use crate::ical::tz::Zone;
-use crate::model::{Entry, EventInfo, Kind, Note, Occurrence, Period, Problem, Review};
+use crate::model::{Entry, Kind, Note, Occurrence, Period, Problem, Review};
 use i18n::Lang;
 
 /// Minutes per kind.
@@ -136,6 +138,10 @@ pub struct Report {
     pub monthly: BTreeMap<String, BTreeMap<String, Totals>>,
     /// When the report was made, whether its figures are final, and who made it.
     pub about: About,
+    /// Each association's entries and the names by key, built with the report from its
+    /// entries, associations and people (which are not to be changed after).
+    #[serde(skip)]
+    index: Index,
 }
 
 /// Whether a report's figures may still change.
@@ -242,18 +248,23 @@ pub fn build_entries(occurrences: &[Occurrence], rules: &Rules, s: &Settings) ->
     use rayon::prelude::*;
     let (from, to) = s.bounds();
     // Occurrences of one component share their descriptive data: classify it once.
-    let mut index: HashMap<(*const EventInfo, &str), usize> = HashMap::new();
+    let mut index: HashMap<Component, usize> = HashMap::new();
     let mut distinct: Vec<&Occurrence> = Vec::new();
-    let kept: Vec<(&Occurrence, usize)> = occurrences
+    let mut last: Option<(Component, usize)> = None;
+    let mut kept: Vec<(&Occurrence, usize)> = occurrences
         .iter()
         .filter(|o| overlaps(o, from, to))
         .map(|o| {
-            let at = *index
-                .entry((Arc::as_ptr(&o.info), &*o.calendar))
-                .or_insert_with(|| {
+            let key = Component::of(o);
+            let at = match last {
+                // A component's occurrences mostly follow each other.
+                Some((k, at)) if k == key => at,
+                _ => *index.entry(key).or_insert_with(|| {
                     distinct.push(o);
                     distinct.len() - 1
-                });
+                }),
+            };
+            last = Some((key, at));
             (o, at)
         })
         .collect();
@@ -264,17 +275,17 @@ pub fn build_entries(occurrences: &[Occurrence], rules: &Rules, s: &Settings) ->
             (rules.classify(&o.info, &o.calendar), summary)
         })
         .collect();
-    let mut entries: Vec<Entry> = kept
-        .par_iter()
+    // Sorted before the entries are made, by what orders them (the clipped start, the UID
+    // and the original start), so that no entry is moved.
+    kept.par_sort_by_cached_key(|&(o, _)| {
+        (floor_minute(o.start).max(from), &*o.uid, o.recurrence_id)
+    });
+    kept.par_iter()
         .map(|&(o, at)| {
             let (c, summary) = &classified[at];
             entry_of(o, c.clone(), summary.clone(), s, from, to)
         })
-        .collect();
-    entries.par_sort_by(|a, b| {
-        (a.start, &a.uid, a.recurrence_id).cmp(&(b.start, &b.uid, b.recurrence_id))
-    });
-    entries
+        .collect()
 }
 
 fn floor_minute(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -330,11 +341,11 @@ pub fn period_totals(
     association: Option<&str>,
 ) -> Totals {
     let (from, to) = s.bounds();
-    let mut classified: HashMap<(*const EventInfo, &str), Classified> = HashMap::new();
+    let mut classified: HashMap<Component, Classified> = HashMap::new();
     let mut totals = Totals::default();
     for o in occurrences.iter().filter(|o| overlaps(o, from, to)) {
         let c = classified
-            .entry((Arc::as_ptr(&o.info), &*o.calendar))
+            .entry(Component::of(o))
             .or_insert_with(|| rules.classify(&o.info, &o.calendar));
         if association.is_some_and(|a| c.association.as_deref() != Some(a)) {
             continue;
@@ -373,8 +384,8 @@ fn entry_of(
         summary,
         tags: c.tags,
         unknown_tags: c.unknown_tags,
-        calendar: o.calendar.to_string(),
-        uid: o.uid.to_string(),
+        calendar: String::from(&*o.calendar),
+        uid: String::from(&*o.uid),
         recurrence_id: o.recurrence_id.map(|r| s.zone.fixed(r)),
         all_day: o.all_day.is_some(),
         review,
@@ -427,65 +438,80 @@ pub fn build_report(
     let mut totals = Totals::default();
     let mut unassigned = Totals::default();
     let mut person_minutes = 0;
-    let mut by_assoc: BTreeMap<String, AssociationTotals> = BTreeMap::new();
-    let mut by_person: BTreeMap<String, Totals> = BTreeMap::new();
     let mut unnamed = Totals::default();
-    let mut monthly: BTreeMap<String, BTreeMap<String, Totals>> = BTreeMap::new();
+    // Unassigned entries; those of each association are counted from its own entries.
+    let mut unassigned_months = Months::default();
+    let mut unassigned_people: BTreeMap<&str, Totals> = BTreeMap::new();
     for e in &entries {
         totals.add(e.kind, e.minutes);
-        let named = e.people.len() as i64;
-        person_minutes += e.minutes * named;
-        match &e.association {
-            Some(key) => {
-                let a = by_assoc
-                    .entry(key.clone())
-                    .or_insert_with(|| AssociationTotals {
-                        key: key.clone(),
-                        name: rules.association_name(key),
-                        totals: Totals::default(),
-                        person_minutes: 0,
-                        people: Vec::new(),
-                        volunteers: 0,
-                        unnamed: Totals::default(),
-                        valuation: None,
-                    });
-                a.totals.add(e.kind, e.minutes);
-                a.person_minutes += e.minutes * named;
-            }
-            None => unassigned.add(e.kind, e.minutes),
-        }
+        person_minutes += e.minutes * e.people.len() as i64;
         if e.people.is_empty() {
             unnamed.add(e.kind, e.minutes);
         }
-        monthly
-            .entry(format!("{:04}-{:02}", e.date.year(), e.date.month()))
-            .or_default()
-            .entry(e.association.clone().unwrap_or_default())
-            .or_default()
-            .add(e.kind, e.minutes);
-        for p in &e.people {
-            by_person
-                .entry(p.clone())
-                .or_default()
-                .add(e.kind, e.minutes);
+        if e.association.is_none() {
+            unassigned.add(e.kind, e.minutes);
+            unassigned_months.add(e);
+            for p in &e.people {
+                unassigned_people
+                    .entry(p)
+                    .or_default()
+                    .add(e.kind, e.minutes);
+            }
         }
     }
-    let mut associations: Vec<AssociationTotals> = by_assoc.into_values().collect();
-    for a in &mut associations {
-        add_people(a, &entries, rules);
-        if !s.rates.is_empty() {
-            a.valuation = Some(Valuation {
-                accounts: s.accounts.clone(),
-                ..valuation::value(&entries, &a.key, &s.rates, &s.currency)
-            });
+    let mut monthly: BTreeMap<(i32, u32), BTreeMap<String, Totals>> = BTreeMap::new();
+    for (month, x) in unassigned_months.0 {
+        monthly.entry(month).or_default().insert(String::new(), x);
+    }
+    let positions = index::positions(&entries);
+    let mut by_key: Vec<(&String, &Vec<usize>)> = positions.iter().collect();
+    by_key.sort();
+    let of = |at: &[usize]| {
+        at.iter()
+            .filter_map(|&at| entries.get(at))
+            .collect::<Vec<_>>()
+    };
+    let counted: Vec<(AssociationTotals, Months)> = {
+        use rayon::prelude::*;
+        by_key
+            .into_par_iter()
+            .map(|(key, at)| {
+                let mine = of(at);
+                let (mut a, months) = association_totals(key, mine.iter().copied(), rules);
+                if !s.rates.is_empty() {
+                    a.valuation = Some(Valuation {
+                        accounts: s.accounts.clone(),
+                        ..valuation::value(mine.iter().copied(), &s.rates, &s.currency)
+                    });
+                }
+                (a, months)
+            })
+            .collect()
+    };
+    let mut associations = Vec::with_capacity(counted.len());
+    for (a, months) in counted {
+        for (month, x) in months.0 {
+            monthly.entry(month).or_default().insert(a.key.clone(), x);
         }
+        associations.push(a);
     }
     associations.sort_by_cached_key(|a| (crate::classify::normalise(&a.name), a.key.clone()));
+    let monthly: BTreeMap<String, BTreeMap<String, Totals>> = monthly
+        .into_iter()
+        .map(|((year, month), keys)| (format!("{year:04}-{month:02}"), keys))
+        .collect();
+    let mut by_person = unassigned_people;
+    for p in associations.iter().flat_map(|a| &a.people) {
+        let x = by_person.entry(&p.key).or_default();
+        for kind in [Kind::Volunteer, Kind::Paid, Kind::Unspecified] {
+            x.add(kind, p.totals.get(kind));
+        }
+    }
     let mut people: Vec<PersonTotals> = by_person
         .into_iter()
         .map(|(key, totals)| PersonTotals {
-            name: rules.person_name(&key),
-            key,
+            name: rules.person_name(key),
+            key: key.to_string(),
             totals,
         })
         .collect();
@@ -493,10 +519,11 @@ pub fn build_report(
     let mut idle: Vec<(String, String)> = rules
         .associations
         .iter()
-        .filter(|r| !associations.iter().any(|a| a.key == r.key))
+        .filter(|r| !positions.contains_key(&r.key))
         .map(|r| (r.key.clone(), r.name.clone()))
         .collect();
     idle.sort_by_cached_key(|(key, name)| (crate::classify::normalise(name), key.clone()));
+    let index = Index::new(positions, &associations, &people);
     Report {
         period: s.period,
         lang: s.lang,
@@ -513,17 +540,53 @@ pub fn build_report(
         problems,
         monthly,
         about,
+        index,
     }
 }
 
-/// The per-person table of one association, and its count of distinct volunteers.
-fn add_people(a: &mut AssociationTotals, entries: &[Entry], rules: &Rules) {
+/// Totals per month (year and month of the entries' dates), in the order first met.
+#[derive(Default)]
+struct Months(Vec<((i32, u32), Totals)>);
+
+impl Months {
+    fn add(&mut self, e: &Entry) {
+        let month = (e.date.year(), e.date.month());
+        // Entries come by start, so mostly the month of the one before.
+        let at = match self.0.iter().rposition(|(m, _)| *m == month) {
+            Some(at) => at,
+            None => {
+                self.0.push((month, Totals::default()));
+                self.0.len() - 1
+            }
+        };
+        self.0[at].1.add(e.kind, e.minutes);
+    }
+}
+
+/// The totals of association `key` from its entries: per kind, per person, the entries
+/// that name nobody and the count of distinct volunteers; and per month.
+fn association_totals<'a>(
+    key: &str,
+    entries: impl Iterator<Item = &'a Entry>,
+    rules: &Rules,
+) -> (AssociationTotals, Months) {
+    let mut a = AssociationTotals {
+        key: key.to_string(),
+        name: rules.association_name(key),
+        totals: Totals::default(),
+        person_minutes: 0,
+        people: Vec::new(),
+        volunteers: 0,
+        unnamed: Totals::default(),
+        valuation: None,
+    };
     let mut by_person: BTreeMap<&str, Totals> = BTreeMap::new();
     let mut volunteers = std::collections::BTreeSet::new();
-    for e in entries
-        .iter()
-        .filter(|e| e.association.as_deref() == Some(&a.key))
-    {
+    let mut months = Months::default();
+    for e in entries {
+        months.add(e);
+        a.totals.add(e.kind, e.minutes);
+        a.person_minutes += e.minutes * e.people.len() as i64;
         if e.people.is_empty() {
             a.unnamed.add(e.kind, e.minutes);
         }
@@ -545,22 +608,32 @@ fn add_people(a: &mut AssociationTotals, entries: &[Entry], rules: &Rules) {
         .collect();
     a.people
         .sort_by_cached_key(|p| crate::classify::normalise(&p.name));
+    (a, months)
 }
 
 impl Report {
-    /// Entries of one association.
-    pub fn entries_of<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
-        self.entries
+    /// Entries of one association, in order.
+    pub fn entries_of<'a>(&'a self, key: &str) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.index
+            .entries_of(key)
             .iter()
-            .filter(move |e| e.association.as_deref() == Some(key))
+            .filter_map(|&at| self.entries.get(at))
     }
 
     /// Display name of a person key (the key itself if unknown).
     pub fn person_name<'a>(&'a self, key: &'a str) -> &'a str {
-        self.people
-            .iter()
-            .find(|p| p.key == key)
+        self.index
+            .person(key)
+            .and_then(|at| self.people.get(at))
             .map_or(key, |p| p.name.as_str())
+    }
+
+    /// Display name of an association key (the key itself if it has no entry).
+    pub fn association_name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.index
+            .association(key)
+            .and_then(|at| self.associations.get(at))
+            .map_or(key, |a| a.name.as_str())
     }
 
     /// Entries that need a human.

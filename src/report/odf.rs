@@ -281,17 +281,22 @@ impl Row<'_> {
     pub fn date(&mut self, d: NaiveDate) -> &mut Self {
         self.open(Some(DATE), None, "date");
         let (y, m, day) = (d.year(), d.month(), d.day());
-        let _ = write!(
-            self.sheet.xml,
-            " office:date-value=\"{y:04}-{m:02}-{day:02}\""
-        );
+        let x = &mut self.sheet.xml;
+        x.push_str(" office:date-value=\"");
+        push_iso_date(x, y, m, day);
+        x.push('"');
         let day_first = self.sheet.look.day_first;
         self.close_with(|x| {
             if day_first {
-                write!(x, "{day:02}/{m:02}/{y:04}")
+                push_digits(x, day.into(), 2);
+                x.push('/');
+                push_digits(x, m.into(), 2);
+                x.push('/');
+                push_year(x, y);
             } else {
-                write!(x, "{y:04}-{m:02}-{day:02}")
+                push_iso_date(x, y, m, day);
             }
+            Ok(())
         });
         self
     }
@@ -300,8 +305,24 @@ impl Row<'_> {
     pub fn time(&mut self, minutes: i64) -> &mut Self {
         self.open(Some(TIME), None, "time");
         let (h, m) = (minutes / 60, minutes % 60);
-        let _ = write!(self.sheet.xml, " office:time-value=\"PT{h:02}H{m:02}M00S\"");
-        self.close_with(|x| write!(x, "{h:02}:{m:02}"));
+        if !(0..100).contains(&h) || m < 0 {
+            let _ = write!(self.sheet.xml, " office:time-value=\"PT{h:02}H{m:02}M00S\"");
+            self.close_with(|x| write!(x, "{h:02}:{m:02}"));
+            return self;
+        }
+        let (h, m) = (h as u64, m as u64);
+        let x = &mut self.sheet.xml;
+        x.push_str(" office:time-value=\"PT");
+        push_digits(x, h, 2);
+        x.push('H');
+        push_digits(x, m, 2);
+        x.push_str("M00S\"");
+        self.close_with(|x| {
+            push_digits(x, h, 2);
+            x.push(':');
+            push_digits(x, m, 2);
+            Ok(())
+        });
         self
     }
 
@@ -310,9 +331,22 @@ impl Row<'_> {
     pub fn duration(&mut self, minutes: i64, formula: Option<&str>) -> &mut Self {
         self.open(Some(DURATION), formula, "time");
         let sign = if minutes < 0 { "-" } else { "" };
-        let (h, m) = (minutes.abs() / 60, minutes.abs() % 60);
-        let _ = write!(self.sheet.xml, " office:time-value=\"{sign}PT{h}H{m}M0S\"");
-        self.close_with(|x| write!(x, "{sign}{h}:{m:02}"));
+        let (h, m) = (minutes.unsigned_abs() / 60, minutes.unsigned_abs() % 60);
+        let x = &mut self.sheet.xml;
+        x.push_str(" office:time-value=\"");
+        x.push_str(sign);
+        x.push_str("PT");
+        push_digits(x, h, 1);
+        x.push('H');
+        push_digits(x, m, 1);
+        x.push_str("M0S\"");
+        self.close_with(|x| {
+            x.push_str(sign);
+            push_digits(x, h, 1);
+            x.push(':');
+            push_digits(x, m, 2);
+            Ok(())
+        });
         self
     }
 
@@ -335,9 +369,67 @@ impl Row<'_> {
     }
 }
 
+/// Appends `n` in decimal, with leading zeros to at least `width` digits.
+fn push_digits(out: &mut String, n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let at = at.min(digits.len() - width.min(digits.len()));
+    out.extend(digits[at..].iter().map(|&b| char::from(b)));
+}
+
+/// Appends a year as `{:04}` writes it (a sign before years below zero).
+fn push_year(out: &mut String, y: i32) {
+    if y < 0 {
+        let _ = write!(out, "{y:04}");
+    } else {
+        push_digits(out, y.unsigned_abs().into(), 4);
+    }
+}
+
+/// Appends `2026-10-05`.
+fn push_iso_date(out: &mut String, y: i32, m: u32, d: u32) {
+    push_year(out, y);
+    out.push('-');
+    push_digits(out, m.into(), 2);
+    out.push('-');
+    push_digits(out, d.into(), 2);
+}
+
+/// Whether `s` is written as is by [`escape_into`].
+fn is_plain(s: &str, text: bool) -> bool {
+    let mut space_before = true;
+    for &b in s.as_bytes() {
+        let plain = match b {
+            b'&' | b'<' | b'>' | 0..=0x1f | 0xef => false,
+            b'"' => text,
+            b' ' => !(text && space_before),
+            _ => true,
+        };
+        if !plain {
+            return false;
+        }
+        space_before = b == b' ';
+    }
+    true
+}
+
 /// Appends `s` escaped for XML; characters XML 1.0 cannot carry become U+FFFD. In `text`
 /// (element content), runs of spaces, tabs and line breaks are kept as ODF writes them.
 fn escape_into(out: &mut String, s: &str, text: bool) {
+    // Most text needs no escaping (U+FFFE and U+FFFF begin with the byte 0xEF).
+    if is_plain(s, text) {
+        out.push_str(s);
+        return;
+    }
     let mut space_before = true;
     for c in s.chars() {
         match c {
@@ -433,6 +525,36 @@ mod tests {
             escaped(" a  b\tc\nd", true),
             "<text:s/>a <text:s/>b<text:tab/>c<text:line-break/>d"
         );
+    }
+
+    #[test]
+    fn digits_are_written_as_format_writes_them() {
+        for n in [0u64, 1, 9, 10, 59, 99, 100, 2026, 12345, u64::MAX] {
+            for width in [1, 2, 4] {
+                let mut out = String::new();
+                push_digits(&mut out, n, width);
+                assert_eq!(out, format!("{n:0width$}"));
+            }
+        }
+        for y in [-1, 0, 7, 999, 2026, 10000] {
+            let mut out = String::new();
+            push_year(&mut out, y);
+            assert_eq!(out, format!("{y:04}"));
+        }
+    }
+
+    #[test]
+    fn plain_text_is_written_as_is_and_the_rest_escaped() {
+        for s in ["", "Réunion", "a b", "\"q\""] {
+            assert!(is_plain(s, true), "{s:?}");
+            assert_eq!(escaped(s, true), s);
+        }
+        for s in [" a", "a  b", "a\tb", "a&b", "\u{fffe}", "\u{ffff}"] {
+            assert!(!is_plain(s, true), "{s:?}");
+        }
+        assert!(is_plain("\"q\"", true));
+        assert!(!is_plain("\"q\"", false));
+        assert!(is_plain(" a  b", false));
     }
 
     #[test]

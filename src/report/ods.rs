@@ -10,6 +10,7 @@
 //! so that a reader that does not recalculate sees the same figure. No UID, key or tag
 //! appears. Text cells are typed as text, so nothing from a calendar is ever evaluated.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use chrono::Timelike;
@@ -93,6 +94,8 @@ fn write_details<'a>(
     let mut row = 1;
     let mut sum = 0;
     let mut who = String::new();
+    // The text of each event's summary, made once.
+    let mut plain: HashMap<*const u8, String> = HashMap::new();
     for e in entries {
         let mut x = sheet.row(row);
         x.date(e.date);
@@ -109,14 +112,13 @@ fn write_details<'a>(
             }
             who.push_str(r.person_name(p));
         }
-        x.text(&who).text(&without_markup(&e.summary));
+        let what = plain
+            .entry(e.summary.as_ptr())
+            .or_insert_with(|| without_markup(&e.summary));
+        x.text(&who).text(what);
         if with_association {
             let name = match &e.association {
-                Some(key) => r
-                    .associations
-                    .iter()
-                    .find(|a| &a.key == key)
-                    .map_or(key.as_str(), |a| a.name.as_str()),
+                Some(key) => r.association_name(key),
                 None => t.unassigned,
             };
             x.text(name);

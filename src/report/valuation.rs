@@ -53,12 +53,16 @@ pub fn person_minutes(e: &Entry) -> i64 {
     e.minutes * (e.people.len() as i64).max(1)
 }
 
-/// The valuation of association `key`'s volunteer entries.
-pub(super) fn value(entries: &[Entry], key: &str, rates: &[Rate], currency: &str) -> Valuation {
+/// The valuation of the volunteer entries among an association's `entries`.
+pub(super) fn value<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+    rates: &[Rate],
+    currency: &str,
+) -> Valuation {
     value_dated(
         entries
-            .iter()
-            .filter(|e| e.association.as_deref() == Some(key) && e.kind == Kind::Volunteer)
+            .into_iter()
+            .filter(|e| e.kind == Kind::Volunteer)
             .map(|e| (e.date, person_minutes(e))),
         rates,
         currency,
@@ -141,7 +145,7 @@ mod tests {
             entry(3, 60, &[]),
             entry(20, 90, &["alice"]),
         ];
-        let v = value(&entries, "amis", &rates, "EUR");
+        let v = value(&entries, &rates, "EUR");
         assert_eq!(v.lines[0].person_minutes, 360);
         assert_eq!(v.lines[1].person_minutes, 90);
         assert_eq!(v.person_minutes(), 450);

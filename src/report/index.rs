@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The lookups a renderer makes for every entry, prepared once with the report: the
+//! positions of each association's entries, and the display name of each person and
+//! association by key.
+//!
+//! Owns: building those tables from a report's entries, associations and people, in one
+//! pass. Knows nothing of formats. The index describes the report it was built from: it is
+//! part of the model, not of its serialised form.
+
+use std::collections::HashMap;
+
+use super::{AssociationTotals, PersonTotals};
+use crate::model::Entry;
+
+/// Positions and names by key, for a report's entries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Index {
+    /// Positions in the entries of each association's entries, in order, by key.
+    entries: HashMap<String, Vec<usize>>,
+    /// Position of each association, by key.
+    associations: HashMap<String, usize>,
+    /// Position of each person, by key.
+    people: HashMap<String, usize>,
+}
+
+/// Positions in `entries` of each association's entries, in order, by key.
+pub fn positions(entries: &[Entry]) -> HashMap<String, Vec<usize>> {
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    for (at, e) in entries.iter().enumerate() {
+        let Some(key) = e.association.as_deref() else {
+            continue;
+        };
+        match by_key.get_mut(key) {
+            Some(list) => list.push(at),
+            None => {
+                by_key.insert(key.to_string(), vec![at]);
+            }
+        }
+    }
+    by_key
+}
+
+impl Index {
+    /// The index of a report's entries, given their [`positions`], and of its associations
+    /// and people.
+    pub fn new(
+        positions: HashMap<String, Vec<usize>>,
+        associations: &[AssociationTotals],
+        people: &[PersonTotals],
+    ) -> Index {
+        Index {
+            entries: positions,
+            associations: associations
+                .iter()
+                .enumerate()
+                .map(|(at, a)| (a.key.clone(), at))
+                .collect(),
+            people: people
+                .iter()
+                .enumerate()
+                .map(|(at, p)| (p.key.clone(), at))
+                .collect(),
+        }
+    }
+
+    /// Positions of the entries of association `key`, in order (none if it has none).
+    pub fn entries_of(&self, key: &str) -> &[usize] {
+        self.entries.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// Position of association `key` among the report's associations.
+    pub fn association(&self, key: &str) -> Option<usize> {
+        self.associations.get(key).copied()
+    }
+
+    /// Position of person `key` among the report's people.
+    pub fn person(&self, key: &str) -> Option<usize> {
+        self.people.get(key).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{FixedOffset, NaiveDate, TimeZone};
+
+    use crate::classify::{PersonRule, Rules};
+    use crate::config::AllDayPolicy;
+    use crate::ical::tz::zone_by_name;
+    use crate::model::{Entry, Kind, Period};
+    use crate::report::i18n::Lang;
+    use crate::report::{About, Collective, Settings, build_report};
+
+    fn entry(at: u32, association: Option<&str>, people: &[&str]) -> Entry {
+        let start = FixedOffset::east_opt(3600)
+            .and_then(|z| z.with_ymd_and_hms(2026, 10, 1 + at % 28, 9, 0, 0).single())
+            .expect("a valid time");
+        Entry {
+            date: start.date_naive(),
+            start,
+            end: start + chrono::TimeDelta::minutes(60),
+            minutes: 60,
+            association: association.map(str::to_string),
+            kind: if at.is_multiple_of(3) {
+                Kind::Volunteer
+            } else {
+                Kind::Paid
+            },
+            people: people.iter().map(|p| p.to_string()).collect(),
+            summary: "".into(),
+            tags: Vec::new().into(),
+            calendar: String::new(),
+            uid: format!("u{at}"),
+            recurrence_id: None,
+            all_day: false,
+            review: None,
+            unknown_tags: Vec::new().into(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn report(entries: Vec<Entry>, rules: &Rules) -> crate::report::Report {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 10, d).expect("a date");
+        let period = Period::new(day(1), day(31)).expect("a period");
+        let settings = Settings {
+            period,
+            zone: zone_by_name("Europe/Brussels").expect("a zone"),
+            zone_name: "Europe/Brussels".into(),
+            all_day: AllDayPolicy::Skip,
+            lang: Lang::En,
+            rates: Vec::new(),
+            currency: "EUR".into(),
+            accounts: None,
+        };
+        let about = About::new(&period, day(2), Collective::default());
+        build_report(entries, rules, &settings, None, Vec::new(), about)
+    }
+
+    #[test]
+    fn each_association_has_the_entries_the_filter_finds_in_the_same_order() {
+        let keys = [
+            Some("amis"),
+            None,
+            Some("radio"),
+            Some("amis"),
+            Some("zz"),
+            None,
+        ];
+        let entries: Vec<Entry> = (0..60)
+            .map(|at| entry(at, keys[at as usize % keys.len()], &["alice"]))
+            .collect();
+        let r = report(entries, &Rules::default());
+        for key in ["amis", "radio", "zz", "none", ""] {
+            let filtered: Vec<&Entry> = r
+                .entries
+                .iter()
+                .filter(|e| e.association.as_deref() == Some(key))
+                .collect();
+            let indexed: Vec<&Entry> = r.entries_of(key).collect();
+            assert_eq!(indexed.len(), filtered.len(), "{key}");
+            assert!(
+                indexed
+                    .iter()
+                    .zip(&filtered)
+                    .all(|(a, b)| std::ptr::eq(*a, *b)),
+                "{key}"
+            );
+        }
+        assert_eq!(r.entries_of("amis").count(), 20);
+    }
+
+    #[test]
+    fn names_are_those_of_the_people_and_associations_or_the_key() {
+        let rules = Rules {
+            people: vec![PersonRule {
+                key: "alice".into(),
+                name: "Alice Martin".into(),
+                emails: Vec::new(),
+            }],
+            ..Rules::default()
+        };
+        let entries = vec![
+            entry(1, Some("amis"), &["alice", "bob"]),
+            entry(2, Some("radio"), &["bob"]),
+        ];
+        let r = report(entries, &rules);
+        for p in &r.people {
+            assert_eq!(r.person_name(&p.key), p.name);
+        }
+        assert_eq!(r.person_name("alice"), "Alice Martin");
+        assert_eq!(r.person_name("bob"), "bob");
+        assert_eq!(r.person_name("carol"), "carol");
+        for a in &r.associations {
+            assert_eq!(r.association_name(&a.key), a.name);
+        }
+        assert_eq!(r.association_name("unknown"), "unknown");
+    }
+}
