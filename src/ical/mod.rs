@@ -10,7 +10,7 @@
 //! (every event of a file, in parallel). Nothing here does I/O or knows about tags.
 
 pub mod expand;
-mod fast;
+pub mod fast;
 pub mod merge;
 pub mod parse;
 pub mod recur;
