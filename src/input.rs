@@ -43,6 +43,19 @@ impl std::ops::Deref for Bytes {
     }
 }
 
+impl Bytes {
+    /// Says that the bytes will not be read again: a mapped file's pages leave this
+    /// process's memory (they stay in the system's file cache, and would be read back from
+    /// the file if touched). Read bytes are kept.
+    pub fn release(&self) {
+        if let Bytes::Mapped(map) = self {
+            // SAFETY: a read-only mapping of a file: after MADV_DONTNEED a read gets the
+            // file's bytes again, so nothing that still borrows them can see other data.
+            let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
+}
+
 impl From<Vec<u8>> for Bytes {
     fn from(v: Vec<u8>) -> Bytes {
         Bytes::Owned(v)
@@ -243,6 +256,24 @@ and give `username` with `password_env`, `password_command` or `password_file` i
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A large file is mapped; once released, its pages leave the process, and reading it
+    /// again still gives the file's bytes.
+    #[test]
+    fn a_released_mapping_still_reads_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("big.ics");
+        let content: Vec<u8> = (0..(3u32 << 20)).map(|i| b'A' + (i % 26) as u8).collect();
+        std::fs::write(&path, &content).expect("write");
+        let bytes = read_file(&path).expect("read");
+        assert!(matches!(bytes, Bytes::Mapped(_)));
+        assert_eq!(&bytes[..], &content[..]);
+        bytes.release();
+        assert_eq!(&bytes[..], &content[..]);
+        let small = Bytes::from(b"BEGIN:VCALENDAR".to_vec());
+        small.release();
+        assert_eq!(&small[..], b"BEGIN:VCALENDAR");
+    }
 
     #[test]
     fn urls_are_recognised_and_redacted() {

@@ -185,7 +185,10 @@ fn expand_one_into(i: &Input, x: &Expansion, acc: &mut (Vec<Occurrence>, Vec<Pro
 because it is larger than 4 MiB (make it smaller on the server)";
         acc.1.push(Problem::new(&i.source, why));
     } else {
-        ical::read_occurrences_into(&i.bytes, &i.source, &i.calendar, x, acc);
+        // A large file's mapped pages are let go before its occurrences are made.
+        ical::read_occurrences_then(&i.bytes, &i.source, &i.calendar, x, acc, || {
+            i.bytes.release();
+        });
     }
 }
 

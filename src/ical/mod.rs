@@ -46,11 +46,25 @@ pub fn read_occurrences_into(
     source: &str,
     calendar: &str,
     x: &Expansion,
+    acc: &mut (Vec<Occurrence>, Vec<Problem>),
+) {
+    read_occurrences_then(bytes, source, calendar, x, acc, || ());
+}
+
+/// [`read_occurrences_into`], calling `done_with_bytes` once the bytes are parsed and no longer
+/// read (so a caller can let them go before the expansion).
+pub fn read_occurrences_then(
+    bytes: &[u8],
+    source: &str,
+    calendar: &str,
+    x: &Expansion,
     (occurrences, problems): &mut (Vec<Occurrence>, Vec<Problem>),
+    done_with_bytes: impl FnOnce(),
 ) {
     let margin = TimeDelta::days(2);
     let window = ((x.from - margin).date_naive(), (x.to + margin).date_naive());
     let mut parsed = parse::parse_calendar(bytes, source, calendar, Some(window));
+    done_with_bytes();
     problems.append(&mut parsed.problems);
     recur::expand_occurrences_into(&parsed, x, source, occurrences, problems);
 }
