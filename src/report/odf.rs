@@ -310,19 +310,7 @@ impl Row<'_> {
             self.close_with(|x| write!(x, "{h:02}:{m:02}"));
             return self;
         }
-        let (h, m) = (h as u64, m as u64);
-        let x = &mut self.sheet.xml;
-        x.push_str(" office:time-value=\"PT");
-        push_digits(x, h, 2);
-        x.push('H');
-        push_digits(x, m, 2);
-        x.push_str("M00S\"");
-        self.close_with(|x| {
-            push_digits(x, h, 2);
-            x.push(':');
-            push_digits(x, m, 2);
-            Ok(())
-        });
+        self.hours_minutes("", (h as u64, m as u64), (2, "M00S"));
         self
     }
 
@@ -332,22 +320,29 @@ impl Row<'_> {
         self.open(Some(DURATION), formula, "time");
         let sign = if minutes < 0 { "-" } else { "" };
         let (h, m) = (minutes.unsigned_abs() / 60, minutes.unsigned_abs() % 60);
+        self.hours_minutes(sign, (h, m), (1, "M0S"));
+        self
+    }
+
+    /// The value attribute (`{sign}PT{h}H{m}{end}`, both at least `width` digits) and the
+    /// shown text (`{sign}{h}:{mm}`) of a time or duration cell.
+    fn hours_minutes(&mut self, sign: &str, (h, m): (u64, u64), (width, end): (usize, &str)) {
         let x = &mut self.sheet.xml;
         x.push_str(" office:time-value=\"");
         x.push_str(sign);
         x.push_str("PT");
-        push_digits(x, h, 1);
+        push_digits(x, h, width);
         x.push('H');
-        push_digits(x, m, 1);
-        x.push_str("M0S\"");
+        push_digits(x, m, width);
+        x.push_str(end);
+        x.push('"');
         self.close_with(|x| {
             x.push_str(sign);
-            push_digits(x, h, 1);
+            push_digits(x, h, width);
             x.push(':');
             push_digits(x, m, 2);
             Ok(())
         });
-        self
     }
 
     /// A number, computed by `formula` if given.
