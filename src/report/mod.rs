@@ -11,6 +11,7 @@
 
 pub mod correction;
 pub mod csv;
+mod entries;
 pub mod i18n;
 mod index;
 pub mod markdown;
@@ -21,19 +22,19 @@ pub mod text;
 mod valuation;
 pub mod zip;
 
+pub use entries::{build_entries, period_totals};
 use index::Index;
 pub use valuation::{Valuation, ValuationLine};
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, DurationRound, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 
-use crate::classify::{Classified, Component, Rules};
+use crate::classify::Rules;
 use crate::config::{AllDayPolicy, Rate};
 use crate::ical::tz::Zone;
-use crate::model::{Entry, Kind, Note, Occurrence, Period, Problem, Review};
+use crate::model::{Entry, Kind, Period, Problem};
 use i18n::Lang;
 
 /// Minutes per kind.
@@ -241,189 +242,6 @@ impl Settings {
             self.zone.to_utc(self.period.to.and_time(NaiveTime::MIN)),
         )
     }
-}
-
-/// Clips and classifies occurrences into entries, sorted by start (in parallel).
-pub fn build_entries(occurrences: &[Occurrence], rules: &Rules, s: &Settings) -> Vec<Entry> {
-    use rayon::prelude::*;
-    let (from, to) = s.bounds();
-    // Occurrences of one component share their descriptive data: classify it once.
-    let mut index: HashMap<Component, usize> = HashMap::new();
-    let mut distinct: Vec<&Occurrence> = Vec::new();
-    let mut last: Option<(Component, usize)> = None;
-    let mut kept: Vec<(&Occurrence, usize)> = occurrences
-        .iter()
-        .filter(|o| overlaps(o, from, to))
-        .map(|o| {
-            let key = Component::of(o);
-            let at = match last {
-                // A component's occurrences mostly follow each other.
-                Some((k, at)) if k == key => at,
-                _ => *index.entry(key).or_insert_with(|| {
-                    distinct.push(o);
-                    distinct.len() - 1
-                }),
-            };
-            last = Some((key, at));
-            (o, at)
-        })
-        .collect();
-    let classified: Vec<(Classified, Arc<str>)> = distinct
-        .par_iter()
-        .map(|o| {
-            let summary = Arc::from(o.info.summary.as_str());
-            (rules.classify(&o.info, &o.calendar), summary)
-        })
-        .collect();
-    // Sorted before the entries are made, by what orders them (the clipped start, the UID
-    // and the original start), so that no entry is moved.
-    kept.par_sort_by_cached_key(|&(o, _)| {
-        (floor_minute(o.start).max(from), &*o.uid, o.recurrence_id)
-    });
-    kept.par_iter()
-        .map(|&(o, at)| {
-            let (c, summary) = &classified[at];
-            entry_of(o, c.clone(), summary.clone(), s, from, to)
-        })
-        .collect()
-}
-
-fn floor_minute(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.duration_trunc(TimeDelta::minutes(1)).unwrap_or(t)
-}
-
-/// True if the occurrence has time inside `[from, to)`; a zero-length one, if it starts
-/// inside.
-fn overlaps(o: &Occurrence, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
-    if o.end > o.start {
-        o.start < to && o.end > from
-    } else {
-        o.start >= from && o.start < to
-    }
-}
-
-/// Minutes an occurrence counts in `[from, to)`, and whether it is an all-day event left
-/// uncounted.
-fn counted(
-    o: &Occurrence,
-    tagged: Option<i64>,
-    s: &Settings,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> (i64, bool) {
-    let starts_inside = o.start >= from && o.start < to;
-    match (o.all_day, tagged) {
-        (_, Some(tagged)) => (if starts_inside { tagged } else { 0 }, false),
-        (Some(days), None) => {
-            let first = days.first.max(s.period.from);
-            let last = days.end.min(s.period.to);
-            match s.all_day {
-                AllDayPolicy::Hours(h) => (
-                    ((last - first).num_days().max(0) as f64 * h * 60.0).round() as i64,
-                    false,
-                ),
-                AllDayPolicy::Skip => (0, true),
-            }
-        }
-        (None, None) => {
-            let (start, end) = (floor_minute(o.start).max(from), floor_minute(o.end).min(to));
-            ((end.max(start) - start).num_minutes(), false)
-        }
-    }
-}
-
-/// Totals per kind of a period, without building its entries (for comparisons). With
-/// `association`, only that association's.
-pub fn period_totals(
-    occurrences: &[Occurrence],
-    rules: &Rules,
-    s: &Settings,
-    association: Option<&str>,
-) -> Totals {
-    let (from, to) = s.bounds();
-    let mut classified: HashMap<Component, Classified> = HashMap::new();
-    let mut totals = Totals::default();
-    for o in occurrences.iter().filter(|o| overlaps(o, from, to)) {
-        let c = classified
-            .entry(Component::of(o))
-            .or_insert_with(|| rules.classify(&o.info, &o.calendar));
-        if association.is_some_and(|a| c.association.as_deref() != Some(a)) {
-            continue;
-        }
-        totals.add(c.kind, counted(o, c.duration, s, from, to).0);
-    }
-    totals
-}
-
-fn entry_of(
-    o: &Occurrence,
-    c: Classified,
-    summary: Arc<str>,
-    s: &Settings,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Entry {
-    let (start, end) = (floor_minute(o.start).max(from), floor_minute(o.end).min(to));
-    let end = end.max(start);
-    let (minutes, uncounted) = counted(o, c.duration, s, from, to);
-    let review = if uncounted {
-        c.review.or(Some(Review::AllDayNotCounted))
-    } else {
-        c.review
-    };
-    let start_local = s.zone.fixed(start);
-    let notes = notes_of(o, c.duration, minutes, s, from, to);
-    Entry {
-        date: start_local.date_naive(),
-        start: start_local,
-        end: s.zone.fixed(end),
-        minutes,
-        association: c.association,
-        kind: c.kind,
-        people: c.people,
-        summary,
-        tags: c.tags,
-        unknown_tags: c.unknown_tags,
-        calendar: String::from(&*o.calendar),
-        uid: String::from(&*o.uid),
-        recurrence_id: o.recurrence_id.map(|r| s.zone.fixed(r)),
-        all_day: o.all_day.is_some(),
-        review,
-        notes,
-    }
-}
-
-/// Why an entry's minutes or times differ from its slot: a duration tag, a change of the
-/// clocks, or an edge of the period.
-fn notes_of(
-    o: &Occurrence,
-    tagged: Option<i64>,
-    minutes: i64,
-    s: &Settings,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Vec<Note> {
-    let mut notes = Vec::new();
-    let (start, end) = (floor_minute(o.start), floor_minute(o.end));
-    if o.start < from {
-        notes.push(Note::StartsBefore(s.zone.fixed(o.start)));
-    }
-    if o.end > to {
-        notes.push(Note::EndsAfter(s.zone.fixed(o.end)));
-    }
-    let slot = (end.max(start) - start).num_minutes();
-    if tagged.is_some() {
-        if minutes != slot || o.all_day.is_some() {
-            notes.push(Note::DurationTag);
-        }
-    } else if o.all_day.is_none() {
-        let (start, end) = (start.max(from), end.min(to).max(start.max(from)));
-        let wall = (s.zone.to_local(end) - s.zone.to_local(start)).num_minutes();
-        if wall != (end - start).num_minutes() {
-            notes.push(Note::ClockChange);
-        }
-    }
-    notes
 }
 
 /// Aggregates entries into the report model.
