@@ -109,9 +109,7 @@ fn expand_store(
         let reader = s.spawn(move || {
             let clock = std::time::Instant::now();
             let mut batch: Vec<Read> = Vec::with_capacity(BATCH);
-            let mut count = 0usize;
             let read = store.each_object_overlapping(from, to, |id, o| {
-                count += 1;
                 let input = Input {
                     source: format!("{} {}", o.calendar_url, o.href),
                     calendar: o.calendar,
@@ -126,7 +124,7 @@ fn expand_store(
             if !batch.is_empty() {
                 let _ = send.send(batch);
             }
-            read.map(|()| (count, clock.elapsed()))
+            read.map(|()| clock.elapsed())
         });
         for batch in receive.iter() {
             let results: Vec<_> = batch
@@ -137,8 +135,11 @@ fn expand_store(
         }
         reader.join()
     });
-    let (count, took) = read.map_err(|_| anyhow::anyhow!("the store's reader stopped"))??;
-    log::debug!("{count} object(s) of the store may overlap the period, read in {took:?}");
+    let took = read.map_err(|_| anyhow::anyhow!("the store's reader stopped"))??;
+    log::debug!(
+        "{} object(s) of the store may overlap the period, read in {took:?}",
+        done.len()
+    );
     done.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut all = (Vec::new(), Vec::new());
     ical::recur::append_parts(

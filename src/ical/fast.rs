@@ -77,7 +77,7 @@ pub(super) fn parse_plain(
             return None;
         }
         let is = |n: &str| name.eq_ignore_ascii_case(n);
-        if ["RRULE", "RDATE", "EXDATE", "DURATION", "EXRULE"]
+        if ["RRULE", "RDATE", "EXDATE", "DURATION"]
             .iter()
             .any(|n| is(n))
         {
@@ -186,7 +186,7 @@ pub(super) fn parse_plain(
 }
 
 /// The properties a report reads (every other line is skipped).
-const READ: [&str; 19] = [
+const READ: [&str; 18] = [
     "UID",
     "DTSTART",
     "DTEND",
@@ -205,7 +205,6 @@ const READ: [&str; 19] = [
     "CLASS",
     "DTSTAMP",
     "LAST-MODIFIED",
-    "EXRULE",
 ];
 
 /// The properties whose values are bounded by [`LIMITS`] (categories, dates, dates, rules).
