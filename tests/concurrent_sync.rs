@@ -3,8 +3,9 @@
 //! on loopback (which counts the multigets it is serving at once): the count stays within
 //! the bound, every object is stored whatever order the answers arrive in, a multiget that
 //! fails while others are in flight leaves the store as it was, and a refused password
-//! stops the source with one message. Also: the home listing asks only for the change
-//! markers the sync can use.
+//! stops the source with one message; a server slow to answer even small requests gets
+//! the full bound in flight. Also: the home listing asks only for the change markers the
+//! sync can use.
 
 #[path = "support/hostile.rs"]
 mod hostile;
@@ -15,7 +16,8 @@ use hostile::{
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
-/// The bound on multigets in flight (`caldav::fetch::MULTIGETS_IN_FLIGHT`).
+/// The bound on multigets in flight (`caldav::fetch::MULTIGETS_IN_FLIGHT`), kept to a
+/// server that is not near and light.
 const IN_FLIGHT: u64 = 4;
 
 /// A calendar of `n` one-hour events named `{prefix}-NNNN.ics`, all with ETag `etag`.
@@ -118,6 +120,35 @@ fn multigets_overlap_within_the_bound_and_every_object_is_stored_whatever_the_or
         "{most} multigets in flight at once"
     );
     assert_eq!(stored(d, "/dav/cal/team/"), expected);
+}
+
+#[test]
+fn a_server_slow_to_answer_even_small_requests_gets_the_full_bound_in_flight() {
+    let team = calendar("team", "t1", "obj", 1000, "1");
+    // Every answer takes at least 20 ms, as from a server far away or slow to start.
+    let mut routes = routes(&[team], 0.05);
+    for r in &mut routes {
+        if r.get("delay").is_none() {
+            r["delay"] = json!(0.02);
+        }
+    }
+    let server = Hostile::start(Value::Array(routes));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write_config(d, &format!("{}/dav/", server.base));
+    caltally(d)
+        .arg("sync")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("+1000 new"));
+    let seen = server.seen();
+    let most = multigets(&seen)
+        .iter()
+        .map(|s| s.in_flight)
+        .max()
+        .unwrap_or(0);
+    assert_eq!(most, IN_FLIGHT, "multigets in flight at once");
+    assert_eq!(stored(d, "/dav/cal/team/").len(), 1000);
 }
 
 #[test]

@@ -12,8 +12,8 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use ureq::tls::{PemItem, RootCerts, TlsConfig};
 
@@ -158,6 +158,9 @@ pub struct Client {
     options: ClientOptions,
     /// Requests sent, for the summary line and the "unchanged costs one request" check.
     requests: AtomicU32,
+    /// Quickest answer so far, request sent to body read, in microseconds (`u64::MAX`:
+    /// none yet).
+    quickest: AtomicU64,
 }
 
 impl Client {
@@ -219,12 +222,23 @@ impl Client {
             auth,
             options,
             requests: AtomicU32::new(0),
+            quickest: AtomicU64::new(u64::MAX),
         })
     }
 
     /// Requests sent so far, from every thread.
     pub fn requests(&self) -> u32 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// The quickest answer so far, from sending a request to reading its whole body:
+    /// the round trip plus the server's least work, which tells a server near and light
+    /// from one that is far away or slow to start.
+    pub fn quickest_answer(&self) -> Option<Duration> {
+        match self.quickest.load(Ordering::Relaxed) {
+            u64::MAX => None,
+            us => Some(Duration::from_micros(us)),
+        }
     }
 
     /// The origin this client talks to.
@@ -317,6 +331,7 @@ impl Client {
             .body(body.unwrap_or_default().as_bytes().to_vec())
             .map_err(|e| request_err(e.to_string()))?;
         self.requests.fetch_add(1, Ordering::Relaxed);
+        let sent = Instant::now();
         let transport = |message: String| HttpError::Transport {
             method: method.into(),
             url: redact(url),
@@ -352,6 +367,8 @@ impl Client {
                 },
                 e => transport(e.to_string()),
             })?;
+        let took = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX - 1);
+        self.quickest.fetch_min(took, Ordering::Relaxed);
         Ok(Reply {
             status,
             location,
@@ -367,6 +384,44 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quickest_answer_is_the_shortest_request_seen() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}/", listener.local_addr().expect("addr"));
+        // Answers two requests, the second after 300 ms.
+        let server = std::thread::spawn(move || {
+            for wait in [0, 300] {
+                let (mut stream, _) = listener.accept().expect("accept");
+                let mut buf = [0u8; 4096];
+                let mut got = Vec::new();
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = stream.read(&mut buf).expect("read");
+                    assert!(n > 0, "request cut short");
+                    got.extend_from_slice(&buf[..n]);
+                }
+                std::thread::sleep(Duration::from_millis(wait));
+                stream
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                    )
+                    .expect("write");
+            }
+        });
+        let client = Client::new(&base, None, None, ClientOptions::default()).expect("client");
+        assert_eq!(client.quickest_answer(), None, "nothing sent yet");
+        client.send("GET", &base, None, None, &[]).expect("first");
+        let quick = client.quickest_answer().expect("measured");
+        assert!(quick < Duration::from_millis(300), "{quick:?}");
+        client.send("GET", &base, None, None, &[]).expect("second");
+        assert_eq!(
+            client.quickest_answer(),
+            Some(quick),
+            "the slower one is not kept"
+        );
+        server.join().expect("server");
+    }
 
     #[test]
     fn requests_leave_the_configured_origin_never() {
