@@ -15,7 +15,7 @@ use unicode_normalization::char::is_combining_mark;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::model::{EventInfo, Kind, Occurrence, Problem, Review};
+use crate::model::{EventInfo, Kind, Review};
 
 /// Most tags read from one event (CATEGORIES, hashtags and calendar name together); the
 /// rest are ignored with a warning.
@@ -103,7 +103,12 @@ pub struct Classified {
 impl Rules {
     /// Classifies one occurrence's descriptive data, from calendar `calendar`.
     pub fn classify(&self, info: &EventInfo, calendar: &str) -> Classified {
-        let tags = tags_of(info, self.calendar_tag.then_some(calendar));
+        self.classify_counted(info, calendar).0
+    }
+
+    /// [`Rules::classify`], and whether the event had more than [`MAX_TAGS`] tags.
+    pub fn classify_counted(&self, info: &EventInfo, calendar: &str) -> (Classified, bool) {
+        let (tags, too_many) = collect_tags(info, self.calendar_tag.then_some(calendar));
         let mut out = Classified {
             people: self.people_of(info),
             ..Classified::default()
@@ -153,7 +158,7 @@ impl Rules {
         if associations.len() == 1 {
             out.association = associations.pop();
         }
-        out
+        (out, too_many)
     }
 
     fn association_for(&self, tag: &str) -> Option<String> {
@@ -286,47 +291,6 @@ pub fn collect_tags(info: &EventInfo, calendar: Option<&str>) -> (Vec<String>, b
         tags.push(t);
     }
     (tags, false)
-}
-
-/// The component an occurrence comes from, as far as classification goes: its descriptive
-/// data and its calendar, by address. Occurrences with equal keys classify alike; two keys
-/// that differ may still hold equal data (then it is classified twice, to the same result).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Component(*const EventInfo, *const u8);
-
-impl Component {
-    /// The key of `o`'s component.
-    pub fn of(o: &Occurrence) -> Component {
-        Component(Arc::as_ptr(&o.info), o.calendar.as_ptr())
-    }
-}
-
-/// A warning for each event component with more than [`MAX_TAGS`] tags.
-pub fn tag_warnings(occurrences: &[Occurrence], rules: &Rules) -> Vec<Problem> {
-    use rayon::prelude::*;
-    let mut seen: HashSet<Component> = HashSet::new();
-    let mut last = None;
-    let distinct: Vec<&Occurrence> = occurrences
-        .iter()
-        .filter(|o| {
-            let key = Component::of(o);
-            // A component's occurrences mostly follow each other.
-            let new = last != Some(key) && seen.insert(key);
-            last = Some(key);
-            new
-        })
-        .collect();
-    distinct
-        .par_iter()
-        .filter(|o| {
-            let calendar = rules.calendar_tag.then_some(&*o.calendar);
-            collect_tags(&o.info, calendar).1
-        })
-        .map(|o| {
-            let message = format!("more than {MAX_TAGS} tags; only the first {MAX_TAGS} are used");
-            Problem::new(&o.calendar, message).with_uid(Some(&o.uid))
-        })
-        .collect()
 }
 
 /// `#hashtags` in `text`: `#` not preceded by a letter or digit, then letters, digits,

@@ -297,7 +297,7 @@ fn hashtags_are_bounded_with_a_warning() {
     let tags = classify::tags_of(&occ[0].info, None);
     assert_eq!(tags.len(), classify::MAX_TAGS);
     assert_eq!((tags[0].as_str(), tags[999].as_str()), ("amis", "h998"));
-    let warnings = classify::tag_warnings(&occ, &Rules::default());
+    let (_, warnings) = caltally::report::Classes::of(&occ, &Rules::default());
     assert_eq!(warnings.len(), 1);
     assert_eq!(warnings[0].uid.as_deref(), Some("hashtags"));
     assert_eq!(

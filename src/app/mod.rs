@@ -262,6 +262,8 @@ struct Gathered {
     about: report::About,
     rules: crate::classify::Rules,
     occurrences: Vec<Occurrence>,
+    /// The class of each component of `occurrences`.
+    classes: report::Classes,
     problems: Vec<Problem>,
 }
 
@@ -295,7 +297,8 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
     let clock = std::time::Instant::now();
     let (occurrences, mut problems) = read_and_expand(sel, config, env, &expansion)?;
     let rules = config.rules();
-    problems.extend(crate::classify::tag_warnings(&occurrences, &rules));
+    let (classes, too_many_tags) = report::Classes::of(&occurrences, &rules);
+    problems.extend(too_many_tags);
     log::debug!(
         "{} occurrences after {:?}",
         occurrences.len(),
@@ -306,6 +309,7 @@ fn gather(sel: &Selection, lang: Option<&str>, config: &Config, env: &Env) -> Re
         settings,
         rules,
         occurrences,
+        classes,
         problems,
     })
 }
@@ -336,6 +340,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         about,
         rules,
         occurrences,
+        classes,
         problems,
     } = gather(&args.selection, args.lang.as_deref(), config, env)?;
     let (period, lang) = (settings.period, settings.lang);
@@ -349,6 +354,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         about,
         rules,
         occurrences,
+        classes,
         problems,
     };
     let report = build_report_of(&g, args.association.as_deref(), args.person.as_deref());
@@ -454,7 +460,7 @@ fn output_base(config: &Config) -> PathBuf {
 
 fn check(args: &CheckArgs, config: &Config, env: &Env) -> Result<u8> {
     let g = gather(&args.selection, args.lang.as_deref(), config, env)?;
-    let entries = report::build_entries(&g.occurrences, &g.rules, &g.settings);
+    let entries = report::build_entries(&g.occurrences, &g.classes, &g.settings);
     let mut findings = crate::check::check_entries(&entries, &g.problems, &g.rules);
     let lang = g.settings.lang;
     crate::check::localize(&mut findings, lang);
@@ -501,7 +507,7 @@ fn build_report_of(
     };
     let (entries, prev_totals) = rayon::join(
         || {
-            report::build_entries(&g.occurrences, &g.rules, &g.settings)
+            report::build_entries(&g.occurrences, &g.classes, &g.settings)
                 .into_iter()
                 .filter(keep)
                 .collect::<Vec<_>>()
@@ -509,7 +515,7 @@ fn build_report_of(
         // The previous period is not counted per person.
         || {
             person.is_none().then(|| {
-                report::period_totals(&g.occurrences, &g.rules, &prev_settings, association)
+                report::period_totals(&g.occurrences, &g.classes, &prev_settings, association)
             })
         },
     );

@@ -77,7 +77,7 @@ pub(super) fn remind_locked(
     };
     let label = month.label();
     let g = gather(&Selection::of_month(label.clone()), None, config, env)?;
-    let entries = crate::report::build_entries(&g.occurrences, &g.rules, &g.settings);
+    let entries = crate::report::build_entries(&g.occurrences, &g.classes, &g.settings);
     let findings = crate::check::check_entries(&entries, &g.problems, &g.rules);
     let people: Vec<Person> = config
         .people

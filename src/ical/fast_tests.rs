@@ -172,7 +172,7 @@ fn every_fixture_block_agrees() {
     let (mut read, mut total) = (0, 0);
     for path in all {
         let bytes = std::fs::read(&path).expect("fixture");
-        let split = crate::ical::text::split(&bytes, "f", &mut Vec::new());
+        let split = crate::ical::text::split(&bytes, "f", None, &mut Vec::new());
         for c in &split.events {
             let (text, _) = crate::ical::text::decode(c.text);
             let text = crate::ical::text::bound_values(&text, &crate::ical::parse::LIMITS)

@@ -161,14 +161,10 @@ pub fn parse_calendar(
     window: Option<(NaiveDate, NaiveDate)>,
 ) -> Parsed {
     let mut problems = Vec::new();
-    let split = text::split(bytes, source, &mut problems);
+    let split = text::split(bytes, source, window, &mut problems);
     let zones = read_timezones(&split.timezones, source, &mut problems);
-    let chunks: Vec<&Chunk<'_>> = split
+    let parsed: Vec<ParsedChunk> = split
         .events
-        .iter()
-        .filter(|c| window.is_none_or(|(from, to)| !c.meta.outside(from, to)))
-        .collect();
-    let parsed: Vec<ParsedChunk> = chunks
         .par_iter()
         .map(|c| {
             let (text, bad) = text::decode(c.text);

@@ -158,12 +158,15 @@ struct Scan<'a, 's> {
     inherited: bool,
     /// X-WR-CALNAME of that VCALENDAR, if the piece sets it.
     inherited_name: Option<String>,
+    /// VEVENTs certainly outside these dates are dropped as they end.
+    window: Option<(NaiveDate, NaiveDate)>,
 }
 
 impl<'a, 's> Scan<'a, 's> {
-    fn new(source: &'s str, inherited: bool) -> Self {
+    fn new(source: &'s str, inherited: bool, window: Option<(NaiveDate, NaiveDate)>) -> Self {
         Scan {
             source,
+            window,
             out: Split::default(),
             stack: if inherited {
                 vec![b"VCALENDAR".as_slice()]
@@ -267,7 +270,12 @@ impl<'a, 's> Scan<'a, 's> {
                         meta: o.meta,
                     };
                     if name.eq_ignore_ascii_case(b"VEVENT") {
-                        self.out.events.push(chunk);
+                        if self
+                            .window
+                            .is_none_or(|(from, to)| !chunk.meta.outside(from, to))
+                        {
+                            self.out.events.push(chunk);
+                        }
                     } else {
                         self.out.timezones.push(chunk);
                     }
@@ -324,13 +332,19 @@ impl<'a, 's> Scan<'a, 's> {
 }
 
 /// Splits a file into VEVENT and VTIMEZONE blocks, warning about junk and about
-/// components that do not end. A UTF-8 BOM is skipped.
-pub fn split<'a>(bytes: &'a [u8], source: &str, problems: &mut Vec<Problem>) -> Split<'a> {
+/// components that do not end. A UTF-8 BOM is skipped. With a `window` of dates, VEVENTs
+/// certainly outside it ([`ChunkMeta::outside`]) are dropped as the scan meets them.
+pub fn split<'a>(
+    bytes: &'a [u8],
+    source: &str,
+    window: Option<(NaiveDate, NaiveDate)>,
+    problems: &mut Vec<Problem>,
+) -> Split<'a> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Some(out) = split_in_pieces(text, source) {
+    if let Some(out) = split_in_pieces(text, source, window) {
         return out;
     }
-    let mut scan = Scan::new(source, false);
+    let mut scan = Scan::new(source, false, window);
     scan.run(text);
     scan.finish(problems)
 }
@@ -353,7 +367,11 @@ fn pieces(text: &[u8]) -> Vec<&[u8]> {
 
 /// Scans the pieces of a large, clean file at once; `None` if the file is small or if the
 /// pieces do not join up cleanly.
-fn split_in_pieces<'a>(text: &'a [u8], source: &str) -> Option<Split<'a>> {
+fn split_in_pieces<'a>(
+    text: &'a [u8],
+    source: &str,
+    window: Option<(NaiveDate, NaiveDate)>,
+) -> Option<Split<'a>> {
     if text.len() < 2 * PIECES_FROM {
         return None;
     }
@@ -366,7 +384,7 @@ fn split_in_pieces<'a>(text: &'a [u8], source: &str) -> Option<Split<'a>> {
         .into_par_iter()
         .enumerate()
         .map(|(i, piece)| {
-            let mut scan = Scan::new(source, i > 0);
+            let mut scan = Scan::new(source, i > 0, window);
             scan.run(piece);
             scan
         })
@@ -506,7 +524,7 @@ mod tests {
     }
 
     fn whole<'a>(text: &'a [u8], problems: &mut Vec<Problem>) -> Split<'a> {
-        let mut scan = Scan::new("f", false);
+        let mut scan = Scan::new("f", false, None);
         scan.run(text);
         scan.finish(problems)
     }
@@ -559,13 +577,51 @@ mod tests {
                 assert!(text.len() > 3 * PIECES_FROM);
                 assert!(pieces(text.as_bytes()).len() >= 2);
                 let mut p1 = Vec::new();
-                let pieces = split_in_pieces(text.as_bytes(), "f").expect("clean pieces");
+                let pieces = split_in_pieces(text.as_bytes(), "f", None).expect("clean pieces");
                 let one = whole(text.as_bytes(), &mut p1);
                 assert!(p1.is_empty());
                 same(&pieces, &one);
                 assert_eq!(one.events.len(), 4000);
                 assert_eq!(one.calendar_names, [Some("Un".into()), Some("Deux".into())]);
                 assert_eq!(one.events[3999].calendar, 1);
+            });
+    }
+
+    #[test]
+    fn with_a_window_events_outside_it_are_dropped_and_the_rest_kept_as_they_were() {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap()
+            .install(|| {
+                // Events over ten years, every seventh one weekly for a year.
+                let mut text = calendar(4000, 900).replace("DTSTART:2026", "DTSTART:YYYY");
+                let mut i = 0;
+                while let Some(at) = text.find("DTSTART:YYYY") {
+                    let year = 2020 + i % 10;
+                    let rule = if i % 7 == 0 {
+                        "RRULE:FREQ=WEEKLY;COUNT=52\r\n"
+                    } else {
+                        ""
+                    };
+                    text.replace_range(at..at + 12, &format!("{rule}DTSTART:{year}"));
+                    i += 1;
+                }
+                let d = |y| NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+                let window = Some((d(2024), d(2025)));
+                let mut problems = Vec::new();
+                let mut all = whole(text.as_bytes(), &mut problems);
+                all.events.retain(|c| !c.meta.outside(d(2024), d(2025)));
+                let pieces = split_in_pieces(text.as_bytes(), "f", window).expect("clean pieces");
+                let mut one = Scan::new("f", false, window);
+                one.run(text.as_bytes());
+                let one = one.finish(&mut problems);
+                assert!(problems.is_empty(), "{problems:?}");
+                same(&pieces, &all);
+                same(&one, &all);
+                // 2024's events, and 2023's weekly ones (their bound reaches into 2024).
+                assert_eq!(all.events.len(), 400 + 57);
+                assert!(pieces.events.iter().all(|c| c.meta.start >= Some(d(2023))));
             });
     }
 
@@ -581,9 +637,9 @@ mod tests {
                 let middle = text.len() / 2 - 2000;
                 let at = text[middle..].find("BEGIN:VEVENT").unwrap() + middle;
                 text.insert_str(at, "BEGIN:VTODO\r\n");
-                assert!(split_in_pieces(text.as_bytes(), "f").is_none());
+                assert!(split_in_pieces(text.as_bytes(), "f", None).is_none());
                 let mut problems = Vec::new();
-                let out = split(text.as_bytes(), "f", &mut problems);
+                let out = split(text.as_bytes(), "f", None, &mut problems);
                 let mut expected = Vec::new();
                 let one = whole(text.as_bytes(), &mut expected);
                 same(&out, &one);

@@ -1,50 +1,28 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! From occurrences to entries: each occurrence clipped to the period and counted in whole
 //! minutes (instants floored to the minute first), all-day and duration-tag rules applied,
-//! and its component classified once for all its occurrences; and the totals of a period
-//! (the previous one, for the comparison) without making its entries.
+//! with its component's class ([`Classes`]); and the totals of a period (the previous one,
+//! for the comparison) without making its entries.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
+use super::classes::{Class, Classes};
 use super::{Settings, Totals};
-use crate::classify::{Classified, Component, Rules};
+use crate::classify::Classified;
 use crate::config::AllDayPolicy;
 use crate::model::{Entry, Note, Occurrence, Review};
 
-/// Clips and classifies occurrences into entries, sorted by start (in parallel).
-pub fn build_entries(occurrences: &[Occurrence], rules: &Rules, s: &Settings) -> Vec<Entry> {
+/// Clips occurrences into entries with their components' classes, sorted by start (in
+/// parallel). Occurrences whose component is not in `classes` are left out.
+pub fn build_entries(occurrences: &[Occurrence], classes: &Classes, s: &Settings) -> Vec<Entry> {
     use rayon::prelude::*;
     let (from, to) = s.bounds();
-    // Occurrences of one component share their descriptive data: classify it once.
-    let mut index: HashMap<Component, usize> = HashMap::new();
-    let mut distinct: Vec<&Occurrence> = Vec::new();
-    let mut last: Option<(Component, usize)> = None;
-    let mut kept: Vec<(&Occurrence, usize)> = occurrences
+    let mut kept: Vec<(&Occurrence, &Class)> = occurrences
         .iter()
         .filter(|o| overlaps(o, from, to))
-        .map(|o| {
-            let key = Component::of(o);
-            let at = match last {
-                // A component's occurrences mostly follow each other.
-                Some((k, at)) if k == key => at,
-                _ => *index.entry(key).or_insert_with(|| {
-                    distinct.push(o);
-                    distinct.len() - 1
-                }),
-            };
-            last = Some((key, at));
-            (o, at)
-        })
-        .collect();
-    let classified: Vec<(Classified, Arc<str>)> = distinct
-        .par_iter()
-        .map(|o| {
-            let summary = Arc::from(o.info.summary.as_str());
-            (rules.classify(&o.info, &o.calendar), summary)
-        })
+        .filter_map(|o| Some((o, classes.get(o)?)))
         .collect();
     // Sorted before the entries are made, by what orders them (the clipped start, the UID
     // and the original start), so that no entry is moved.
@@ -52,10 +30,7 @@ pub fn build_entries(occurrences: &[Occurrence], rules: &Rules, s: &Settings) ->
         (floor_minute(o.start).max(from), &*o.uid, o.recurrence_id)
     });
     kept.par_iter()
-        .map(|&(o, at)| {
-            let (c, summary) = &classified[at];
-            entry_of(o, c.clone(), summary.clone(), s, from, to)
-        })
+        .map(|&(o, c)| entry_of(o, c.classified.clone(), c.summary.clone(), s, from, to))
         .collect()
 }
 
@@ -107,17 +82,16 @@ fn counted(
 /// `association`, only that association's.
 pub fn period_totals(
     occurrences: &[Occurrence],
-    rules: &Rules,
+    classes: &Classes,
     s: &Settings,
     association: Option<&str>,
 ) -> Totals {
     let (from, to) = s.bounds();
-    let mut classified: HashMap<Component, Classified> = HashMap::new();
     let mut totals = Totals::default();
     for o in occurrences.iter().filter(|o| overlaps(o, from, to)) {
-        let c = classified
-            .entry(Component::of(o))
-            .or_insert_with(|| rules.classify(&o.info, &o.calendar));
+        let Some(c) = classes.get(o).map(|c| &c.classified) else {
+            continue;
+        };
         if association.is_some_and(|a| c.association.as_deref() != Some(a)) {
             continue;
         }

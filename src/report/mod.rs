@@ -9,6 +9,7 @@
 //! and the optional valuation (in person-hours: each volunteer's time). Submodules render:
 //! [`csv`], [`markdown`], [`ods`]; [`i18n`] holds the words.
 
+mod classes;
 pub mod correction;
 pub mod csv;
 mod entries;
@@ -22,6 +23,7 @@ pub mod text;
 mod valuation;
 pub mod zip;
 
+pub use classes::{Class, Classes};
 pub use entries::{build_entries, period_totals};
 use index::Index;
 pub use valuation::{Valuation, ValuationLine};

@@ -47,9 +47,6 @@ pub fn settings(period: Period, all_day: AllDayPolicy) -> Settings {
 
 /// Entries of `occurrences` for `period`, zero configuration.
 pub fn entries(occurrences: &[Occurrence], period: Period) -> Vec<Entry> {
-    report::build_entries(
-        occurrences,
-        &Rules::default(),
-        &settings(period, AllDayPolicy::Skip),
-    )
+    let (classes, _) = report::Classes::of(occurrences, &Rules::default());
+    report::build_entries(occurrences, &classes, &settings(period, AllDayPolicy::Skip))
 }
