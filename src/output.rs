@@ -31,6 +31,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
 
 /// The manifest's file name.
 pub const MANIFEST: &str = ".caltally-manifest";
@@ -96,58 +97,164 @@ pub fn write_report(
     files: &[(String, Vec<u8>)],
     stale: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<String>, OutputError> {
-    check_owned(dir)?;
-    fs::create_dir_all(dir).map_err(at(dir))?;
-    let lock_path = dir.join(LOCK);
-    let lock = fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(at(&lock_path))?;
-    lock.lock().map_err(at(&lock_path))?;
-    remove_temporaries(dir)?;
-    let mut owned = read_manifest(dir)?;
-    let written: BTreeSet<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    use rayon::prelude::*;
+    let pending = Pending::begin(dir)?;
     // Written side by side: copying a large report into the page cache takes a while.
-    let handles: Vec<(PathBuf, fs::File)> = {
-        use rayon::prelude::*;
-        files
-            .par_iter()
-            .map(|(name, bytes)| create_temp(dir, name, bytes))
-            .collect::<Result<_, _>>()?
-    };
-    let temps: Vec<(PathBuf, PathBuf)> = handles
-        .iter()
-        .zip(files)
-        .map(|((temp, _), (name, _))| (temp.clone(), dir.join(name)))
-        .collect();
-    sync_files(&handles)?;
-    // Listed before they appear: a crash from here on leaves only files the manifest owns.
-    owned.extend(written.iter().cloned());
-    write_manifest(dir, &owned)?;
-    for (temp, target) in &temps {
-        fs::rename(temp, target).map_err(at(target))?;
+    files
+        .par_iter()
+        .try_for_each(|(name, bytes)| pending.add(name, bytes))?;
+    pending.commit(stale)
+}
+
+/// Files being written into a report folder, under its lock: each is written under a
+/// temporary name as soon as it is given (from any thread) and synced by threads of
+/// their own meanwhile; [`Pending::commit`] lists them in the manifest and puts them in
+/// place. Dropped without a commit, it removes its temporary files and the folder is as
+/// it was.
+pub struct Pending {
+    dir: PathBuf,
+    lock: Option<fs::File>,
+    owned: BTreeSet<String>,
+    /// Names given, with their temporary paths.
+    temps: Mutex<Vec<(String, PathBuf)>>,
+    to_sync: Option<mpsc::Sender<(PathBuf, fs::File)>>,
+    syncers: Vec<std::thread::JoinHandle<Result<(), OutputError>>>,
+}
+
+/// Files synced at once: the file system commits them together, which is much faster
+/// than one after the other.
+const SYNCERS: usize = 4;
+
+impl Pending {
+    /// Takes the folder `dir` (made if missing) for writing: refuses a folder caltally may
+    /// not write into, waits for its lock, removes temporary files a crash left.
+    pub fn begin(dir: &Path) -> Result<Pending, OutputError> {
+        check_owned(dir)?;
+        fs::create_dir_all(dir).map_err(at(dir))?;
+        let lock_path = dir.join(LOCK);
+        let lock = fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(at(&lock_path))?;
+        lock.lock().map_err(at(&lock_path))?;
+        remove_temporaries(dir)?;
+        let owned = read_manifest(dir)?;
+        let (to_sync, synced) = mpsc::channel::<(PathBuf, fs::File)>();
+        let synced = Arc::new(Mutex::new(synced));
+        let syncers = (0..SYNCERS)
+            .map(|_| {
+                let synced = Arc::clone(&synced);
+                std::thread::spawn(move || {
+                    let mut first = Ok(());
+                    loop {
+                        // Nothing panics while holding the lock: a poisoned one is whole.
+                        let next = synced.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok((path, file)) = next else {
+                            return first;
+                        };
+                        if let Err(e) = file.sync_all()
+                            && first.is_ok()
+                        {
+                            first = Err(at(&path)(e));
+                        }
+                    }
+                })
+            })
+            .collect();
+        Ok(Pending {
+            dir: dir.to_path_buf(),
+            lock: Some(lock),
+            owned,
+            temps: Mutex::new(Vec::new()),
+            to_sync: Some(to_sync),
+            syncers,
+        })
     }
-    let gone: Vec<String> = owned
-        .iter()
-        .filter(|n| !written.contains(*n) && stale(n))
-        .cloned()
-        .collect();
-    for name in &gone {
-        let path = dir.join(name);
-        match fs::symlink_metadata(&path) {
-            Ok(m) if !m.is_dir() => fs::remove_file(&path).map_err(at(&path))?,
-            _ => {}
+
+    /// Writes `bytes` as the file `name` (not yet in place).
+    pub fn add(&self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let (temp, file) = create_temp(&self.dir, name, bytes)?;
+        self.temps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((name.to_string(), temp.clone()));
+        if let Some(to_sync) = &self.to_sync {
+            // The syncers only stop once the sender is gone.
+            let _ = to_sync.send((temp, file));
         }
-        owned.remove(name);
+        Ok(())
     }
-    if !gone.is_empty() {
-        write_manifest(dir, &owned)?;
+
+    /// Waits for every file to be synced, lists them in the manifest and puts them in
+    /// place; removes the files the manifest lists that were not written now and for
+    /// which `stale` is true. Returns the names written, sorted.
+    pub fn commit(mut self, stale: &dyn Fn(&str) -> bool) -> Result<Vec<String>, OutputError> {
+        self.synced()?;
+        let dir = self.dir.clone();
+        let temps = std::mem::take(&mut *self.temps.lock().unwrap_or_else(|e| e.into_inner()));
+        let written: BTreeSet<String> = temps.iter().map(|(n, _)| n.clone()).collect();
+        // Listed before they appear: a crash from here on leaves only files the manifest owns.
+        let mut owned = std::mem::take(&mut self.owned);
+        owned.extend(written.iter().cloned());
+        write_manifest(&dir, &owned)?;
+        for (name, temp) in &temps {
+            let target = dir.join(name);
+            fs::rename(temp, &target).map_err(at(&target))?;
+        }
+        let gone: Vec<String> = owned
+            .iter()
+            .filter(|n| !written.contains(*n) && stale(n))
+            .cloned()
+            .collect();
+        for name in &gone {
+            let path = dir.join(name);
+            match fs::symlink_metadata(&path) {
+                Ok(m) if !m.is_dir() => fs::remove_file(&path).map_err(at(&path))?,
+                _ => {}
+            }
+            owned.remove(name);
+        }
+        if !gone.is_empty() {
+            write_manifest(&dir, &owned)?;
+        }
+        sync_dir(&dir)?;
+        self.lock.take();
+        Ok(written.into_iter().collect())
     }
-    sync_dir(dir)?;
-    drop(lock);
-    Ok(written.into_iter().collect())
+
+    /// Ends the syncers once every file given is synced; the first failure.
+    fn synced(&mut self) -> Result<(), OutputError> {
+        self.to_sync.take();
+        let mut first = Ok(());
+        for syncer in self.syncers.drain(..) {
+            let done = syncer
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            if first.is_ok() {
+                first = done;
+            }
+        }
+        first
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.to_sync.take();
+        for syncer in self.syncers.drain(..) {
+            let _ = syncer.join();
+        }
+        for (_, temp) in self
+            .temps
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            let _ = fs::remove_file(temp);
+        }
+    }
 }
 
 /// The first line of an `index.md` that caltally wrote.
@@ -293,30 +400,6 @@ fn create_temp(dir: &Path, name: &str, bytes: &[u8]) -> Result<(PathBuf, fs::Fil
     Ok((temp, file))
 }
 
-/// Syncs files to disk, several at once: the file system commits them together, which is
-/// much faster than one after the other.
-fn sync_files(files: &[(PathBuf, fs::File)]) -> Result<(), OutputError> {
-    const AT_ONCE: usize = 8;
-    let share = files.len().div_ceil(AT_ONCE).max(1);
-    std::thread::scope(|s| {
-        let workers: Vec<_> = files
-            .chunks(share)
-            .map(|chunk| {
-                s.spawn(move || -> Result<(), OutputError> {
-                    for (path, file) in chunk {
-                        file.sync_all().map_err(at(path))?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-        }
-        Ok(())
-    })
-}
-
 /// Removes temporary files a crashed writer left (only writers holding the lock make any).
 fn remove_temporaries(dir: &Path) -> Result<(), OutputError> {
     for entry in fs::read_dir(dir).map_err(at(dir))? {
@@ -373,6 +456,49 @@ mod tests {
         assert!(!write_index(base.path(), &render).expect("index"));
         let text = fs::read_to_string(base.path().join("index.md")).expect("read");
         assert_eq!(text, "my own notes");
+    }
+
+    #[test]
+    fn files_given_but_not_committed_leave_the_folder_as_it_was() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = dir.path().join("r");
+        write_report(&out, &files(&[("a.md", "1")]), &|_| true).expect("first");
+        let before = std::fs::read_to_string(out.join(MANIFEST)).expect("manifest");
+        {
+            let pending = Pending::begin(&out).expect("begun");
+            pending.add("a.md", b"2").expect("given");
+            pending.add("b.md", b"2").expect("given");
+            // Dropped: a render that failed after some files were given.
+        }
+        let mut names: Vec<String> = std::fs::read_dir(&out)
+            .expect("listed")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [MANIFEST, LOCK, "a.md"]);
+        assert_eq!(std::fs::read_to_string(out.join("a.md")).expect("a"), "1");
+        assert_eq!(
+            std::fs::read_to_string(out.join(MANIFEST)).expect("manifest"),
+            before
+        );
+        // Given from several threads, then committed: every file is in place.
+        let pending = Pending::begin(&out).expect("begun");
+        std::thread::scope(|s| {
+            for name in ["b.md", "c.md", "d.md", "e.md", "f.md", "g.md"] {
+                let pending = &pending;
+                s.spawn(move || pending.add(name, name.as_bytes()).expect("given"));
+            }
+        });
+        let written = pending.commit(&|_| true).expect("committed");
+        assert_eq!(written, ["b.md", "c.md", "d.md", "e.md", "f.md", "g.md"]);
+        assert!(
+            !out.join("a.md").exists(),
+            "stale, and listed in the manifest: removed"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("e.md")).expect("e"),
+            "e.md"
+        );
     }
 
     fn files(list: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {

@@ -15,7 +15,7 @@ use crate::cli::{CloseArgs, Format};
 use crate::config::Config;
 use crate::file_names::{Naming, association_stems};
 use crate::model::Period;
-use crate::output::write_report;
+use crate::output::{OutputError, Pending, write_report};
 use crate::report;
 
 /// The file name of each association's page, by key.
@@ -35,6 +35,16 @@ pub(super) fn render_files(
     r: &report::Report,
     formats: &[Format],
     naming: Naming,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    render_into(r, formats, naming, None)
+}
+
+/// [`render_files`], each file also handed to `pending` as soon as it is rendered.
+pub(super) fn render_into(
+    r: &report::Report,
+    formats: &[Format],
+    naming: Naming,
+    pending: Option<&Pending>,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     type Render<'a> = Box<dyn Fn(&mut Vec<u8>) -> Result<()> + Send + Sync + 'a>;
     let mut jobs: Vec<(String, Render<'_>)> = Vec::new();
@@ -98,6 +108,9 @@ pub(super) fn render_files(
         .map(|(i, (name, render))| {
             let mut buf = Vec::new();
             render(&mut buf)?;
+            if let Some(pending) = pending {
+                pending.add(&name, &buf).map_err(output_error)?;
+            }
             Ok((i, (name, buf)))
         })
         .collect::<Result<_>>()?;
@@ -114,11 +127,21 @@ pub(super) fn write_files(
     formats: &[Format],
     full: bool,
 ) -> Result<Vec<String>> {
-    let stale = |name: &str| full && formats.contains(&format_of(name));
-    match write_report(out, &files, &stale) {
-        Ok(names) => Ok(names),
-        Err(e) if e.is_usage() => Err(UsageError(e.to_string()).into()),
-        Err(e) => Err(e.into()),
+    write_report(out, &files, &stale_of(formats, full)).map_err(output_error)
+}
+
+/// Which files a report replaces: with `full` (every association), the files of its
+/// formats that it no longer writes.
+pub(super) fn stale_of(formats: &[Format], full: bool) -> impl Fn(&str) -> bool + '_ {
+    move |name: &str| full && formats.contains(&format_of(name))
+}
+
+/// A folder that cannot be used is the user's to change; a failed write is not.
+pub(super) fn output_error(e: OutputError) -> anyhow::Error {
+    if e.is_usage() {
+        UsageError(e.to_string()).into()
+    } else {
+        e.into()
     }
 }
 

@@ -31,8 +31,9 @@ mod remind;
 mod send;
 mod sync;
 
+use crate::output::Pending;
 use crate::report::{self, Settings, i18n::Lang};
-use closing::{close, closed_files, closing_of, render_files, write_files};
+use closing::{close, closed_files, closing_of, render_into, write_files};
 
 /// A usage error: exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -381,15 +382,26 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         clock.elapsed()
     );
     let naming = closing::naming(config);
-    let mut files = render_files(&report, &args.format, naming)?;
-    log::debug!("{} files rendered after {:?}", files.len(), clock.elapsed());
-    if args.person.is_none()
-        && let Some(closing) = closing_of(config, &period)?
-    {
-        files = closed_files(closing, &report, &args.format, naming)?;
-    }
     let full = args.association.is_none() && args.person.is_none();
-    let files = write_files(&out, files, &args.format, full)?;
+    let closing = match &args.person {
+        None => closing_of(config, &period)?,
+        Some(_) => None,
+    };
+    let files = match closing {
+        Some(closing) => {
+            let files = closed_files(closing, &report, &args.format, naming)?;
+            write_files(&out, files, &args.format, full)?
+        }
+        None => {
+            // Each file is written (not yet in place) as soon as it is rendered.
+            let pending = Pending::begin(&out).map_err(closing::output_error)?;
+            let files = render_into(&report, &args.format, naming, Some(&pending))?;
+            log::debug!("{} files rendered after {:?}", files.len(), clock.elapsed());
+            pending
+                .commit(&closing::stale_of(&args.format, full))
+                .map_err(closing::output_error)?
+        }
+    };
     log::debug!("{} files written after {:?}", files.len(), clock.elapsed());
     if args.out.is_none() && args.person.is_none() {
         write_index(&output_base(config), lang)?;
