@@ -350,7 +350,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         crate::terminal::warn(p);
     }
     let warned = !problems.is_empty();
-    let g = Gathered {
+    let mut g = Gathered {
         settings,
         about,
         rules,
@@ -359,6 +359,10 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         problems,
     };
     let report = build_report_of(&g, args.association.as_deref(), args.person.as_deref());
+    // Nothing reads the classes once the entries are made: they are freed beside the
+    // rendering, which keeps them out of its peak memory.
+    let classes = std::mem::take(&mut g.classes);
+    std::thread::spawn(move || drop(classes));
     let out = args.out.clone().unwrap_or_else(|| {
         let folder = output_base(config).join(period.label());
         match &args.person {

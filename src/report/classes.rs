@@ -5,8 +5,9 @@
 //!
 //! Owns: the key of a component (the address of its descriptive data and of its calendar
 //! name, which every occurrence of the component shares), the classification of each
-//! distinct key (on every core) and the "more than [`MAX_TAGS`] tags" warnings, one per
-//! component. Knows nothing of periods.
+//! distinct key (on every core), the component of each occurrence (by its index, four
+//! bytes each) and the "more than [`MAX_TAGS`] tags" warnings, one per component. Knows
+//! nothing of periods.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,20 +31,13 @@ impl Key {
     }
 }
 
-/// A component's classification, with its summary shared by its entries.
-#[derive(Debug)]
-pub struct Class {
-    /// The classification.
-    pub classified: Classified,
-    /// The summary, as every entry of the component holds it.
-    pub summary: Arc<str>,
-}
-
-/// The classification of every component of a set of occurrences.
+/// The classification of every component of a set of occurrences, found by the index of
+/// an occurrence in that set.
 #[derive(Debug, Default)]
 pub struct Classes {
-    index: HashMap<Key, usize>,
-    classes: Vec<Class>,
+    /// The component of each occurrence, by its index.
+    of: Vec<u32>,
+    classes: Vec<Classified>,
 }
 
 impl Classes {
@@ -51,33 +45,28 @@ impl Classes {
     /// a warning for each component with more than [`MAX_TAGS`] tags.
     pub fn of(occurrences: &[Occurrence], rules: &Rules) -> (Classes, Vec<Problem>) {
         use rayon::prelude::*;
-        let mut index: HashMap<Key, usize> = HashMap::new();
+        let mut index: HashMap<Key, u32> = HashMap::new();
         let mut distinct: Vec<&Occurrence> = Vec::new();
-        let mut last = None;
+        let mut last: Option<(Key, u32)> = None;
+        let mut of = Vec::with_capacity(occurrences.len());
         for o in occurrences {
             let key = Key::of(o);
-            // A component's occurrences mostly follow each other.
-            if last != Some(key) {
-                index.entry(key).or_insert_with(|| {
+            let at = match last {
+                // A component's occurrences mostly follow each other.
+                Some((k, at)) if k == key => at,
+                _ => *index.entry(key).or_insert_with(|| {
                     distinct.push(o);
-                    distinct.len() - 1
-                });
-                last = Some(key);
-            }
+                    // Fewer components than occurrences, which a Vec holds.
+                    u32::try_from(distinct.len() - 1).unwrap_or(u32::MAX)
+                }),
+            };
+            last = Some((key, at));
+            of.push(at);
         }
-        let (classes, too_many): (Vec<Class>, Vec<bool>) = distinct
+        drop(index);
+        let (classes, too_many): (Vec<Classified>, Vec<bool>) = distinct
             .par_iter()
-            .map(|o| {
-                let (classified, too_many) = rules.classify_counted(&o.info, &o.calendar);
-                let summary = Arc::from(o.info.summary.as_str());
-                (
-                    Class {
-                        classified,
-                        summary,
-                    },
-                    too_many,
-                )
-            })
+            .map(|o| rules.classify_counted(&o.info, &o.calendar))
             .unzip();
         let problems = distinct
             .iter()
@@ -89,22 +78,32 @@ impl Classes {
                 Problem::new(&o.calendar, message).with_uid(Some(&o.uid))
             })
             .collect();
-        (Classes { index, classes }, problems)
+        (Classes { of, classes }, problems)
     }
 
-    /// The position of `o`'s component, if it was among the occurrences classified.
-    pub fn position(&self, o: &Occurrence) -> Option<usize> {
-        self.index.get(&Key::of(o)).copied()
+    /// The position of the component of the `i`-th occurrence of the set classified.
+    pub fn position(&self, i: usize) -> Option<usize> {
+        self.of.get(i).map(|&at| at as usize)
     }
 
-    /// The class at `position`.
-    pub fn at(&self, position: usize) -> &Class {
+    /// How many components were classified (positions are below this).
+    pub fn len(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// Whether no component was classified.
+    pub fn is_empty(&self) -> bool {
+        self.classes.is_empty()
+    }
+
+    /// The classification at `position`.
+    pub fn at(&self, position: usize) -> &Classified {
         &self.classes[position]
     }
 
-    /// The class of `o`'s component, if it was among the occurrences classified.
-    pub fn get(&self, o: &Occurrence) -> Option<&Class> {
-        self.position(o).map(|at| self.at(at))
+    /// The classification of the `i`-th occurrence of the set classified.
+    pub fn get(&self, i: usize) -> Option<&Classified> {
+        self.position(i).map(|at| self.at(at))
     }
 }
 
@@ -150,13 +149,14 @@ mod tests {
         let (classes, problems) = Classes::of(&occurrences, &Rules::default());
         assert!(problems.is_empty());
         assert_eq!(classes.classes.len(), 3);
-        let at: Vec<_> = occurrences.iter().map(|o| classes.position(o)).collect();
-        assert_eq!(at, [Some(0), Some(1), Some(0), Some(2)]);
-        let amis = classes.get(&occurrences[2]).expect("classified");
-        assert_eq!(amis.classified.association.as_deref(), Some("amis"));
-        assert_eq!(&*amis.summary, "Permanence #amis #benevole");
-        let other = occurrence(&info("Permanence #amis"), &work, 12);
-        assert!(classes.get(&other).is_none(), "not among those classified");
+        let at: Vec<_> = (0..5).map(|i| classes.position(i)).collect();
+        assert_eq!(at, [Some(0), Some(1), Some(0), Some(2), None]);
+        let amis = classes.get(2).expect("classified");
+        assert_eq!(amis.association.as_deref(), Some("amis"));
+        assert_eq!(
+            classes.get(1).expect("classified").association.as_deref(),
+            Some("radio")
+        );
     }
 
     #[test]
@@ -171,7 +171,7 @@ mod tests {
         let (classes, problems) = Classes::of(&occurrences, &Rules::default());
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].to_string().contains("more than 1000 tags"));
-        let class = classes.get(&occurrences[3]).expect("classified");
-        assert_eq!(class.classified.tags.len(), MAX_TAGS);
+        let class = classes.get(3).expect("classified");
+        assert_eq!(class.tags.len(), MAX_TAGS);
     }
 }

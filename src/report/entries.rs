@@ -8,21 +8,28 @@ use std::sync::Arc;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
-use super::classes::{Class, Classes};
+use super::classes::Classes;
 use super::{Settings, Totals};
 use crate::classify::Classified;
 use crate::config::AllDayPolicy;
 use crate::model::{Entry, Note, Occurrence, Review};
 
-/// Clips occurrences into entries with their components' classes, sorted by start (in
-/// parallel). Occurrences whose component is not in `classes` are left out.
+/// Clips occurrences into entries with their components' classes (`classes` made from these
+/// `occurrences`), sorted by start (in parallel).
 pub fn build_entries(occurrences: &[Occurrence], classes: &Classes, s: &Settings) -> Vec<Entry> {
     use rayon::prelude::*;
     let (from, to) = s.bounds();
-    let mut kept: Vec<(&Occurrence, &Class)> = occurrences
+    // The entries of one component share its summary.
+    let mut summaries: Vec<Option<Arc<str>>> = vec![None; classes.len()];
+    let mut kept: Vec<(&Occurrence, usize)> = occurrences
         .iter()
-        .filter(|o| overlaps(o, from, to))
-        .filter_map(|o| Some((o, classes.get(o)?)))
+        .enumerate()
+        .filter(|(_, o)| overlaps(o, from, to))
+        .filter_map(|(i, o)| {
+            let at = classes.position(i)?;
+            summaries[at].get_or_insert_with(|| Arc::from(o.info.summary.as_str()));
+            Some((o, at))
+        })
         .collect();
     // Sorted before the entries are made, by what orders them (the clipped start, the UID
     // and the original start), so that no entry is moved.
@@ -30,7 +37,10 @@ pub fn build_entries(occurrences: &[Occurrence], classes: &Classes, s: &Settings
         (floor_minute(o.start).max(from), &*o.uid, o.recurrence_id)
     });
     kept.par_iter()
-        .map(|&(o, c)| entry_of(o, c.classified.clone(), c.summary.clone(), s, from, to))
+        .map(|&(o, at)| {
+            let summary = summaries[at].clone().unwrap_or_default();
+            entry_of(o, classes.at(at).clone(), summary, s, from, to)
+        })
         .collect()
 }
 
@@ -78,8 +88,8 @@ fn counted(
     }
 }
 
-/// Totals per kind of a period, without building its entries (for comparisons). With
-/// `association`, only that association's.
+/// Totals per kind of a period, without building its entries (for comparisons; `classes`
+/// made from these `occurrences`). With `association`, only that association's.
 pub fn period_totals(
     occurrences: &[Occurrence],
     classes: &Classes,
@@ -88,8 +98,11 @@ pub fn period_totals(
 ) -> Totals {
     let (from, to) = s.bounds();
     let mut totals = Totals::default();
-    for o in occurrences.iter().filter(|o| overlaps(o, from, to)) {
-        let Some(c) = classes.get(o).map(|c| &c.classified) else {
+    for (i, o) in occurrences.iter().enumerate() {
+        if !overlaps(o, from, to) {
+            continue;
+        }
+        let Some(c) = classes.get(i) else {
             continue;
         };
         if association.is_some_and(|a| c.association.as_deref() != Some(a)) {

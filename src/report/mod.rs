@@ -23,7 +23,7 @@ pub mod text;
 mod valuation;
 pub mod zip;
 
-pub use classes::{Class, Classes};
+pub use classes::Classes;
 pub use entries::{build_entries, period_totals};
 use index::Index;
 pub use valuation::{Valuation, ValuationLine};
