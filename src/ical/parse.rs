@@ -178,8 +178,8 @@ pub fn parse_calendar(
         .map(|n| Arc::from(n.as_deref().unwrap_or(calendar)))
         .collect();
     let default_name: Arc<str> = Arc::from(calendar);
-    let mut events: Vec<Event> = Vec::new();
-    let mut index: HashMap<(Arc<str>, Arc<str>), usize> = HashMap::new();
+    let mut events: Vec<Event> = Vec::with_capacity(parsed.len());
+    let mut index: HashMap<(Arc<str>, Arc<str>), usize> = HashMap::with_capacity(parsed.len());
     // Lines of the masters set aside, by event.
     let mut duplicates: HashMap<usize, Vec<usize>> = HashMap::new();
     for (cal, uid, comp, bad_line) in parsed {
