@@ -160,11 +160,24 @@ fn push_date(out: &mut Vec<u8>, d: NaiveDate) {
         let _ = write!(out, "{d}");
         return;
     }
-    push_digits(out, d.year().unsigned_abs().into(), 4);
-    out.push(b'-');
-    push_digits(out, d.month().into(), 2);
-    out.push(b'-');
-    push_digits(out, d.day().into(), 2);
+    let mut text = *b"0000-00-00";
+    put_date(&mut text, d);
+    out.extend_from_slice(&text);
+}
+
+/// Writes a date of the years 0 to 9999 over the first ten bytes of `text`.
+fn put_date(text: &mut [u8], d: NaiveDate) {
+    put_digits(&mut text[0..4], d.year().unsigned_abs());
+    put_digits(&mut text[5..7], d.month());
+    put_digits(&mut text[8..10], d.day());
+}
+
+/// Writes the last digits of `n` over `slot`, with leading zeros.
+fn put_digits(slot: &mut [u8], mut n: u32) {
+    for b in slot.iter_mut().rev() {
+        *b = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
 }
 
 /// Appends [`super::hours`]' text.
@@ -190,24 +203,20 @@ fn push_instant(out: &mut Vec<u8>, t: &DateTime<FixedOffset>) {
         out.extend_from_slice(t.to_rfc3339_opts(SecondsFormat::Secs, false).as_bytes());
         return;
     }
-    push_date(out, local.date());
-    out.push(b'T');
-    for (i, n) in [local.hour(), local.minute(), local.second()]
-        .into_iter()
-        .enumerate()
-    {
-        if i > 0 {
-            out.push(b':');
-        }
-        push_digits(out, n.into(), 2);
-    }
+    let mut text = *b"0000-00-00T00:00:00+00:00";
+    put_date(&mut text, local.date());
+    put_digits(&mut text[11..13], local.hour());
+    put_digits(&mut text[14..16], local.minute());
+    put_digits(&mut text[17..19], local.second());
     let offset = t.offset().local_minus_utc();
-    out.push(if offset < 0 { b'-' } else { b'+' });
-    // Minutes, rounded as chrono rounds an offset with seconds.
+    if offset < 0 {
+        text[19] = b'-';
+    }
+    // Minutes, rounded as chrono rounds an offset with seconds (never a day or more).
     let offset = (offset.unsigned_abs() + 30) / 60;
-    push_digits(out, (offset / 60).into(), 2);
-    out.push(b':');
-    push_digits(out, (offset % 60).into(), 2);
+    put_digits(&mut text[20..22], offset / 60);
+    put_digits(&mut text[23..25], offset % 60);
+    out.extend_from_slice(&text);
 }
 
 #[cfg(test)]
