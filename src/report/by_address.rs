@@ -48,7 +48,7 @@ mod tests {
         for (i, t) in texts.iter().enumerate() {
             map.insert(t.as_ptr(), i);
         }
-        let copies: Vec<std::sync::Arc<str>> = texts.iter().map(|t| t.clone()).collect();
+        let copies: Vec<std::sync::Arc<str>> = texts.to_vec();
         for (i, t) in copies.iter().enumerate() {
             assert_eq!(map.get(&t.as_ptr()), Some(&i));
         }
