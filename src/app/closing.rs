@@ -51,7 +51,10 @@ pub(super) fn render_into(
     if formats.contains(&Format::Csv) {
         jobs.push((
             "entries.csv".into(),
-            Box::new(|w| Ok(report::csv::write_entries(w, r)?)),
+            Box::new(|w| {
+                w.reserve(report::csv::entries_size_hint(r));
+                Ok(report::csv::write_entries(w, r)?)
+            }),
         ));
         jobs.push((
             "summary.csv".into(),

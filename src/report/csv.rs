@@ -12,9 +12,9 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, Timelike};
-
 use super::{Report, Totals};
+
+mod rows;
 
 /// The header of `entries.csv`, exactly.
 pub const ENTRIES_HEADER: [&str; 14] = [
@@ -35,48 +35,33 @@ pub const ENTRIES_HEADER: [&str; 14] = [
 ];
 
 /// Writes `entries.csv`.
+///
+/// The rows are written without the `csv` crate but exactly as it writes them (quoting
+/// only the fields that hold `,`, `"`, CR or LF, quotes doubled, CRLF after each row);
+/// [`entries_size_hint`] tells a caller how much room to make for them.
 pub fn write_entries(w: impl Write, report: &Report) -> csv::Result<()> {
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(w);
-    out.write_record(ENTRIES_HEADER)?;
-    // One buffer for the cells that are formatted, none allocated per row.
-    let mut cell = String::new();
-    let mut field = |out: &mut csv::Writer<_>,
-                     f: &dyn Fn(&mut String) -> std::fmt::Result|
-     -> csv::Result<()> {
-        cell.clear();
-        let _ = f(&mut cell);
-        out.write_field(cell.as_bytes())
-    };
-    for e in &report.entries {
-        field(&mut out, &|c| write!(c, "{}", e.date))?;
-        field(&mut out, &|c| write_instant(c, &e.start))?;
-        field(&mut out, &|c| write_instant(c, &e.end))?;
-        field(&mut out, &|c| write!(c, "{}", e.minutes))?;
-        field(&mut out, &|c| write_hours(c, e.minutes))?;
-        out.write_field(safe(e.association.as_deref().unwrap_or_default()).as_bytes())?;
-        out.write_field(e.kind.as_str())?;
-        field(&mut out, &|c| {
-            push_safe_list(c, &e.people);
-            Ok(())
-        })?;
-        out.write_field(safe(&e.summary).as_bytes())?;
-        field(&mut out, &|c| {
-            push_safe_list(c, &e.tags);
-            Ok(())
-        })?;
-        out.write_field(safe(&e.calendar).as_bytes())?;
-        out.write_field(safe(&e.uid).as_bytes())?;
-        match &e.recurrence_id {
-            Some(r) => field(&mut out, &|c| write_instant(c, r))?,
-            None => out.write_field("")?,
-        }
-        out.write_field(if e.all_day { "true" } else { "false" })?;
-        out.write_record(None::<&[u8]>)?;
-    }
-    out.flush()?;
-    Ok(())
+    rows::write_rows(w, &report.entries)
+}
+
+/// About how many bytes [`write_entries`] writes: the length of every text cell plus the
+/// usual width of the others.
+pub fn entries_size_hint(report: &Report) -> usize {
+    let list = |items: &[String]| items.iter().map(|i| i.len() + 1).sum::<usize>();
+    let fixed = 10 + 25 + 25 + 4 + 5 + 11 + 25 + 5 + 13 + 2;
+    let rows: usize = report
+        .entries
+        .iter()
+        .map(|e| {
+            fixed
+                + e.association.as_deref().map_or(0, str::len)
+                + list(&e.people)
+                + e.summary.len()
+                + list(&e.tags)
+                + e.calendar.len()
+                + e.uid.len()
+        })
+        .sum();
+    256 + rows + rows / 64
 }
 
 /// Writes `summary.csv`: `scope,key,name` then minutes per kind, total and hours.
@@ -147,20 +132,24 @@ fn write_hours(out: &mut String, minutes: i64) -> std::fmt::Result {
 /// Neutralises a cell a spreadsheet would evaluate: a formula character first, also after
 /// leading blanks and line breaks, or a tab or carriage return first.
 pub fn safe(cell: &str) -> Cow<'_, str> {
+    if is_formula(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// Whether [`safe`] prefixes `cell`.
+fn is_formula(cell: &str) -> bool {
     // Most cells start with a letter or a digit.
     if !matches!(
         cell.as_bytes().first(),
         Some(b' ' | b'\t' | b'\r' | b'\n' | b'=' | b'+' | b'-' | b'@')
     ) {
-        return Cow::Borrowed(cell);
+        return false;
     }
     let body = cell.trim_start_matches([' ', '\t', '\r', '\n']);
-    let formula = matches!(body.chars().next(), Some('=' | '+' | '-' | '@'));
-    if formula || cell.starts_with(['\t', '\r']) {
-        Cow::Owned(format!("'{cell}"))
-    } else {
-        Cow::Borrowed(cell)
-    }
+    matches!(body.chars().next(), Some('=' | '+' | '-' | '@')) || cell.starts_with(['\t', '\r'])
 }
 
 /// A list cell: the items joined with `;`, each neutralised on its own.
@@ -178,30 +167,6 @@ fn push_safe_list(out: &mut String, items: &[String]) {
         }
         out.push_str(&safe(item));
     }
-}
-
-/// An instant as RFC 3339 with its offset and whole seconds (`2026-10-05T14:00:00+02:00`),
-/// as `to_rfc3339_opts(SecondsFormat::Secs, false)` writes it.
-fn write_instant(out: &mut String, t: &DateTime<FixedOffset>) -> std::fmt::Result {
-    if !(0..=9999).contains(&t.year()) {
-        return out.write_str(&t.to_rfc3339_opts(SecondsFormat::Secs, false));
-    }
-    let offset = t.offset().local_minus_utc();
-    let sign = if offset < 0 { '-' } else { '+' };
-    // Minutes, rounded as chrono rounds an offset with seconds.
-    let offset = (offset.unsigned_abs() + 30) / 60;
-    write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        offset / 60,
-        offset % 60
-    )
 }
 
 #[cfg(test)]
@@ -235,28 +200,6 @@ mod tests {
         assert_eq!(safe_list(&items(&["-x", " +y", "z"])), "'-x;' +y;z");
         assert_eq!(safe_list(&items(&["alice", "bob"])), "alice;bob");
         assert_eq!(safe_list(&[]), "");
-    }
-
-    #[test]
-    fn instants_are_written_as_rfc_3339_with_whole_seconds() {
-        use chrono::TimeZone;
-        for (offset, (y, mo, d, h, mi, s)) in [
-            (7200, (2026, 10, 5, 14, 0, 0)),
-            (0, (2026, 1, 1, 0, 0, 59)),
-            (-(9 * 3600 + 30 * 60), (999, 12, 31, 23, 59, 1)),
-            (20700, (10000, 3, 1, 9, 5, 0)),
-            (-45, (2026, 6, 1, 12, 0, 0)),
-            (1050, (1880, 6, 1, 12, 0, 0)),
-            (1049, (1880, 6, 1, 12, 0, 0)),
-        ] {
-            let t = FixedOffset::east_opt(offset)
-                .and_then(|z| z.with_ymd_and_hms(y, mo, d, h, mi, s).single())
-                .expect("a valid time")
-                + chrono::TimeDelta::milliseconds(250);
-            let mut out = String::new();
-            write_instant(&mut out, &t).expect("written");
-            assert_eq!(out, t.to_rfc3339_opts(SecondsFormat::Secs, false));
-        }
     }
 
     #[test]

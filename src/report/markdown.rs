@@ -11,10 +11,10 @@
 //! minutes differ from its slot, the status of the figures (provisional, over, closed),
 //! the date the page was made and the collective's contact.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use super::by_address::ByAddress;
 use super::i18n::Text;
 use super::{AssociationTotals, Report, Totals};
 use crate::classify::without_markup;
@@ -407,7 +407,7 @@ fn write_association_entries(
     };
     // One line buffer, and the text of each event's summary made once.
     let mut line = String::new();
-    let mut plain: HashMap<*const u8, String> = HashMap::new();
+    let mut plain: ByAddress<String> = ByAddress::default();
     for e in r.entries_of(&a.key) {
         sum += e.minutes;
         line.clear();

@@ -9,6 +9,7 @@
 //! and the optional valuation (in person-hours: each volunteer's time). Submodules render:
 //! [`csv`], [`markdown`], [`ods`]; [`i18n`] holds the words.
 
+mod by_address;
 mod classes;
 pub mod correction;
 pub mod csv;

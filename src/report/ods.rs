@@ -10,11 +10,11 @@
 //! so that a reader that does not recalculate sees the same figure. No UID, key or tag
 //! appears. Text cells are typed as text, so nothing from a calendar is ever evaluated.
 
-use std::collections::HashMap;
 use std::io::Write;
 
 use chrono::Timelike;
 
+use super::by_address::ByAddress;
 use super::i18n::Text;
 use super::odf::{Book, Figure, Look};
 use super::zip::ZipError;
@@ -95,7 +95,7 @@ fn write_details<'a>(
     let mut sum = 0;
     let mut who = String::new();
     // The text of each event's summary, made once.
-    let mut plain: HashMap<*const u8, String> = HashMap::new();
+    let mut plain: ByAddress<String> = ByAddress::default();
     for e in entries {
         let mut x = sheet.row(row);
         x.date(e.date);
