@@ -44,6 +44,11 @@ impl std::ops::Deref for Bytes {
 }
 
 impl Bytes {
+    /// Whether these are a mapped file's (rather than bytes read into memory).
+    pub fn is_mapped(&self) -> bool {
+        matches!(self, Bytes::Mapped(_))
+    }
+
     /// Says that the bytes will not be read again: a mapped file's pages leave this
     /// process's memory (they stay in the system's file cache, and would be read back from
     /// the file if touched). Read bytes are kept.

@@ -185,11 +185,13 @@ fn expand_one_into(i: &Input, x: &Expansion, acc: &mut (Vec<Occurrence>, Vec<Pro
         let why = "no calendar data: the file is empty, or sync did not keep the object \
 because it is larger than 4 MiB (make it smaller on the server)";
         acc.1.push(Problem::new(&i.source, why));
-    } else {
-        // A large file's mapped pages are let go before its occurrences are made.
+    } else if i.bytes.is_mapped() {
+        // A large file's mapped pages are let go while its occurrences are made.
         ical::read_occurrences_then(&i.bytes, &i.source, &i.calendar, x, acc, || {
             i.bytes.release();
         });
+    } else {
+        ical::read_occurrences_into(&i.bytes, &i.source, &i.calendar, x, acc);
     }
 }
 

@@ -46,27 +46,36 @@ pub fn read_occurrences_into(
     source: &str,
     calendar: &str,
     x: &Expansion,
-    acc: &mut (Vec<Occurrence>, Vec<Problem>),
+    (occurrences, problems): &mut (Vec<Occurrence>, Vec<Problem>),
 ) {
-    read_occurrences_then(bytes, source, calendar, x, acc, || ());
+    let mut parsed = parse::parse_calendar(bytes, source, calendar, Some(window_of(x)));
+    problems.append(&mut parsed.problems);
+    recur::expand_occurrences_into(&parsed, x, source, occurrences, problems);
 }
 
-/// [`read_occurrences_into`], calling `done_with_bytes` once the bytes are parsed and no longer
-/// read (so a caller can let them go before the expansion).
+/// [`read_occurrences_into`] for a large file: `done_with_bytes` runs on a thread of its
+/// own, beside the expansion, once the bytes are parsed and no longer read (so that a
+/// caller can let them go while the occurrences are made).
 pub fn read_occurrences_then(
     bytes: &[u8],
     source: &str,
     calendar: &str,
     x: &Expansion,
     (occurrences, problems): &mut (Vec<Occurrence>, Vec<Problem>),
-    done_with_bytes: impl FnOnce(),
+    done_with_bytes: impl FnOnce() + Send,
 ) {
-    let margin = TimeDelta::days(2);
-    let window = ((x.from - margin).date_naive(), (x.to + margin).date_naive());
-    let mut parsed = parse::parse_calendar(bytes, source, calendar, Some(window));
-    done_with_bytes();
+    let mut parsed = parse::parse_calendar(bytes, source, calendar, Some(window_of(x)));
     problems.append(&mut parsed.problems);
-    recur::expand_occurrences_into(&parsed, x, source, occurrences, problems);
+    std::thread::scope(|s| {
+        s.spawn(done_with_bytes);
+        recur::expand_occurrences_into(&parsed, x, source, occurrences, problems);
+    });
+}
+
+/// The dates a component must touch to matter to `x`, widened for any time zone.
+fn window_of(x: &Expansion) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    let margin = TimeDelta::days(2);
+    ((x.from - margin).date_naive(), (x.to + margin).date_naive())
 }
 
 /// The time span of an object's occurrences, so the store can load only the objects

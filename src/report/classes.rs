@@ -5,11 +5,11 @@
 //!
 //! Owns: the key of a component (the address of its descriptive data and of its calendar
 //! name, which every occurrence of the component shares), the classification of each
-//! distinct key (on every core), the component of each occurrence (by its index, four
+//! run of occurrences with one key (on every core), the component of each occurrence (by its index, four
 //! bytes each) and the "more than [`MAX_TAGS`] tags" warnings, one per component. Knows
 //! nothing of periods.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::classify::{Classified, MAX_TAGS, Rules};
@@ -41,37 +41,35 @@ pub struct Classes {
 }
 
 impl Classes {
-    /// Classifies each distinct component of `occurrences` once, in parallel; also returns
-    /// a warning for each component with more than [`MAX_TAGS`] tags.
+    /// Classifies each component of `occurrences` once, in parallel; also returns a warning
+    /// for each component with more than [`MAX_TAGS`] tags. A component's occurrences
+    /// follow each other (they are expanded together): each run of them is classified once,
+    /// and a component met again after others is classified again, to the same result.
     pub fn of(occurrences: &[Occurrence], rules: &Rules) -> (Classes, Vec<Problem>) {
         use rayon::prelude::*;
-        let mut index: HashMap<Key, u32> = HashMap::new();
-        let mut distinct: Vec<&Occurrence> = Vec::new();
-        let mut last: Option<(Key, u32)> = None;
-        let mut of = Vec::with_capacity(occurrences.len());
-        for o in occurrences {
-            let key = Key::of(o);
-            let at = match last {
-                // A component's occurrences mostly follow each other.
-                Some((k, at)) if k == key => at,
-                _ => *index.entry(key).or_insert_with(|| {
-                    distinct.push(o);
-                    // Fewer components than occurrences, which a Vec holds.
-                    u32::try_from(distinct.len() - 1).unwrap_or(u32::MAX)
-                }),
-            };
-            last = Some((key, at));
-            of.push(at);
-        }
-        drop(index);
-        let (classes, too_many): (Vec<Classified>, Vec<bool>) = distinct
+        let mut runs: Vec<&Occurrence> = Vec::new();
+        let mut last = None;
+        let of = occurrences
+            .iter()
+            .map(|o| {
+                let key = Key::of(o);
+                if last != Some(key) {
+                    runs.push(o);
+                    last = Some(key);
+                }
+                // Fewer runs than occurrences, which a Vec holds.
+                u32::try_from(runs.len() - 1).unwrap_or(u32::MAX)
+            })
+            .collect();
+        let (classes, too_many): (Vec<Classified>, Vec<bool>) = runs
             .par_iter()
             .map(|o| rules.classify_counted(&o.info, &o.calendar))
             .unzip();
-        let problems = distinct
+        let mut warned: HashSet<Key> = HashSet::new();
+        let problems = runs
             .iter()
             .zip(too_many)
-            .filter(|(_, too_many)| *too_many)
+            .filter(|(o, too_many)| *too_many && warned.insert(Key::of(o)))
             .map(|(o, _)| {
                 let message =
                     format!("more than {MAX_TAGS} tags; only the first {MAX_TAGS} are used");
@@ -130,7 +128,7 @@ mod tests {
     }
 
     #[test]
-    fn each_component_is_classified_once_and_found_by_any_of_its_occurrences() {
+    fn each_run_of_a_component_is_classified_once_and_found_by_any_of_its_occurrences() {
         let info = |summary: &str| {
             Arc::new(EventInfo {
                 summary: summary.into(),
@@ -148,9 +146,11 @@ mod tests {
         ];
         let (classes, problems) = Classes::of(&occurrences, &Rules::default());
         assert!(problems.is_empty());
-        assert_eq!(classes.classes.len(), 3);
+        // Met again after another, a component is classified again.
+        assert_eq!(classes.classes.len(), 4);
         let at: Vec<_> = (0..5).map(|i| classes.position(i)).collect();
-        assert_eq!(at, [Some(0), Some(1), Some(0), Some(2), None]);
+        assert_eq!(at, [Some(0), Some(1), Some(2), Some(3), None]);
+        assert_eq!(classes.at(0), classes.at(2));
         let amis = classes.get(2).expect("classified");
         assert_eq!(amis.association.as_deref(), Some("amis"));
         assert_eq!(
@@ -167,7 +167,11 @@ mod tests {
             ..EventInfo::default()
         });
         let calendar: Arc<str> = Arc::from("Work");
-        let occurrences: Vec<_> = (8..12).map(|h| occurrence(&info, &calendar, h)).collect();
+        let other = Arc::new(EventInfo::default());
+        let mut occurrences: Vec<_> = (8..12).map(|h| occurrence(&info, &calendar, h)).collect();
+        // Met again after another component: still one warning.
+        occurrences.push(occurrence(&other, &calendar, 12));
+        occurrences.push(occurrence(&info, &calendar, 13));
         let (classes, problems) = Classes::of(&occurrences, &Rules::default());
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].to_string().contains("more than 1000 tags"));
