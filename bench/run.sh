@@ -7,8 +7,8 @@
 # Needs: the venv (`make venv`), /usr/bin/time (Debian package `time`), and for the
 # federation about 1 GB of disk under target/bench (its store is generated once, in a
 # minute or so, by examples/gen_store.rs, and kept).
-# Environment: RUNS (best of N, default 3), PEER_RUNS (default 1), SKIP_SYNC=1,
-# SKIP_FEDERATION=1.
+# Environment: RUNS (best of N, default 3), PEER_RUNS (default 1), SKIP_REPORT=1,
+# SKIP_SYNC=1, SKIP_FEDERATION=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -42,16 +42,18 @@ best() {
 }
 ratio() { awk "BEGIN{printf \"%.0f\", $1 / ($2 > 0.005 ? $2 : 0.005)}"; }
 
-echo "== report: $(du -h "$W/bench.ics" | cut -f1) calendar, $(grep -c '^BEGIN:VEVENT' "$W/bench.ics") VEVENTs, --year 2025"
-read -r ct cm < <(best "$RUNS" $BIN report --source "$W/bench.ics" --year 2025 --tz Europe/Brussels --out "$W/out" -q)
-read -r pt pm < <(best "$PEER_RUNS" $PY bench/peer.py "$W/bench.ics" --year 2025)
-read -r mt mm < <(best "$RUNS" $BIN report --source "$W/bench.ics" --month 2025-06 --tz Europe/Brussels --out "$W/out-month" -q)
-read -r ft fm < <(best "$RUNS" $BIN report --source "$W/bench.ics" --year 2025 --tz Europe/Brussels --format csv --out "$W/out-csv" -q)
-echo "caltally: ${ct} s, peak $((cm / 1024)) MB (every format: CSV, Markdown, spreadsheets)"
-echo "caltally, CSV only: ${ft} s, peak $((fm / 1024)) MB"
-echo "caltally, one month (--month 2025-06): ${mt} s, peak $((mm / 1024)) MB"
-echo "peer (icalendar + recurring_ical_events): ${pt} s, peak $((pm / 1024)) MB"
-echo "ratio: $(ratio "$pt" "$ct")x faster"
+if [ "${SKIP_REPORT:-}" != 1 ]; then
+  echo "== report: $(du -h "$W/bench.ics" | cut -f1) calendar, $(grep -c '^BEGIN:VEVENT' "$W/bench.ics") VEVENTs, --year 2025"
+  read -r ct cm < <(best "$RUNS" $BIN report --source "$W/bench.ics" --year 2025 --tz Europe/Brussels --out "$W/out" -q)
+  read -r pt pm < <(best "$PEER_RUNS" $PY bench/peer.py "$W/bench.ics" --year 2025)
+  read -r mt mm < <(best "$RUNS" $BIN report --source "$W/bench.ics" --month 2025-06 --tz Europe/Brussels --out "$W/out-month" -q)
+  read -r ft fm < <(best "$RUNS" $BIN report --source "$W/bench.ics" --year 2025 --tz Europe/Brussels --format csv --out "$W/out-csv" -q)
+  echo "caltally: ${ct} s, peak $((cm / 1024)) MB (every format: CSV, Markdown, spreadsheets)"
+  echo "caltally, CSV only: ${ft} s, peak $((fm / 1024)) MB"
+  echo "caltally, one month (--month 2025-06): ${mt} s, peak $((mm / 1024)) MB"
+  echo "peer (icalendar + recurring_ical_events): ${pt} s, peak $((pm / 1024)) MB"
+  echo "ratio: $(ratio "$pt" "$ct")x faster"
+fi
 
 if [ "${SKIP_FEDERATION:-}" != 1 ]; then
   # 20 collectives × 3 calendars, 20 years to 2026-11-30, synced on 2026-12-01.
@@ -135,9 +137,11 @@ before=$(requests "$R")
 read -r cs2 _ < <(best 1 $BIN --config "$R/caltally.toml" sync)
 c_req2=$(( $(requests "$R") - before ))
 mkdir -p "$R/vdir" "$R/vstatus"
+# vdirsyncer reads status_path from the config file's folder: absolute paths.
+RA="$PWD/$R"
 cat > "$R/vdirsyncer.conf" <<CONF
 [general]
-status_path = "$R/vstatus"
+status_path = "$RA/vstatus"
 [pair cal]
 a = "remote"
 b = "local"
@@ -149,13 +153,13 @@ username = "alice"
 password = "secret"
 [storage local]
 type = "filesystem"
-path = "$R/vdir"
+path = "$RA/vdir"
 fileext = ".ics"
 CONF
 export VDIRSYNCER_CONFIG="$R/vdirsyncer.conf"
 { yes || true; } | .venv/bin/vdirsyncer discover >/dev/null 2>&1 || true
 before=$(requests "$R")
-read -r vs _ < <(RESET="rm -f '$R'/vstatus/cal/work.items; find '$R/vdir' -name '*.ics' -delete" \
+read -r vs _ < <(RESET="rm -f '$RA'/vstatus/cal/work.items; find '$RA/vdir' -name '*.ics' -delete" \
   best "$RUNS" .venv/bin/vdirsyncer sync)
 v_req=$(( ($(requests "$R") - before) / RUNS ))
 before=$(requests "$R")
