@@ -97,11 +97,12 @@ pub(super) fn render_into(
             ));
         }
     }
-    // The largest files first, so that no long one starts last; then back in order.
+    // The longest to make first, so that no long one starts last (entries.csv, the largest
+    // file, then goes to disk while the others are made); then back in order.
     let weight = |name: &str| match name {
-        "summary.ods" => 0,
-        n if n.ends_with(".ods") => 1,
-        "entries.csv" => 2,
+        "entries.csv" => 0,
+        "summary.ods" => 1,
+        n if n.ends_with(".ods") => 2,
         _ => 3,
     };
     let mut jobs: Vec<(usize, (String, Render<'_>))> = jobs.into_iter().enumerate().collect();
