@@ -191,14 +191,29 @@ impl Pending {
     /// place; removes the files the manifest lists that were not written now and for
     /// which `stale` is true. Returns the names written, sorted.
     pub fn commit(mut self, stale: &dyn Fn(&str) -> bool) -> Result<Vec<String>, OutputError> {
-        self.synced()?;
         let dir = self.dir.clone();
-        let temps = std::mem::take(&mut *self.temps.lock().unwrap_or_else(|e| e.into_inner()));
-        let written: BTreeSet<String> = temps.iter().map(|(n, _)| n.clone()).collect();
+        let written: BTreeSet<String> = self
+            .temps
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
         // Listed before they appear: a crash from here on leaves only files the manifest owns.
         let mut owned = std::mem::take(&mut self.owned);
         owned.extend(written.iter().cloned());
-        write_manifest(&dir, &owned)?;
+        // The manifest is synced beside the last files.
+        let (manifest, file) = create_temp(&dir, MANIFEST, manifest_text(&owned).as_bytes())?;
+        if let Some(to_sync) = &self.to_sync {
+            let _ = to_sync.send((manifest.clone(), file));
+        }
+        if let Err(e) = self.synced() {
+            let _ = fs::remove_file(&manifest);
+            return Err(e);
+        }
+        let path = dir.join(MANIFEST);
+        fs::rename(&manifest, &path).map_err(at(&path))?;
+        let temps = std::mem::take(&mut *self.temps.lock().unwrap_or_else(|e| e.into_inner()));
         for (name, temp) in &temps {
             let target = dir.join(name);
             fs::rename(temp, &target).map_err(at(&target))?;
@@ -369,14 +384,18 @@ fn is_plain_name(name: &str) -> bool {
     !name.is_empty() && !name.starts_with(['.', '#']) && !name.contains(['/', '\\', '\0'])
 }
 
-fn write_manifest(dir: &Path, owned: &BTreeSet<String>) -> Result<(), OutputError> {
+fn manifest_text(owned: &BTreeSet<String>) -> String {
     let mut text = String::from(MANIFEST_HEAD);
     text.push('\n');
     for name in owned {
         text.push_str(name);
         text.push('\n');
     }
-    let temp = write_temp(dir, MANIFEST, text.as_bytes())?;
+    text
+}
+
+fn write_manifest(dir: &Path, owned: &BTreeSet<String>) -> Result<(), OutputError> {
+    let temp = write_temp(dir, MANIFEST, manifest_text(owned).as_bytes())?;
     let path = dir.join(MANIFEST);
     fs::rename(&temp, &path).map_err(at(&path))
 }
