@@ -406,6 +406,31 @@ impl fmt::Display for Problem {
     }
 }
 
+#[cfg(test)]
+impl Entry {
+    /// A plain volunteer entry of the association `amis` from `start`, for tests to adapt.
+    pub fn volunteer(start: DateTime<FixedOffset>, minutes: i64) -> Entry {
+        Entry {
+            date: start.date_naive(),
+            start,
+            end: start + chrono::TimeDelta::minutes(minutes),
+            minutes,
+            association: Some("amis".into()),
+            kind: Kind::Volunteer,
+            people: Vec::new(),
+            summary: "".into(),
+            tags: Vec::new().into(),
+            calendar: String::new(),
+            uid: String::new(),
+            recurrence_id: None,
+            all_day: false,
+            review: None,
+            unknown_tags: Vec::new().into(),
+            notes: Vec::new(),
+        }
+    }
+}
+
 fn is_digits(text: &str, len: usize) -> bool {
     text.len() == len && text.bytes().all(|b| b.is_ascii_digit())
 }

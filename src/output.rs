@@ -131,14 +131,7 @@ impl Pending {
     pub fn begin(dir: &Path) -> Result<Pending, OutputError> {
         check_owned(dir)?;
         fs::create_dir_all(dir).map_err(at(dir))?;
-        let lock_path = dir.join(LOCK);
-        let lock = fs::File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(at(&lock_path))?;
-        lock.lock().map_err(at(&lock_path))?;
+        let lock = take_lock(dir)?;
         remove_temporaries(dir)?;
         let owned = read_manifest(dir)?;
         let (to_sync, synced) = mpsc::channel::<(PathBuf, fs::File)>();
@@ -283,14 +276,7 @@ pub fn write_index(
     base: &Path,
     render: &dyn Fn(&[String]) -> Vec<u8>,
 ) -> Result<bool, OutputError> {
-    let lock_path = base.join(LOCK);
-    let lock = fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(at(&lock_path))?;
-    lock.lock().map_err(at(&lock_path))?;
+    let lock = take_lock(base)?;
     let path = base.join("index.md");
     match fs::read_to_string(&path) {
         Ok(text) if !text.starts_with(INDEX_MARK) => return Ok(false),
@@ -382,6 +368,19 @@ fn read_manifest(dir: &Path) -> Result<BTreeSet<String>, OutputError> {
 /// A file name of the folder itself: not empty, not hidden, no separator.
 fn is_plain_name(name: &str) -> bool {
     !name.is_empty() && !name.starts_with(['.', '#']) && !name.contains(['/', '\\', '\0'])
+}
+
+/// Waits for the lock of the folder `dir`; it is held until the file is dropped.
+fn take_lock(dir: &Path) -> Result<fs::File, OutputError> {
+    let path = dir.join(LOCK);
+    let lock = fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(at(&path))?;
+    lock.lock().map_err(at(&path))?;
+    Ok(lock)
 }
 
 fn manifest_text(owned: &BTreeSet<String>) -> String {

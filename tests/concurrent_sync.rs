@@ -56,6 +56,20 @@ fn routes(calendars: &[Cal], delay: f64) -> Vec<Value> {
     routes
 }
 
+/// A scripted server with `routes`, and a folder whose config points at it, after a `sync`
+/// that succeeded saying `summary`.
+fn synced(routes: Vec<Value>, summary: &str) -> (Hostile, tempfile::TempDir) {
+    let server = Hostile::start(Value::Array(routes));
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(dir.path(), &format!("{}/dav/", server.base));
+    caltally(dir.path())
+        .arg("sync")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(summary));
+    (server, dir)
+}
+
 fn multigets(seen: &[Seen]) -> Vec<&Seen> {
     seen.iter()
         .filter(|s| s.method == "REPORT" && s.body.contains("calendar-multiget"))
@@ -101,16 +115,8 @@ fn multigets_overlap_within_the_bound_and_every_object_is_stored_whatever_the_or
     slow_first["contains"] = json!("team/obj-0000.ics");
     slow_first["delay"] = json!(0.3);
     routes.insert(0, slow_first);
-    let server = Hostile::start(Value::Array(routes));
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, dir) = synced(routes, "+1000 new");
     let d = dir.path();
-    write_config(d, &format!("{}/dav/", server.base));
-    caltally(d)
-        .arg("sync")
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("+1000 new"));
-
     let seen = server.seen();
     let batches = multigets(&seen);
     assert_eq!(batches.len(), 10, "batches of 100");
@@ -132,15 +138,7 @@ fn a_server_slow_to_answer_even_small_requests_gets_the_full_bound_in_flight() {
             r["delay"] = json!(0.02);
         }
     }
-    let server = Hostile::start(Value::Array(routes));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = dir.path();
-    write_config(d, &format!("{}/dav/", server.base));
-    caltally(d)
-        .arg("sync")
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("+1000 new"));
+    let (server, dir) = synced(routes, "+1000 new");
     let seen = server.seen();
     let most = multigets(&seen)
         .iter()
@@ -148,7 +146,7 @@ fn a_server_slow_to_answer_even_small_requests_gets_the_full_bound_in_flight() {
         .max()
         .unwrap_or(0);
     assert_eq!(most, IN_FLIGHT, "multigets in flight at once");
-    assert_eq!(stored(d, "/dav/cal/team/").len(), 1000);
+    assert_eq!(stored(dir.path(), "/dav/cal/team/").len(), 1000);
 }
 
 #[test]

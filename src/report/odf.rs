@@ -364,21 +364,44 @@ impl Row<'_> {
     }
 }
 
+/// `n` in decimal, with leading zeros to at least `width` digits (up to 20), as ASCII.
+pub(super) struct Digits {
+    digits: [u8; 20],
+    at: usize,
+}
+
+impl Digits {
+    /// Writes `n`.
+    pub(super) fn of(n: u64, width: usize) -> Digits {
+        let mut digits = [b'0'; 20];
+        let mut at = digits.len();
+        let mut rest = n;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let at = at.min(digits.len() - width.min(digits.len()));
+        Digits { digits, at }
+    }
+
+    /// The digits.
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        &self.digits[self.at..]
+    }
+}
+
 /// Appends `n` in decimal, with leading zeros to at least `width` digits.
 fn push_digits(out: &mut String, n: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let mut at = digits.len();
-    let mut rest = n;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    let at = at.min(digits.len() - width.min(digits.len()));
-    out.extend(digits[at..].iter().map(|&b| char::from(b)));
+    out.extend(
+        Digits::of(n, width)
+            .as_bytes()
+            .iter()
+            .map(|&b| char::from(b)),
+    );
 }
 
 /// Appends a year as `{:04}` writes it (a sign before years below zero).

@@ -109,22 +109,9 @@ mod tests {
             .and_then(|z| z.with_ymd_and_hms(2026, 10, day, 14, 0, 0).single())
             .expect("a valid time");
         Entry {
-            date: start.date_naive(),
-            start,
-            end: start + chrono::TimeDelta::minutes(minutes),
-            minutes,
-            association: Some("amis".into()),
-            kind: Kind::Volunteer,
             people: people.iter().map(|p| p.to_string()).collect(),
-            summary: "".into(),
-            tags: Vec::new().into(),
-            calendar: String::new(),
             uid: format!("u{day}"),
-            recurrence_id: None,
-            all_day: false,
-            review: None,
-            unknown_tags: Vec::new().into(),
-            notes: Vec::new(),
+            ..Entry::volunteer(start, minutes)
         }
     }
 

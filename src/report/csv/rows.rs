@@ -147,19 +147,7 @@ fn push_list_cell(out: &mut Vec<u8>, items: &[String]) {
 
 /// Appends `n` in decimal, with leading zeros to at least `width` digits.
 fn push_digits(out: &mut Vec<u8>, n: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let mut at = digits.len();
-    let mut rest = n;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    let at = at.min(digits.len() - width.min(digits.len()));
-    out.extend_from_slice(&digits[at..]);
+    out.extend_from_slice(crate::report::odf::Digits::of(n, width).as_bytes());
 }
 
 /// Appends `n` as `{}` writes it.
@@ -288,22 +276,13 @@ mod tests {
     fn entry(summary: &str, minutes: i64) -> Entry {
         let start = instant(1_790_000_000, 0, 7200);
         Entry {
-            date: start.date_naive(),
-            start,
-            end: start + chrono::TimeDelta::minutes(minutes),
-            minutes,
-            association: Some("amis".into()),
-            kind: crate::model::Kind::Volunteer,
             people: vec!["alice".into(), "=bob".into()],
             summary: summary.into(),
             tags: vec!["amis".to_string(), "a,b".to_string()].into(),
             calendar: "Agenda".into(),
             uid: "u1@example.org".into(),
             recurrence_id: Some(start),
-            all_day: false,
-            review: None,
-            unknown_tags: Vec::new().into(),
-            notes: Vec::new(),
+            ..Entry::volunteer(start, minutes)
         }
     }
 
