@@ -113,7 +113,8 @@ pub fn write_report(
 /// it was.
 pub struct Pending {
     dir: PathBuf,
-    lock: Option<fs::File>,
+    /// The folder's lock, held as long as this lives.
+    _lock: fs::File,
     owned: BTreeSet<String>,
     /// Names given, with their temporary paths.
     temps: Mutex<Vec<(String, PathBuf)>>,
@@ -158,7 +159,7 @@ impl Pending {
             .collect();
         Ok(Pending {
             dir: dir.to_path_buf(),
-            lock: Some(lock),
+            _lock: lock,
             owned,
             temps: Mutex::new(Vec::new()),
             to_sync: Some(to_sync),
@@ -228,7 +229,6 @@ impl Pending {
             write_manifest(&dir, &owned)?;
         }
         sync_dir(&dir)?;
-        self.lock.take();
         Ok(written.into_iter().collect())
     }
 

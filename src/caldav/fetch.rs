@@ -55,6 +55,7 @@ pub fn in_flight(quickest_answer: Option<Duration>) -> usize {
         _ => MULTIGETS_IN_FLIGHT,
     }
 }
+
 /// Largest object kept (4 MiB); a larger one is stored without its data, as unreadable.
 pub const MAX_OBJECT: usize = 4 * 1024 * 1024;
 
@@ -125,12 +126,12 @@ where
 {
     let batches: Vec<&[String]> = hrefs.chunks(MULTIGET_BATCH).collect();
     let (mut answered, mut missing) = (0, 0);
-    let window = in_flight(client.quickest_answer());
+    let quickest = client.quickest_answer();
+    let window = in_flight(quickest);
     log::debug!(
-        "{}: {} multiget(s), {window} in flight (quickest answer so far: {:?})",
+        "{}: {} multiget(s), {window} in flight (quickest answer so far: {quickest:?})",
         host(url),
-        batches.len(),
-        client.quickest_answer()
+        batches.len()
     );
     in_order(
         &batches,

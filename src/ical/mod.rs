@@ -48,8 +48,7 @@ pub fn read_occurrences_into(
     x: &Expansion,
     (occurrences, problems): &mut (Vec<Occurrence>, Vec<Problem>),
 ) {
-    let mut parsed = parse::parse_calendar(bytes, source, calendar, Some(window_of(x)));
-    problems.append(&mut parsed.problems);
+    let parsed = parse_for(bytes, source, calendar, x, problems);
     recur::expand_occurrences_into(&parsed, x, source, occurrences, problems);
 }
 
@@ -64,18 +63,27 @@ pub fn read_occurrences_then(
     (occurrences, problems): &mut (Vec<Occurrence>, Vec<Problem>),
     done_with_bytes: impl FnOnce() + Send,
 ) {
-    let mut parsed = parse::parse_calendar(bytes, source, calendar, Some(window_of(x)));
-    problems.append(&mut parsed.problems);
+    let parsed = parse_for(bytes, source, calendar, x, problems);
     std::thread::scope(|s| {
         s.spawn(done_with_bytes);
         recur::expand_occurrences_into(&parsed, x, source, occurrences, problems);
     });
 }
 
-/// The dates a component must touch to matter to `x`, widened for any time zone.
-fn window_of(x: &Expansion) -> (chrono::NaiveDate, chrono::NaiveDate) {
+/// Parses the components of one file that can touch `x` (its dates widened by two days for
+/// any time zone), moving the warnings to `problems`.
+fn parse_for(
+    bytes: &[u8],
+    source: &str,
+    calendar: &str,
+    x: &Expansion,
+    problems: &mut Vec<Problem>,
+) -> parse::Parsed {
     let margin = TimeDelta::days(2);
-    ((x.from - margin).date_naive(), (x.to + margin).date_naive())
+    let window = ((x.from - margin).date_naive(), (x.to + margin).date_naive());
+    let mut parsed = parse::parse_calendar(bytes, source, calendar, Some(window));
+    problems.append(&mut parsed.problems);
+    parsed
 }
 
 /// The time span of an object's occurrences, so the store can load only the objects

@@ -126,9 +126,8 @@ pub struct Event {
     pub uid: Arc<str>,
     /// Calendar name.
     pub calendar: Arc<str>,
-    /// The component without RECURRENCE-ID (boxed where it is parsed, so that gathering a
-    /// file's events moves a pointer, not the component).
-    pub master: Option<Box<Component>>,
+    /// The component without RECURRENCE-ID.
+    pub master: Option<Component>,
     /// Components with a RECURRENCE-ID.
     pub overrides: Vec<Component>,
 }
@@ -138,7 +137,7 @@ pub struct Event {
 type ParsedChunk = (
     usize,
     Option<String>,
-    Result<Box<Component>, String>,
+    Result<Component, String>,
     Option<usize>,
 );
 
@@ -170,7 +169,7 @@ pub fn parse_calendar(
         .map(|c| {
             let (text, bad) = text::decode(c.text);
             let (uid, comp) = parse_block(&text, c.line);
-            (c.calendar, uid, comp.map(Box::new), bad.map(|l| c.line + l))
+            (c.calendar, uid, comp, bad.map(|l| c.line + l))
         })
         .collect();
     let names: Vec<Arc<str>> = split
@@ -234,7 +233,7 @@ pub fn parse_calendar(
             });
         let event = &mut events[at];
         if comp.recurrence_id.is_some() {
-            event.overrides.push(*comp);
+            event.overrides.push(comp);
         } else if let Some(kept) = event.master.as_mut() {
             let ignored = duplicates.entry(at).or_default();
             if merge::supersedes(&comp, kept) {
