@@ -92,7 +92,7 @@ pub fn check_entries(entries: &[Entry], problems: &[Problem], rules: &Rules) -> 
         let owner = p
             .uid
             .as_deref()
-            .and_then(|u| entries.iter().find(|e| e.uid == u));
+            .and_then(|u| entries.iter().find(|e| &*e.uid == u));
         out.push(Finding {
             person: owner.map(organizer).unwrap_or_default(),
             date: owner.map(|e| e.date.to_string()).unwrap_or_default(),
@@ -172,7 +172,7 @@ fn finding(e: &Entry, problem: &'static str, args: Vec<String>) -> Finding {
     Finding {
         person: organizer(e),
         date: e.date.to_string(),
-        uid: e.uid.clone(),
+        uid: e.uid.to_string(),
         summary: e.summary.clone(),
         problem,
         detail: String::new(),
@@ -187,7 +187,7 @@ fn unknown_tags(entries: &[Entry], known: &[String]) -> Vec<Finding> {
     let mut seen: BTreeMap<(&str, &str), (usize, &Entry)> = BTreeMap::new();
     for e in entries {
         for tag in e.unknown_tags.iter() {
-            seen.entry((e.uid.as_str(), tag.as_str()))
+            seen.entry((&*e.uid, tag.as_str()))
                 .and_modify(|(count, _)| *count += 1)
                 .or_insert((1, e));
         }
@@ -207,7 +207,7 @@ fn unknown_tags(entries: &[Entry], known: &[String]) -> Vec<Finding> {
 fn overlaps(entries: &[Entry]) -> Vec<Finding> {
     let mut by_person: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
     for e in entries.iter().filter(|e| !e.all_day && e.end > e.start) {
-        for p in &e.people {
+        for p in e.people.iter() {
             by_person.entry(p).or_default().push(e);
         }
     }
@@ -219,7 +219,7 @@ fn overlaps(entries: &[Entry]) -> Vec<Finding> {
                 let mut f = finding(
                     pair[1],
                     "overlap",
-                    vec![pair[0].uid.clone(), pair[0].summary.to_string()],
+                    vec![pair[0].uid.to_string(), pair[0].summary.to_string()],
                 );
                 f.person = person.to_string();
                 out.push(f);
@@ -247,7 +247,7 @@ fn volunteer_and_paid(entries: &[Entry]) -> Vec<Finding> {
         let Some(a) = e.association.as_deref() else {
             continue;
         };
-        for p in &e.people {
+        for p in e.people.iter() {
             let slot = seen
                 .entry((p.as_str(), a, activity(&e.summary)))
                 .or_insert((false, false, e));

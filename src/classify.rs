@@ -84,11 +84,11 @@ pub const DEFAULT_PAID: &[&str] = &["paye", "remunere", "paid", "prixlibre", "be
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Classified {
     /// The association key, when exactly one matched.
-    pub association: Option<String>,
+    pub association: Option<Arc<str>>,
     /// The kind.
     pub kind: Kind,
     /// People keys (configured) or names.
-    pub people: Vec<String>,
+    pub people: Arc<[String]>,
     /// Normalised tags, in order of appearance, without duplicates (shared by every
     /// occurrence of the component).
     pub tags: Arc<[String]>,
@@ -110,7 +110,7 @@ impl Rules {
     pub fn classify_counted(&self, info: &EventInfo, calendar: &str) -> (Classified, bool) {
         let (tags, too_many) = collect_tags(info, self.calendar_tag.then_some(calendar));
         let mut out = Classified {
-            people: self.people_of(info),
+            people: self.people_of(info).into(),
             ..Classified::default()
         };
         let mut associations: Vec<String> = Vec::new();
@@ -156,7 +156,7 @@ impl Rules {
             _ => Some(Review::Ambiguous(associations.clone())),
         };
         if associations.len() == 1 {
-            out.association = associations.pop();
+            out.association = associations.pop().map(Arc::from);
         }
         (out, too_many)
     }
@@ -542,6 +542,6 @@ mod tests {
             name: Some("Carol".into()),
             declined: true,
         });
-        assert_eq!(rules.classify(&i, "cal").people, ["alice", "bob"]);
+        assert_eq!(*rules.classify(&i, "cal").people, ["alice", "bob"]);
     }
 }

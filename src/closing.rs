@@ -66,13 +66,13 @@ pub fn fingerprint(entries: &[Entry]) -> Vec<Item> {
     let mut items: Vec<Item> = entries
         .iter()
         .map(|e| Item {
-            uid: e.uid.clone(),
+            uid: e.uid.to_string(),
             recurrence_id: e.recurrence_id.map(|r| r.to_rfc3339()).unwrap_or_default(),
             summary: e.summary.to_string(),
             start: e.start.to_rfc3339(),
             end: e.end.to_rfc3339(),
             minutes: e.minutes,
-            association: e.association.clone().unwrap_or_default(),
+            association: e.association.as_deref().unwrap_or_default().to_string(),
             kind: e.kind.as_str().to_string(),
             people: e.people.len(),
         })

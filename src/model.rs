@@ -299,19 +299,19 @@ pub struct Entry {
     /// Counted whole minutes.
     pub minutes: i64,
     /// Association key, if exactly one was found.
-    pub association: Option<String>,
+    pub association: Option<Arc<str>>,
     /// Kind.
     pub kind: Kind,
-    /// People keys or names.
-    pub people: Vec<String>,
+    /// People keys or names (shared by every entry of the component).
+    pub people: Arc<[String]>,
     /// SUMMARY (shared by every entry of the component).
     pub summary: Arc<str>,
     /// Normalised tags.
     pub tags: Arc<[String]>,
     /// Calendar name.
-    pub calendar: String,
+    pub calendar: Arc<str>,
     /// UID.
-    pub uid: String,
+    pub uid: Arc<str>,
     /// Original start of a recurring instance, in the report zone.
     pub recurrence_id: Option<DateTime<FixedOffset>>,
     /// All-day occurrence.
@@ -417,11 +417,11 @@ impl Entry {
             minutes,
             association: Some("amis".into()),
             kind: Kind::Volunteer,
-            people: Vec::new(),
+            people: Arc::from([]),
             summary: "".into(),
             tags: Vec::new().into(),
-            calendar: String::new(),
-            uid: String::new(),
+            calendar: Arc::from(""),
+            uid: Arc::from(""),
             recurrence_id: None,
             all_day: false,
             review: None,

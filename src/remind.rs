@@ -123,10 +123,10 @@ fn owner_of<'a>(f: &Finding, entries: &[Entry], people: &'a [Person]) -> Option<
     }
     let mut events = entries
         .iter()
-        .filter(|e| e.uid == f.uid && !f.uid.is_empty());
+        .filter(|e| *e.uid == *f.uid && !f.uid.is_empty());
     let event = entries
         .iter()
-        .find(|e| e.uid == f.uid && e.date.to_string() == f.date)
+        .find(|e| *e.uid == *f.uid && e.date.to_string() == f.date)
         .or_else(|| events.next())?;
     event.people.iter().find_map(|k| known(k))
 }
@@ -134,7 +134,7 @@ fn owner_of<'a>(f: &Finding, entries: &[Entry], people: &'a [Person]) -> Option<
 fn item_of(f: &Finding, entries: &[Entry]) -> Item {
     let time = entries
         .iter()
-        .find(|e| e.uid == f.uid && e.date.to_string() == f.date && !e.all_day)
+        .find(|e| *e.uid == *f.uid && e.date.to_string() == f.date && !e.all_day)
         .map(|e| e.start.format("%H:%M").to_string())
         .unwrap_or_default();
     Item {

@@ -269,7 +269,7 @@ pub(super) fn unknown_people(entries: &[Entry], rules: &Rules) -> Vec<Finding> {
     }
     let mut out = Vec::new();
     for e in entries {
-        for p in &e.people {
+        for p in e.people.iter() {
             if rules.people.iter().any(|r| &r.key == p) {
                 continue;
             }

@@ -99,7 +99,7 @@ mod tests {
             start,
             end: start + chrono::TimeDelta::minutes(60),
             minutes: 60,
-            association: association.map(str::to_string),
+            association: association.map(std::sync::Arc::from),
             kind: if at.is_multiple_of(3) {
                 Kind::Volunteer
             } else {
@@ -108,8 +108,8 @@ mod tests {
             people: people.iter().map(|p| p.to_string()).collect(),
             summary: "".into(),
             tags: Vec::new().into(),
-            calendar: String::new(),
-            uid: format!("u{at}"),
+            calendar: "".into(),
+            uid: format!("u{at}").into(),
             recurrence_id: None,
             all_day: false,
             review: None,

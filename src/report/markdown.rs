@@ -405,9 +405,10 @@ fn write_association_entries(
         let at = used.iter().position(|k| *k == note_kind(n)).unwrap_or(0);
         MARKS[at.min(MARKS.len() - 1)]
     };
-    // One line buffer, and the text of each event's summary made once.
+    // One line buffer, and the text of each event's summary and people made once.
     let mut line = String::new();
     let mut plain: ByAddress<String> = ByAddress::default();
+    let mut names: ByAddress<String> = ByAddress::default();
     for e in r.entries_of(&a.key) {
         sum += e.minutes;
         line.clear();
@@ -423,12 +424,17 @@ fn write_association_entries(
         line.push_str(" | ");
         line.push_str(t.kind(e.kind));
         line.push_str(" | ");
-        for (i, p) in e.people.iter().enumerate() {
-            if i > 0 {
-                line.push_str(", ");
+        let who = names.entry(e.people.as_ptr().cast()).or_insert_with(|| {
+            let mut who = String::new();
+            for (i, p) in e.people.iter().enumerate() {
+                if i > 0 {
+                    who.push_str(", ");
+                }
+                push_escaped(&mut who, r.person_name(p));
             }
-            push_escaped(&mut line, r.person_name(p));
-        }
+            who
+        });
+        line.push_str(who);
         line.push_str(" | ");
         let what = plain.entry(e.summary.as_ptr()).or_insert_with(|| {
             let mut what = String::new();

@@ -272,7 +272,7 @@ pub fn build_report(
         if e.association.is_none() {
             unassigned.add(e.kind, e.minutes);
             unassigned_months.add(e);
-            for p in &e.people {
+            for p in e.people.iter() {
                 unassigned_people
                     .entry(p)
                     .or_default()
@@ -411,7 +411,7 @@ fn association_totals<'a>(
         if e.people.is_empty() {
             a.unnamed.add(e.kind, e.minutes);
         }
-        for p in &e.people {
+        for p in e.people.iter() {
             by_person.entry(p).or_default().add(e.kind, e.minutes);
             if e.kind == Kind::Volunteer && e.minutes > 0 {
                 volunteers.insert(p.as_str());

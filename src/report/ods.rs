@@ -93,9 +93,9 @@ fn write_details<'a>(
     heads(sheet, 0, &words);
     let mut row = 1;
     let mut sum = 0;
-    let mut who = String::new();
-    // The text of each event's summary, made once.
+    // The text of each event's summary and people, made once.
     let mut plain: ByAddress<String> = ByAddress::default();
+    let mut names: ByAddress<String> = ByAddress::default();
     for e in entries {
         let mut x = sheet.row(row);
         x.date(e.date);
@@ -105,17 +105,14 @@ fn write_details<'a>(
         x.at(DURATION_COL).duration(e.minutes, None);
         sum += e.minutes;
         x.text(t.kind(e.kind));
-        who.clear();
-        for (i, p) in e.people.iter().enumerate() {
-            if i > 0 {
-                who.push_str(", ");
-            }
-            who.push_str(r.person_name(p));
-        }
+        let who = names.entry(e.people.as_ptr().cast()).or_insert_with(|| {
+            let names: Vec<&str> = e.people.iter().map(|p| r.person_name(p)).collect();
+            names.join(", ")
+        });
         let what = plain
             .entry(e.summary.as_ptr())
             .or_insert_with(|| without_markup(&e.summary));
-        x.text(&who).text(what);
+        x.text(who).text(what);
         if with_association {
             let name = match &e.association {
                 Some(key) => r.association_name(key),

@@ -110,7 +110,7 @@ mod tests {
             .expect("a valid time");
         Entry {
             people: people.iter().map(|p| p.to_string()).collect(),
-            uid: format!("u{day}"),
+            uid: format!("u{day}").into(),
             ..Entry::volunteer(start, minutes)
         }
     }

@@ -276,7 +276,7 @@ mod tests {
     fn entry(summary: &str, minutes: i64) -> Entry {
         let start = instant(1_790_000_000, 0, 7200);
         Entry {
-            people: vec!["alice".into(), "=bob".into()],
+            people: vec!["alice".into(), "=bob".into()].into(),
             summary: summary.into(),
             tags: vec!["amis".to_string(), "a,b".to_string()].into(),
             calendar: "Agenda".into(),
@@ -340,13 +340,13 @@ mod tests {
                     start,
                     end,
                     minutes,
-                    association,
+                    association: association.map(Into::into),
                     kind: crate::model::Kind::Paid,
-                    people,
+                    people: people.into(),
                     summary: summary.into(),
                     tags: tags.into(),
-                    calendar,
-                    uid,
+                    calendar: calendar.into(),
+                    uid: uid.into(),
                     recurrence_id: rid,
                     all_day,
                     review: None,
