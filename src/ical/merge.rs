@@ -50,6 +50,9 @@ pub fn anchor_floating(comp: &mut Component) {
 /// Reads the floating RECURRENCE-IDs of an event's overrides in its master's DTSTART zone
 /// (else the override's own). Returns the lines of the overrides changed, with the zone.
 pub fn anchor_recurrence_ids(event: &mut Event) -> Vec<(usize, String)> {
+    if event.overrides.is_empty() {
+        return Vec::new();
+    }
     let master_zone = match event.master.as_ref().and_then(|m| m.start.as_ref()) {
         Some(Moment::Zoned(_, tzid)) => Some(tzid.clone()),
         _ => None,

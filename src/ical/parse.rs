@@ -179,7 +179,10 @@ pub fn parse_calendar(
         .collect();
     let default_name: Arc<str> = Arc::from(calendar);
     let mut events: Vec<Event> = Vec::with_capacity(parsed.len());
-    let mut index: HashMap<(Arc<str>, Arc<str>), usize> = HashMap::with_capacity(parsed.len());
+    // Keys come from the file: foldhash is seeded per process, and far cheaper per UID than
+    // the default hasher.
+    let mut index: HashMap<(Arc<str>, Arc<str>), usize, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(parsed.len(), Default::default());
     // Lines of the masters set aside, by event.
     let mut duplicates: HashMap<usize, Vec<usize>> = HashMap::new();
     for (cal, uid, comp, bad_line) in parsed {
