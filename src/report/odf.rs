@@ -7,7 +7,9 @@
 //! and, as its text, the value as a reader shows it (`01/10/2026`, `7:30`, `27,25`), so a
 //! viewer that does not compute shows the same figures. Knows nothing of reports.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hash};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -16,6 +18,7 @@ use std::io::Write as _;
 use flate2::Crc;
 use flate2::write::DeflateEncoder;
 
+use super::by_address::AddressHasher;
 use super::zip::{Archive, LEVEL, Method, ZipError};
 
 /// How dates and decimals read.
@@ -210,7 +213,38 @@ impl Drop for Row<'_> {
     }
 }
 
+/// Cells made once and copied after: the XML of a run of cells a row wrote, by a key that
+/// stands for everything that run's text was made from.
+pub struct Copies<K>(HashMap<K, (String, u32), BuildHasherDefault<AddressHasher>>);
+
+impl<K> Default for Copies<K> {
+    fn default() -> Self {
+        Copies(HashMap::default())
+    }
+}
+
 impl Row<'_> {
+    /// Writes the cells that `write` writes, or, when `key` was met before, a copy of the
+    /// cells written then. `key` must determine those cells entirely.
+    pub fn once<K: Hash + Eq>(
+        &mut self,
+        copies: &mut Copies<K>,
+        key: K,
+        write: impl FnOnce(&mut Self),
+    ) -> &mut Self {
+        if let Some((xml, cells)) = copies.0.get(&key) {
+            self.sheet.xml.push_str(xml);
+            self.col += cells;
+            return self;
+        }
+        // A row is flushed only when it ends: what `write` adds is still in the buffer.
+        let (mark, col) = (self.sheet.xml.len(), self.col);
+        write(self);
+        let xml = self.sheet.xml.get(mark..).unwrap_or_default().to_string();
+        copies.0.insert(key, (xml, self.col - col));
+        self
+    }
+
     /// Moves to column `col`, leaving the cells before it empty.
     pub fn at(&mut self, col: u32) -> &mut Self {
         if col > self.col {

@@ -109,3 +109,45 @@ office:time-value=\"PT27H3M0S\"><text:p>27:03</text:p>"
     assert_eq!(&bytes[..4], b"PK\x03\x04");
     assert_eq!(&bytes[30..38], b"mimetype");
 }
+
+/// The XML of one sheet's rows, written by `rows`.
+fn sheet_xml(rows: impl FnOnce(&mut Book)) -> String {
+    let look = Look {
+        day_first: true,
+        decimal: ',',
+    };
+    let mut book = Book::new(look, &[]);
+    book.sheet("S", &[]);
+    rows(&mut book);
+    book.xml
+}
+
+#[test]
+fn copied_cells_are_the_cells_written_and_move_the_row_on_as_far() {
+    let day = NaiveDate::from_ymd_opt(2026, 10, 5).expect("a date");
+    let direct = sheet_xml(|b| {
+        for at in 0..3 {
+            b.row(at)
+                .date(day)
+                .time(9 * 60 + 15)
+                .text("après")
+                .duration(90, None);
+        }
+    });
+    let mut copies = Copies::default();
+    let mut runs = 0;
+    let copied = sheet_xml(|b| {
+        for at in 0..3 {
+            let mut row = b.row(at);
+            row.once(&mut copies, (day, 555), |x| {
+                runs += 1;
+                x.date(day).time(9 * 60 + 15);
+            });
+            // The cells after a copy go in the next column, as after the cells themselves.
+            row.text("après").duration(90, None);
+            assert_eq!(row.col, 4);
+        }
+    });
+    assert_eq!(runs, 1, "made once, copied after");
+    assert_eq!(copied, direct);
+}

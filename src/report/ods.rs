@@ -14,9 +14,8 @@ use std::io::Write;
 
 use chrono::Timelike;
 
-use super::by_address::ByAddress;
 use super::i18n::Text;
-use super::odf::{Book, Figure, Look};
+use super::odf::{Book, Copies, Figure, Look};
 use super::zip::ZipError;
 use super::{AssociationTotals, Report, Totals, Valuation};
 use crate::classify::without_markup;
@@ -93,33 +92,48 @@ fn write_details<'a>(
     heads(sheet, 0, &words);
     let mut row = 1;
     let mut sum = 0;
-    // The text of each event's summary and people, made once.
-    let mut plain: ByAddress<String> = ByAddress::default();
-    let mut names: ByAddress<String> = ByAddress::default();
+    // Cells that many rows share, made once each: dates, times of day and durations by
+    // their value, and the cells that come from an entry's component (its kind, people,
+    // summary and association) by the addresses of what they are made from.
+    let mut dates = Copies::default();
+    let mut times = Copies::default();
+    let mut durations = Copies::default();
+    let mut tails = Copies::default();
     for e in entries {
         let mut x = sheet.row(row);
-        x.date(e.date);
-        if !e.all_day {
-            x.time(minute_of_day(e.start)).time(minute_of_day(e.end));
-        }
-        x.at(DURATION_COL).duration(e.minutes, None);
-        sum += e.minutes;
-        x.text(t.kind(e.kind));
-        let who = names.entry(e.people.as_ptr().cast()).or_insert_with(|| {
-            let names: Vec<&str> = e.people.iter().map(|p| r.person_name(p)).collect();
-            names.join(", ")
+        x.once(&mut dates, e.date, |x| {
+            x.date(e.date);
         });
-        let what = plain
-            .entry(e.summary.as_ptr())
-            .or_insert_with(|| without_markup(&e.summary));
-        x.text(who).text(what);
-        if with_association {
-            let name = match &e.association {
-                Some(key) => r.association_name(key),
-                None => t.unassigned,
-            };
-            x.text(name);
+        if !e.all_day {
+            let (start, end) = (minute_of_day(e.start), minute_of_day(e.end));
+            x.once(&mut times, (start, end), |x| {
+                x.time(start).time(end);
+            });
         }
+        x.at(DURATION_COL);
+        x.once(&mut durations, e.minutes, |x| {
+            x.duration(e.minutes, None);
+        });
+        sum += e.minutes;
+        // The rest of the row is the component's: made once for all its entries.
+        let component = (
+            e.summary.as_ptr(),
+            e.people.as_ptr().cast::<u8>(),
+            e.kind,
+            e.association.as_ref().map(|a| a.as_ptr()),
+        );
+        x.once(&mut tails, component, |x| {
+            x.text(t.kind(e.kind));
+            let who: Vec<&str> = e.people.iter().map(|p| r.person_name(p)).collect();
+            x.text(&who.join(", ")).text(&without_markup(&e.summary));
+            if with_association {
+                let name = match &e.association {
+                    Some(key) => r.association_name(key),
+                    None => t.unassigned,
+                };
+                x.text(name);
+            }
+        });
         if !e.notes.is_empty() {
             let notes: Vec<String> = e.notes.iter().map(|n| note_text(t, n)).collect();
             x.at(notes_col).text(&notes.join(" ; "));
