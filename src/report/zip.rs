@@ -52,8 +52,10 @@ pub struct Archive {
     entries: Vec<Central>,
 }
 
-/// The deflate level: fast, and about 30 times smaller for the repetitive XML of a sheet.
-pub const LEVEL: u32 = 2;
+/// The deflate level: the quickest, which still makes the repetitive XML of a sheet about
+/// 20 times smaller (level 2 made it about 26 times smaller for 7 % more of a year
+/// report's instructions).
+pub const LEVEL: u32 = 1;
 /// MS-DOS date of 1980-01-01 (time 00:00:00 is 0).
 const DOS_DATE: u16 = (1 << 5) | 1;
 
