@@ -3,15 +3,17 @@
 //!
 //! Key terms: an *object* is what one CalDAV href holds; an *event* is a master VEVENT with
 //! its overrides; an *occurrence* is one expanded instance with start and end instants.
-//! Submodules: [`text`] (bytes, folds, splitting), [`parse`] (plain lines by `fast`, the rest by calcard → typed values),
-//! [`merge`] (floating times beside zoned ones, one UID written several times),
-//! [`tz`] and [`vtimezone`] (TZID → zone), [`rule`] (RRULE → `rrule`), [`steps`] (plain
-//! rules walked without `rrule`), [`recur`] (expansion and the override merge), [`expand`]
+//! Submodules: [`text`] (bytes, folds, splitting), [`parse`] (plain lines by `fast`, the
+//! rest by calcard → typed values), [`merge`] (floating times beside zoned ones, one UID
+//! written several times), [`tz`] and [`vtimezone`] (TZID → zone), [`offsets`] (a zone's
+//! offset, from a table of the year), [`rule`] (RRULE → `rrule`), [`steps`] (plain rules
+//! walked without `rrule`), [`recur`] (expansion and the override merge), [`expand`]
 //! (every event of a file, in parallel). Nothing here does I/O or knows about tags.
 
 pub mod expand;
 pub mod fast;
 pub mod merge;
+pub mod offsets;
 pub mod parse;
 pub mod recur;
 pub mod rule;

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeDelta, Utc};
 
 use super::vtimezone::CustomZone;
 
@@ -41,7 +41,7 @@ impl Zone {
     pub fn offset_at(&self, utc: NaiveDateTime) -> i32 {
         match self {
             Zone::Utc => 0,
-            Zone::Iana(tz) => tz.offset_from_utc_datetime(&utc).fix().local_minus_utc(),
+            Zone::Iana(tz) => super::offsets::offset_at(*tz, utc),
             Zone::Fixed(off) => off.local_minus_utc(),
             Zone::Custom(zone) => zone.offset_at(utc),
         }
@@ -192,7 +192,7 @@ impl ZoneResolver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
+    use chrono::{NaiveDate, Offset, TimeZone};
 
     fn local(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(y, mo, d)
