@@ -5,8 +5,6 @@
 //! Owns: [`Lang`] (chosen by `--lang`, config `lang`, else `$LANG`, else English) and the
 //! [`Text`] tables. Renderers take their words from here and nowhere else.
 
-use std::fmt::Write as _;
-
 use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use serde::Serialize;
 
@@ -457,7 +455,7 @@ impl Text {
 
     /// Appends [`Text::date`]'s text to `out`.
     pub fn push_date(&self, out: &mut String, d: NaiveDate) {
-        let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+        super::odf::push_iso_date(out, d.year(), d.month(), d.day());
     }
 
     /// A date in words, for prose: `1er octobre 2026`, `5 octobre 2026`; `1 October 2026`.
@@ -569,9 +567,13 @@ impl Text {
 
     /// Appends [`Text::duration`]'s text to `out`.
     pub fn push_duration(&self, out: &mut String, minutes: i64) {
-        let sign = if minutes < 0 { "-" } else { "" };
-        let m = minutes.abs();
-        let _ = write!(out, "{sign}{}:{:02}", m / 60, m % 60);
+        if minutes < 0 {
+            out.push('-');
+        }
+        let m = minutes.unsigned_abs();
+        super::odf::push_digits(out, m / 60, 1);
+        out.push(':');
+        super::odf::push_digits(out, m % 60, 2);
     }
 
     /// A decimal number with two places, in this language's style.
@@ -586,5 +588,29 @@ impl Text {
         }
         let space = if self.french() { "\u{202f}" } else { "" };
         format!("{}{space}%", (part * 100 + whole / 2) / whole)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_durations_read_as_format_writes_them() {
+        let t = Lang::Fr.text();
+        for minutes in [0i64, 5, 59, 60, 61, 90, 600, 1439, 100_000, -1, -90, -6000] {
+            let m = minutes.abs();
+            let sign = if minutes < 0 { "-" } else { "" };
+            assert_eq!(
+                t.duration(minutes),
+                format!("{sign}{}:{:02}", m / 60, m % 60)
+            );
+        }
+        for (y, m, d) in [(2026, 1, 5), (999, 12, 31), (10_000, 2, 29)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+            let mut out = String::new();
+            t.push_date(&mut out, date);
+            assert_eq!(out, format!("{y:04}-{m:02}-{d:02}"));
+        }
     }
 }

@@ -11,7 +11,6 @@
 //! minutes differ from its slot, the status of the figures (provisional, over, closed),
 //! the date the page was made and the collective's contact.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::by_address::ByAddress;
@@ -471,7 +470,9 @@ fn hh_mm(t: chrono::DateTime<chrono::FixedOffset>) -> String {
 /// Appends [`hh_mm`]'s text to `out`.
 fn push_hh_mm(out: &mut String, t: chrono::DateTime<chrono::FixedOffset>) {
     use chrono::Timelike;
-    let _ = write!(out, "{:02}:{:02}", t.hour(), t.minute());
+    super::odf::push_digits(out, t.hour().into(), 2);
+    out.push(':');
+    super::odf::push_digits(out, t.minute().into(), 2);
 }
 
 /// Appends the time of an entry: `14:00–16:30`; a clipped entry shows its real start or

@@ -429,7 +429,7 @@ impl Digits {
 }
 
 /// Appends `n` in decimal, with leading zeros to at least `width` digits.
-fn push_digits(out: &mut String, n: u64, width: usize) {
+pub(super) fn push_digits(out: &mut String, n: u64, width: usize) {
     out.extend(
         Digits::of(n, width)
             .as_bytes()
@@ -439,7 +439,7 @@ fn push_digits(out: &mut String, n: u64, width: usize) {
 }
 
 /// Appends a year as `{:04}` writes it (a sign before years below zero).
-fn push_year(out: &mut String, y: i32) {
+pub(super) fn push_year(out: &mut String, y: i32) {
     if y < 0 {
         let _ = write!(out, "{y:04}");
     } else {
@@ -448,7 +448,7 @@ fn push_year(out: &mut String, y: i32) {
 }
 
 /// Appends `2026-10-05`.
-fn push_iso_date(out: &mut String, y: i32, m: u32, d: u32) {
+pub(super) fn push_iso_date(out: &mut String, y: i32, m: u32, d: u32) {
     push_year(out, y);
     out.push('-');
     push_digits(out, m.into(), 2);
