@@ -305,9 +305,8 @@ pub fn mentions(text: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 fn marked(text: &str, mark: char) -> impl Iterator<Item = String> + '_ {
-    let any = text.contains(mark);
-    text.split_whitespace()
-        .filter(move |w| any && w.contains(mark) && !is_url(w))
+    words_with(text, mark)
+        .filter(|w| !is_url(w))
         .flat_map(move |word| {
             let mut found = Vec::new();
             let mut previous: Option<char> = None;
@@ -337,6 +336,29 @@ fn marked(text: &str, mark: char) -> impl Iterator<Item = String> + '_ {
             }
             found
         })
+}
+
+/// The words of `text` (as `split_whitespace` cuts them) that hold the ASCII `mark`, in
+/// order: found from each mark, so that the words without one are never looked at.
+fn words_with(text: &str, mark: char) -> impl Iterator<Item = &str> + '_ {
+    let mut byte = [0; 4];
+    let mark = mark.encode_utf8(&mut byte).as_bytes()[0];
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let at = from + memchr::memchr(mark, text.as_bytes().get(from..)?)?;
+        // `at` is the mark's own byte (ASCII), so both cuts fall on characters.
+        let start = text[..at]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let end = text[at..]
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(text.len(), |(i, _)| at + i);
+        from = end;
+        Some(&text[start..end])
+    })
 }
 
 /// `text` as an association reads it: without `#hashtags` (duration tags included) and
@@ -543,5 +565,18 @@ mod tests {
             declined: true,
         });
         assert_eq!(*rules.classify(&i, "cal").people, ["alice", "bob"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_with_a_mark_are_the_words_split_whitespace_cuts_that_hold_it(
+            text in "[a#@ \t\n\u{a0}\u{2003}é✓.-]{0,40}",
+        ) {
+            for mark in ['#', '@'] {
+                let cut: Vec<&str> = text.split_whitespace().filter(|w| w.contains(mark)).collect();
+                let found: Vec<&str> = words_with(&text, mark).collect();
+                proptest::prop_assert_eq!(found, cut);
+            }
+        }
     }
 }
