@@ -424,13 +424,8 @@ fn write_association_entries(
         line.push_str(t.kind(e.kind));
         line.push_str(" | ");
         let who = names.entry(e.people.as_ptr().cast()).or_insert_with(|| {
-            let mut who = String::new();
-            for (i, p) in e.people.iter().enumerate() {
-                if i > 0 {
-                    who.push_str(", ");
-                }
-                push_escaped(&mut who, r.person_name(p));
-            }
+            let (mut who, list) = (String::new(), e.people.iter().map(|p| r.person_name(p)));
+            push_escaped(&mut who, &list.collect::<Vec<_>>().join(", "));
             who
         });
         line.push_str(who);
