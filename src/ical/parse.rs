@@ -136,7 +136,7 @@ pub struct Event {
 /// any invalid UTF-8.
 type ParsedChunk = (
     usize,
-    Option<String>,
+    Option<Arc<str>>,
     Result<Component, String>,
     Option<usize>,
 );
@@ -169,7 +169,7 @@ pub fn parse_calendar(
         .map(|c| {
             let (text, bad) = text::decode(c.text);
             let (uid, comp) = parse_block(&text, c.line);
-            (c.calendar, uid, comp, bad.map(|l| c.line + l))
+            (c.calendar, uid.map(Arc::from), comp, bad.map(|l| c.line + l))
         })
         .collect();
     let names: Vec<Arc<str>> = split
@@ -208,7 +208,7 @@ pub fn parse_calendar(
             );
         }
         let uid: Arc<str> = match uid {
-            Some(uid) => Arc::from(uid),
+            Some(uid) => uid,
             None => {
                 problems.push(
                     Problem::new(source, "VEVENT has no UID; counted on its own")
