@@ -169,7 +169,12 @@ pub fn parse_calendar(
         .map(|c| {
             let (text, bad) = text::decode(c.text);
             let (uid, comp) = parse_block(&text, c.line);
-            (c.calendar, uid.map(Arc::from), comp, bad.map(|l| c.line + l))
+            (
+                c.calendar,
+                uid.map(Arc::from),
+                comp,
+                bad.map(|l| c.line + l),
+            )
         })
         .collect();
     let names: Vec<Arc<str>> = split
