@@ -341,8 +341,8 @@ fn marked(text: &str, mark: char) -> impl Iterator<Item = String> + '_ {
 /// The words of `text` (as `split_whitespace` cuts them) that hold the ASCII `mark`, in
 /// order: found from each mark, so that the words without one are never looked at.
 fn words_with(text: &str, mark: char) -> impl Iterator<Item = &str> + '_ {
-    let mut byte = [0; 4];
-    let mark = mark.encode_utf8(&mut byte).as_bytes()[0];
+    debug_assert!(mark.is_ascii(), "a mark is one byte");
+    let mark = mark as u8;
     let mut from = 0;
     std::iter::from_fn(move || {
         let at = from + memchr::memchr(mark, text.as_bytes().get(from..)?)?;
