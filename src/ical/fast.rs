@@ -24,7 +24,7 @@ pub(super) fn parse_plain(
     text: &str,
     line: usize,
 ) -> Option<(Option<String>, Result<Component, String>)> {
-    let mut lines = text.split('\n');
+    let mut lines = Lines::new(text);
     if !lines.next()?.trim_end_matches('\r').eq("BEGIN:VEVENT") {
         return None;
     }
@@ -33,34 +33,42 @@ pub(super) fn parse_plain(
     let mut nested: Vec<&str> = Vec::new();
     let mut recurrence = String::new();
     let mut ended = false;
-    let mut counts = [0usize; 4];
+    // What `text::bound_values` counts, at any depth: over a limit, calcard's path cuts.
+    let (mut categories, mut rdates, mut exdates, mut rules) = (0, 0, 0, 0);
     for raw in lines.by_ref() {
         let l = raw.strip_suffix('\r').unwrap_or(raw);
-        if l.contains('\r') {
+        if memchr::memchr(b'\r', l.as_bytes()).is_some() {
             return None;
         }
         let (name, rest) = split_name(l)?;
-        // What `text::bound_values` counts, at any depth: over a limit, calcard's path cuts.
-        if let Some(i) = BOUNDED.iter().position(|n| name.eq_ignore_ascii_case(n)) {
-            counts[i] += if i == 3 { 1 } else { text::count_values(l) };
+        let prop = Prop::of(name);
+        match prop {
+            Prop::Categories => categories += text::count_values(l),
+            Prop::Rdate => rdates += text::count_values(l),
+            Prop::Exdate => exdates += text::count_values(l),
+            Prop::Rrule => rules += 1,
+            _ => {}
         }
-        if name.eq_ignore_ascii_case("BEGIN") {
-            let value = rest.strip_prefix(':').filter(|v| is_name(v))?;
-            nested.push(value);
-            continue;
-        }
-        if name.eq_ignore_ascii_case("END") {
-            let value = rest.strip_prefix(':')?;
-            match nested.pop() {
-                Some(open) if open.eq_ignore_ascii_case(value) => continue,
-                None if value == "VEVENT" => {
-                    ended = true;
-                    break;
-                }
-                _ => return None,
+        match prop {
+            Prop::Begin => {
+                let value = rest.strip_prefix(':').filter(|v| is_name(v))?;
+                nested.push(value);
+                continue;
             }
+            Prop::End => {
+                let value = rest.strip_prefix(':')?;
+                match nested.pop() {
+                    Some(open) if open.eq_ignore_ascii_case(value) => continue,
+                    None if value == "VEVENT" => {
+                        ended = true;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+            _ => {}
         }
-        if !nested.is_empty() || !READ.iter().any(|n| name.eq_ignore_ascii_case(n)) {
+        if !nested.is_empty() || prop == Prop::Other {
             // Not read; only a quoted-printable soft break (`=` at the end) could carry
             // it onto the next line.
             if l.trim_end().ends_with('=') {
@@ -76,94 +84,65 @@ pub(super) fn parse_plain(
         }) {
             return None;
         }
-        let is = |n: &str| name.eq_ignore_ascii_case(n);
-        if ["RRULE", "RDATE", "EXDATE", "DURATION"]
-            .iter()
-            .any(|n| is(n))
-        {
-            recurrence.push_str(l);
-            recurrence.push_str("\r\n");
-            continue;
-        }
-        let typed = params.iter().any(|p| p.name.eq_ignore_ascii_case("VALUE"));
-        if is("DTSTART") {
-            r.comp.start = Some(date_value(&params, value)?);
-        } else if is("DTEND") {
-            r.comp.end = Some(date_value(&params, value)?);
-        } else if is("RECURRENCE-ID") {
-            r.comp.recurrence_id = Some(date_value(&params, value)?);
-            r.comp.this_and_future = params
-                .iter()
-                .filter(|p| p.name.eq_ignore_ascii_case("RANGE"))
-                .flat_map(|p| p.values.iter())
-                .any(|v| v.eq_ignore_ascii_case("THISANDFUTURE"));
-        } else if is("DTSTAMP") {
-            r.has_dtstamp = true;
-            r.comp.stamp = Some(date_value(&params, value)?.wall());
-        } else if is("LAST-MODIFIED") {
-            r.comp.last_modified = Some(date_value(&params, value)?.wall());
-        } else if typed
-            && [
-                "UID",
-                "SUMMARY",
-                "DESCRIPTION",
-                "CATEGORIES",
-                "SEQUENCE",
-                "STATUS",
-                "CLASS",
-                "ORGANIZER",
-                "ATTENDEE",
-            ]
-            .iter()
-            .any(|n| is(n))
-        {
-            return None;
-        } else if is("UID") {
-            if uid.is_none() {
-                let text = text_value(value)?;
-                uid = Some((!text.is_empty()).then_some(text));
+        let typed = || params.iter().any(|p| p.name.eq_ignore_ascii_case("VALUE"));
+        let plain_value = || (!value.contains('\\')).then_some(value);
+        match prop {
+            Prop::Rrule | Prop::Rdate | Prop::Exdate | Prop::Duration => {
+                recurrence.push_str(l);
+                recurrence.push_str("\r\n");
             }
-        } else if is("SUMMARY") {
-            r.info.summary = text_value(value)?;
-        } else if is("DESCRIPTION") {
-            r.info.description = text_value(value)?;
-        } else if is("CATEGORIES") {
-            if value.contains('\\') {
-                return None;
+            Prop::Dtstart => r.comp.start = Some(date_value(&params, value)?),
+            Prop::Dtend => r.comp.end = Some(date_value(&params, value)?),
+            Prop::RecurrenceId => {
+                r.comp.recurrence_id = Some(date_value(&params, value)?);
+                r.comp.this_and_future = params
+                    .iter()
+                    .filter(|p| p.name.eq_ignore_ascii_case("RANGE"))
+                    .flat_map(|p| p.values.iter())
+                    .any(|v| v.eq_ignore_ascii_case("THISANDFUTURE"));
             }
-            r.info.categories.extend(
-                value
+            Prop::Dtstamp => {
+                r.has_dtstamp = true;
+                r.comp.stamp = Some(date_value(&params, value)?.wall());
+            }
+            Prop::LastModified => {
+                r.comp.last_modified = Some(date_value(&params, value)?.wall());
+            }
+            // The other properties read are text: a VALUE parameter is left to calcard.
+            _ if typed() => return None,
+            Prop::Uid => {
+                if uid.is_none() {
+                    let text = text_value(value)?;
+                    uid = Some((!text.is_empty()).then_some(text));
+                }
+            }
+            Prop::Summary => r.info.summary = text_value(value)?,
+            Prop::Description => r.info.description = text_value(value)?,
+            Prop::Categories => r.info.categories.extend(
+                plain_value()?
                     .split(',')
                     .map(str::trim)
                     .filter(|t| !t.is_empty())
                     .map(str::to_string),
-            );
-        } else if is("SEQUENCE") {
-            if value.contains('\\') {
-                return None;
+            ),
+            Prop::Sequence => r.comp.sequence = plain_value()?.parse().unwrap_or(0),
+            Prop::Status => r.comp.cancelled = plain_value()?.eq_ignore_ascii_case("CANCELLED"),
+            Prop::Class => {
+                r.class_confidential = plain_value()?.eq_ignore_ascii_case("CONFIDENTIAL");
             }
-            r.comp.sequence = value.parse().unwrap_or(0);
-        } else if is("STATUS") {
-            if value.contains('\\') {
-                return None;
-            }
-            r.comp.cancelled = value.eq_ignore_ascii_case("CANCELLED");
-        } else if is("CLASS") {
-            if value.contains('\\') {
-                return None;
-            }
-            r.class_confidential = value.eq_ignore_ascii_case("CONFIDENTIAL");
-        } else if is("ORGANIZER") {
-            r.info.organizer = Some(participant(&params, value)?);
-        } else if is("ATTENDEE") {
-            r.info.attendees.push(participant(&params, value)?);
+            Prop::Organizer => r.info.organizer = Some(participant(&params, value)?),
+            Prop::Attendee => r.info.attendees.push(participant(&params, value)?),
+            Prop::Begin | Prop::End | Prop::Other => {}
         }
     }
     if !ended || lines.any(|l| !l.trim().is_empty()) {
         return None;
     }
-    let limits = [LIMITS.categories, LIMITS.dates, LIMITS.dates, LIMITS.rrules];
-    if counts.iter().zip(limits).any(|(n, limit)| *n > limit) {
+    if categories > LIMITS.categories
+        || rdates > LIMITS.dates
+        || exdates > LIMITS.dates
+        || rules > LIMITS.rrules
+    {
         return None;
     }
     if !recurrence.is_empty() {
@@ -185,30 +164,102 @@ pub(super) fn parse_plain(
     Some((uid.flatten(), r.finish()))
 }
 
-/// The properties a report reads (every other line is skipped).
-const READ: [&str; 18] = [
-    "UID",
-    "DTSTART",
-    "DTEND",
-    "DURATION",
-    "RRULE",
-    "RDATE",
-    "EXDATE",
-    "RECURRENCE-ID",
-    "SEQUENCE",
-    "STATUS",
-    "SUMMARY",
-    "DESCRIPTION",
-    "CATEGORIES",
-    "ORGANIZER",
-    "ATTENDEE",
-    "CLASS",
-    "DTSTAMP",
-    "LAST-MODIFIED",
-];
+/// The properties this reader tells apart: those a report reads, and the component
+/// delimiters; every other line is skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prop {
+    Begin,
+    End,
+    Uid,
+    Dtstart,
+    Dtend,
+    Duration,
+    Rrule,
+    Rdate,
+    Exdate,
+    RecurrenceId,
+    Sequence,
+    Status,
+    Summary,
+    Description,
+    Categories,
+    Organizer,
+    Attendee,
+    Class,
+    Dtstamp,
+    LastModified,
+    Other,
+}
 
-/// The properties whose values are bounded by [`LIMITS`] (categories, dates, dates, rules).
-const BOUNDED: [&str; 4] = ["CATEGORIES", "RDATE", "EXDATE", "RRULE"];
+impl Prop {
+    /// The property a name stands for, without regard to ASCII case.
+    fn of(name: &str) -> Prop {
+        const LONGEST: usize = "LAST-MODIFIED".len();
+        let name = name.as_bytes();
+        if name.len() > LONGEST {
+            return Prop::Other;
+        }
+        let mut upper = [0u8; LONGEST];
+        for (u, b) in upper.iter_mut().zip(name) {
+            *u = b.to_ascii_uppercase();
+        }
+        match &upper[..name.len()] {
+            b"BEGIN" => Prop::Begin,
+            b"END" => Prop::End,
+            b"UID" => Prop::Uid,
+            b"DTSTART" => Prop::Dtstart,
+            b"DTEND" => Prop::Dtend,
+            b"DURATION" => Prop::Duration,
+            b"RRULE" => Prop::Rrule,
+            b"RDATE" => Prop::Rdate,
+            b"EXDATE" => Prop::Exdate,
+            b"RECURRENCE-ID" => Prop::RecurrenceId,
+            b"SEQUENCE" => Prop::Sequence,
+            b"STATUS" => Prop::Status,
+            b"SUMMARY" => Prop::Summary,
+            b"DESCRIPTION" => Prop::Description,
+            b"CATEGORIES" => Prop::Categories,
+            b"ORGANIZER" => Prop::Organizer,
+            b"ATTENDEE" => Prop::Attendee,
+            b"CLASS" => Prop::Class,
+            b"DTSTAMP" => Prop::Dtstamp,
+            b"LAST-MODIFIED" => Prop::LastModified,
+            _ => Prop::Other,
+        }
+    }
+}
+
+/// The lines of a block, cut at each `\n`.
+struct Lines<'t> {
+    text: &'t str,
+    ends: memchr::Memchr<'t>,
+    next: usize,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            text,
+            ends: memchr::memchr_iter(b'\n', text.as_bytes()),
+            next: 0,
+        }
+    }
+}
+
+impl<'t> Iterator for Lines<'t> {
+    type Item = &'t str;
+
+    fn next(&mut self) -> Option<&'t str> {
+        let start = self.next;
+        if start > self.text.len() {
+            return None;
+        }
+        let end = self.ends.next().unwrap_or(self.text.len());
+        self.next = end + 1;
+        // `\n` is ASCII: both ends are character boundaries.
+        Some(&self.text[start..end])
+    }
+}
 
 /// One parameter: its name and values (quotes removed).
 #[derive(Debug)]

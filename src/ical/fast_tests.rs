@@ -55,6 +55,51 @@ fn a_typical_block_is_read_without_calcard_and_agrees() {
 }
 
 #[test]
+fn a_name_is_told_apart_in_any_case_and_only_when_whole() {
+    let known = [
+        ("BEGIN", Prop::Begin),
+        ("end", Prop::End),
+        ("Uid", Prop::Uid),
+        ("DtStart", Prop::Dtstart),
+        ("DTEND", Prop::Dtend),
+        ("duration", Prop::Duration),
+        ("RRule", Prop::Rrule),
+        ("rdate", Prop::Rdate),
+        ("EXDATE", Prop::Exdate),
+        ("Recurrence-Id", Prop::RecurrenceId),
+        ("SEQUENCE", Prop::Sequence),
+        ("status", Prop::Status),
+        ("Summary", Prop::Summary),
+        ("DESCRIPTION", Prop::Description),
+        ("categories", Prop::Categories),
+        ("ORGANIZER", Prop::Organizer),
+        ("attendee", Prop::Attendee),
+        ("CLASS", Prop::Class),
+        ("dtstamp", Prop::Dtstamp),
+        ("LAST-MODIFIED", Prop::LastModified),
+    ];
+    for (name, prop) in known {
+        assert_eq!(Prop::of(name), prop, "{name}");
+        assert_eq!(Prop::of(&format!("{name}S")), Prop::Other, "{name}S");
+        assert_eq!(
+            Prop::of(&name[1..]),
+            Prop::Other,
+            "{name} without its first letter"
+        );
+    }
+    for other in [
+        "",
+        "X-UID",
+        "DTSTART-X",
+        "LAST-MODIFIED-BY",
+        "CREATED",
+        "TZID",
+    ] {
+        assert_eq!(Prop::of(other), Prop::Other, "{other}");
+    }
+}
+
+#[test]
 fn recurrence_lines_go_through_calcard_and_agree() {
     let b = block(&[
         "UID:r@example",
@@ -253,6 +298,11 @@ mod differential {
             Just("RECURRENCE-ID"),
             Just("X-OTHER"),
             Just("DURATION"),
+            Just("rrule"),
+            Just("ExDate"),
+            Just("RDATE"),
+            Just("Last-Modified"),
+            Just("uid"),
         ]
         .prop_map(str::to_string)
     }
