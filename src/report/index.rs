@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The lookups a renderer makes for every entry, prepared once with the report: the
-//! positions of each association's entries, and the display name of each person and
-//! association by key.
+//! positions of each association's entries, the display name of each person and
+//! association by key, and each event's summary without its tags and mentions.
 //!
 //! Owns: building those tables from a report's entries, associations and people, in one
-//! pass. Knows nothing of formats. The index describes the report it was built from: it is
+//! pass (the summaries in parallel, once per event instead of once per file that shows
+//! them). Knows nothing of formats. The index describes the report it was built from: it is
 //! part of the model, not of its serialised form.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
 
+use super::by_address::AddressHasher;
 use super::{AssociationTotals, PersonTotals};
+use crate::classify::without_markup;
 use crate::model::Entry;
+
+/// A map keyed by the address of a shared summary.
+type ByAddress<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
 
 /// Positions and names by key, for a report's entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,6 +29,25 @@ pub struct Index {
     associations: HashMap<String, usize>,
     /// Position of each person, by key.
     people: HashMap<String, usize>,
+    /// Each summary the entries share and its text without markup, by its address. The
+    /// summary is kept, so that its address cannot be given to other text while the index
+    /// lives.
+    plain: ByAddress<(Arc<str>, Arc<str>)>,
+}
+
+/// The summaries of `entries` without markup, each made once, in parallel.
+pub fn plain_summaries(entries: &[Entry]) -> ByAddress<(Arc<str>, Arc<str>)> {
+    use rayon::prelude::*;
+    let mut seen: HashSet<usize, BuildHasherDefault<AddressHasher>> = HashSet::default();
+    let distinct: Vec<&Arc<str>> = entries
+        .iter()
+        .map(|e| &e.summary)
+        .filter(|s| seen.insert(s.as_ptr().addr()))
+        .collect();
+    distinct
+        .into_par_iter()
+        .map(|s| (s.as_ptr().addr(), (s.clone(), Arc::from(without_markup(s)))))
+        .collect()
 }
 
 /// Positions in `entries` of each association's entries, in order, by key.
@@ -41,15 +68,17 @@ pub fn positions(entries: &[Entry]) -> HashMap<String, Vec<usize>> {
 }
 
 impl Index {
-    /// The index of a report's entries, given their [`positions`], and of its associations
-    /// and people.
+    /// The index of a report's entries, given their [`positions`] and
+    /// [`plain_summaries`], and of its associations and people.
     pub fn new(
         positions: HashMap<String, Vec<usize>>,
+        plain: ByAddress<(Arc<str>, Arc<str>)>,
         associations: &[AssociationTotals],
         people: &[PersonTotals],
     ) -> Index {
         Index {
             entries: positions,
+            plain,
             associations: associations
                 .iter()
                 .enumerate()
@@ -76,6 +105,14 @@ impl Index {
     /// Position of person `key` among the report's people.
     pub fn person(&self, key: &str) -> Option<usize> {
         self.people.get(key).copied()
+    }
+
+    /// The text of `summary` without markup, if it is one of the indexed entries' own.
+    pub fn plain(&self, summary: &Arc<str>) -> Option<&str> {
+        self.plain
+            .get(&summary.as_ptr().addr())
+            .filter(|(own, _)| Arc::ptr_eq(own, summary))
+            .map(|(_, plain)| &**plain)
     }
 }
 
@@ -133,6 +170,40 @@ mod tests {
         };
         let about = About::new(&period, day(2), Collective::default());
         build_report(entries, rules, &settings, None, Vec::new(), about)
+    }
+
+    #[test]
+    fn each_summary_is_made_plain_once_and_read_back_only_for_its_own_entries() {
+        let shared: std::sync::Arc<str> = "Sauvegardes #amis avec @alice (#paid)".into();
+        let entries: Vec<Entry> = (0..12)
+            .map(|at| Entry {
+                summary: if at % 3 == 0 {
+                    format!("Mise à jour #radio n°{at}").into()
+                } else {
+                    shared.clone()
+                },
+                ..entry(at, Some("amis"), &["alice"])
+            })
+            .collect();
+        let r = report(entries, &Rules::default());
+        for e in &r.entries {
+            let plain = r.plain_summary(e);
+            assert!(
+                matches!(plain, std::borrow::Cow::Borrowed(_)),
+                "{}",
+                e.summary
+            );
+            assert_eq!(plain, crate::classify::without_markup(&e.summary));
+        }
+        assert_eq!(r.index.plain.len(), 5, "one per distinct summary");
+        // Equal text that is not the entries' own is made plain on the spot.
+        let stranger = Entry {
+            summary: shared.to_string().into(),
+            ..entry(0, Some("amis"), &[])
+        };
+        let plain = r.plain_summary(&stranger);
+        assert!(matches!(plain, std::borrow::Cow::Owned(_)));
+        assert_eq!(plain, "Sauvegardes avec");
     }
 
     #[test]

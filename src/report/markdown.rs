@@ -16,7 +16,6 @@ use std::io::{self, Write};
 use super::by_address::ByAddress;
 use super::i18n::Text;
 use super::{AssociationTotals, Report, Totals};
-use crate::classify::without_markup;
 use crate::model::{Entry, Kind, Note, Review};
 
 /// Writes `summary.md`.
@@ -432,7 +431,7 @@ fn write_association_entries(
         line.push_str(" | ");
         let what = plain.entry(e.summary.as_ptr()).or_insert_with(|| {
             let mut what = String::new();
-            push_escaped(&mut what, &without_markup(&e.summary));
+            push_escaped(&mut what, &r.plain_summary(e));
             what
         });
         line.push_str(what);

@@ -344,7 +344,12 @@ pub fn build_report(
         .map(|r| (r.key.clone(), r.name.clone()))
         .collect();
     idle.sort_by_cached_key(|(key, name)| (crate::classify::normalise(name), key.clone()));
-    let index = Index::new(positions, &associations, &people);
+    let index = Index::new(
+        positions,
+        index::plain_summaries(&entries),
+        &associations,
+        &people,
+    );
     Report {
         period: s.period,
         lang: s.lang,
@@ -455,6 +460,17 @@ impl Report {
             .association(key)
             .and_then(|at| self.associations.get(at))
             .map_or(key, |a| a.name.as_str())
+    }
+
+    /// The entry's summary without its tags and mentions ([`without_markup`]), made once
+    /// per event with the report.
+    ///
+    /// [`without_markup`]: crate::classify::without_markup
+    pub fn plain_summary<'a>(&'a self, e: &'a Entry) -> std::borrow::Cow<'a, str> {
+        match self.index.plain(&e.summary) {
+            Some(plain) => std::borrow::Cow::Borrowed(plain),
+            None => std::borrow::Cow::Owned(crate::classify::without_markup(&e.summary)),
+        }
     }
 
     /// Entries that need a human.

@@ -18,7 +18,6 @@ use super::i18n::Text;
 use super::odf::{Book, Copies, Figure, Look};
 use super::zip::ZipError;
 use super::{AssociationTotals, Report, Totals, Valuation};
-use crate::classify::without_markup;
 use crate::model::{Entry, Kind, Note};
 
 /// What can go wrong while writing a spreadsheet.
@@ -125,7 +124,7 @@ fn write_details<'a>(
         x.once(&mut tails, component, |x| {
             x.text(t.kind(e.kind));
             let who: Vec<&str> = e.people.iter().map(|p| r.person_name(p)).collect();
-            x.text(&who.join(", ")).text(&without_markup(&e.summary));
+            x.text(&who.join(", ")).text(&r.plain_summary(e));
             if with_association {
                 let name = match &e.association {
                     Some(key) => r.association_name(key),
