@@ -40,11 +40,29 @@ impl Zone {
     /// Offset from UTC, in seconds, in force at the UTC instant `utc`.
     pub fn offset_at(&self, utc: NaiveDateTime) -> i32 {
         match self {
-            Zone::Utc => 0,
-            Zone::Iana(tz) => super::offsets::offset_at(*tz, utc),
-            Zone::Fixed(off) => off.local_minus_utc(),
-            Zone::Custom(zone) => zone.offset_at(utc),
+            Zone::Iana(tz) => super::offsets::offset_at(*tz, utc.and_utc().timestamp()),
+            _ => self.offset_at_unix(utc.and_utc().timestamp(), || utc),
         }
+    }
+
+    /// The same at the Unix time `t`; `utc` gives that instant as a date and time, which
+    /// only a VTIMEZONE's rules need.
+    fn offset_at_unix(&self, t: i64, utc: impl FnOnce() -> NaiveDateTime) -> i32 {
+        match self {
+            Zone::Utc => 0,
+            Zone::Iana(tz) => super::offsets::offset_at(*tz, t),
+            Zone::Fixed(off) => off.local_minus_utc(),
+            Zone::Custom(zone) => zone.offset_at(utc()),
+        }
+    }
+
+    /// [`Zone::offset_at_unix`] for a Unix time alone.
+    fn offset_at_seconds(&self, t: i64) -> i32 {
+        self.offset_at_unix(t, || {
+            DateTime::from_timestamp(t, 0)
+                .unwrap_or_default()
+                .naive_utc()
+        })
     }
 
     /// The instant of the local wall-clock time `local` in this zone.
@@ -62,35 +80,41 @@ impl Zone {
     }
 
     fn resolve_local(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        // In Unix seconds: the wall clock read as if it were UTC.
+        const DAY: i64 = 86_400;
+        let wall = local.and_utc();
+        let seconds = wall.timestamp();
         // Offsets on either side of any transition near `local` (transitions are never
         // closer than a day apart in practice).
-        let day = TimeDelta::days(1);
-        let before = self.offset_at(local - day);
-        let after = self.offset_at(local + day);
-        if before == after {
+        let before = self.offset_at_seconds(seconds - DAY);
+        let after = self.offset_at_seconds(seconds + DAY);
+        let utc = if before == after {
             // The one candidate is the answer whether or not it checks out (see below).
-            return (local - TimeDelta::seconds(before.into())).and_utc();
-        }
-        let mut best: Option<NaiveDateTime> = None;
-        for off in [before, after] {
-            let utc = local - TimeDelta::seconds(off.into());
-            if self.offset_at(utc) == off && best.is_none_or(|b| utc < b) {
-                best = Some(utc);
+            seconds - i64::from(before)
+        } else {
+            let mut best: Option<i64> = None;
+            for off in [before, after] {
+                let utc = seconds - i64::from(off);
+                if self.offset_at_seconds(utc) == off && best.is_none_or(|b| utc < b) {
+                    best = Some(utc);
+                }
             }
-        }
-        best.unwrap_or(local - TimeDelta::seconds(before.into()))
-            .and_utc()
+            best.unwrap_or(seconds - i64::from(before))
+        };
+        // Out of chrono's range only for years far beyond iCalendar's four digits.
+        DateTime::from_timestamp(utc, wall.timestamp_subsec_nanos()).unwrap_or(wall)
     }
 
     /// The local wall-clock time of `utc` in this zone.
     pub fn to_local(&self, utc: DateTime<Utc>) -> NaiveDateTime {
         let naive = utc.naive_utc();
-        naive + TimeDelta::seconds(self.offset_at(naive).into())
+        let offset = self.offset_at_unix(utc.timestamp(), || naive);
+        naive + TimeDelta::seconds(offset.into())
     }
 
     /// The instant with its offset in this zone, for display.
     pub fn fixed(&self, utc: DateTime<Utc>) -> DateTime<FixedOffset> {
-        let off = FixedOffset::east_opt(self.offset_at(utc.naive_utc()))
+        let off = FixedOffset::east_opt(self.offset_at_unix(utc.timestamp(), || utc.naive_utc()))
             .unwrap_or(FixedOffset::east_opt(0).expect("zero is a valid offset"));
         utc.with_timezone(&off)
     }
