@@ -140,7 +140,7 @@ fn expand_store(
         "{} object(s) of the store may overlap the period, read in {took:?}",
         done.len()
     );
-    done.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    done.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut all = (Vec::new(), Vec::new());
     ical::recur::append_parts(
         done.into_iter().map(|(_, r)| r).collect(),
