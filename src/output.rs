@@ -20,7 +20,8 @@
 //! renamed over the old one, so a file is always whole, old or new. The manifest is written
 //! the same way, and lists a file before it is put in place. A lock file
 //! (`.caltally.lock`) lets two writers of one folder take turns: both succeed and the last
-//! one wins.
+//! one wins. A report that is not committed removes its temporary files, and a folder it
+//! made goes too (lock file first, while held) if nothing else came into it.
 //!
 //! **index**: `index.md` in the parent of the report folders lists them ([`write_index`]):
 //! only the folders that hold a manifest, rebuilt under the parent's lock and put in place
@@ -110,9 +111,12 @@ pub fn write_report(
 /// temporary name as soon as it is given (from any thread) and synced by threads of
 /// their own meanwhile; [`Pending::commit`] lists them in the manifest and puts them in
 /// place. Dropped without a commit, it removes its temporary files and the folder is as
-/// it was.
+/// it was: a folder it made goes too, with its lock file, if nothing else came into it.
 pub struct Pending {
     dir: PathBuf,
+    /// The folders `begin` made (the report folder and any missing parent), deepest first;
+    /// emptied once the manifest is in place.
+    made: Vec<PathBuf>,
     /// The folder's lock, held as long as this lives.
     _lock: fs::File,
     owned: BTreeSet<String>,
@@ -131,6 +135,11 @@ impl Pending {
     /// not write into, waits for its lock, removes temporary files a crash left.
     pub fn begin(dir: &Path) -> Result<Pending, OutputError> {
         check_owned(dir)?;
+        let made: Vec<PathBuf> = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && fs::symlink_metadata(d).is_err())
+            .map(Path::to_path_buf)
+            .collect();
         fs::create_dir_all(dir).map_err(at(dir))?;
         let lock = take_lock(dir)?;
         remove_temporaries(dir)?;
@@ -159,6 +168,7 @@ impl Pending {
             .collect();
         Ok(Pending {
             dir: dir.to_path_buf(),
+            made,
             _lock: lock,
             owned,
             temps: Mutex::new(Vec::new()),
@@ -206,6 +216,8 @@ impl Pending {
             return Err(e);
         }
         let path = dir.join(MANIFEST);
+        // From here on the folder holds a report: it stays, whatever happens next.
+        self.made.clear();
         fs::rename(&manifest, &path).map_err(at(&path))?;
         let temps = std::mem::take(&mut *self.temps.lock().unwrap_or_else(|e| e.into_inner()));
         for (name, temp) in &temps {
@@ -261,6 +273,18 @@ impl Drop for Pending {
             .drain(..)
         {
             let _ = fs::remove_file(temp);
+        }
+        if self.made.is_empty() {
+            return;
+        }
+        // Made for this report, which wrote nothing: the lock file goes while it is held
+        // (a writer waiting for it then sees it gone and takes a new one), then each folder
+        // made, as long as it is empty.
+        let _ = fs::remove_file(self.dir.join(LOCK));
+        for folder in &self.made {
+            if fs::remove_dir(folder).is_err() {
+                break;
+            }
         }
     }
 }
@@ -371,16 +395,36 @@ fn is_plain_name(name: &str) -> bool {
 }
 
 /// Waits for the lock of the folder `dir`; it is held until the file is dropped.
+/// Takes the lock of `dir`, waiting for it. A writer that gives up a folder it made
+/// removes the lock file (and the folder) before letting go: a lock taken on a file that is
+/// no longer the folder's is let go, and the folder's lock taken again.
 fn take_lock(dir: &Path) -> Result<fs::File, OutputError> {
+    use std::os::unix::fs::MetadataExt;
     let path = dir.join(LOCK);
-    let lock = fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(at(&path))?;
-    lock.lock().map_err(at(&path))?;
-    Ok(lock)
+    loop {
+        let lock = match fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+        {
+            Ok(lock) => lock,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // The folder went with the lock file: made again, as the writer asked.
+                fs::create_dir_all(dir).map_err(at(dir))?;
+                continue;
+            }
+            Err(e) => return Err(at(&path)(e)),
+        };
+        lock.lock().map_err(at(&path))?;
+        let held = lock.metadata().map_err(at(&path))?;
+        match fs::metadata(&path) {
+            Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => return Ok(lock),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(at(&path)(e)),
+        }
+    }
 }
 
 fn manifest_text(owned: &BTreeSet<String>) -> String {

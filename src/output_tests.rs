@@ -73,6 +73,67 @@ fn files_given_but_not_committed_leave_the_folder_as_it_was() {
     );
 }
 
+#[test]
+fn a_folder_made_for_a_report_that_is_not_committed_goes_with_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("reports").join("2026-11");
+    {
+        let pending = Pending::begin(&out).expect("begun");
+        pending.add("a.md", b"1").expect("given");
+        assert!(out.join(LOCK).is_file());
+        // Dropped: a render that failed.
+    }
+    assert!(
+        !dir.path().join("reports").exists(),
+        "both folders made are gone"
+    );
+    // Something else put in the folder meanwhile keeps it, and what holds it.
+    {
+        let pending = Pending::begin(&out).expect("begun");
+        fs::write(out.join("notes.txt"), "mine").expect("written");
+        drop(pending);
+    }
+    assert_eq!(names(&out), ["notes.txt"]);
+    assert_eq!(
+        fs::read_to_string(out.join("notes.txt")).expect("read"),
+        "mine"
+    );
+    // Committed: the folder stays, with its lock.
+    let fresh = dir.path().join("2026-12");
+    let pending = Pending::begin(&fresh).expect("begun");
+    pending.add("a.md", b"1").expect("given");
+    pending.commit(&|_| true).expect("committed");
+    assert_eq!(names(&fresh), [MANIFEST, LOCK, "a.md"]);
+}
+
+#[test]
+fn a_writer_waiting_for_a_folder_that_goes_makes_it_again_and_writes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("2026-11");
+    let first = Pending::begin(&out).expect("begun");
+    let (started, waiting) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        let second = s.spawn(|| {
+            started.send(()).expect("told");
+            let pending = Pending::begin(&out).expect("begun after the first gave up");
+            pending.add("b.md", b"2").expect("given");
+            pending.commit(&|_| true).expect("committed")
+        });
+        waiting.recv().expect("started");
+        // Time for the second writer to wait on the lock; the test holds either way.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        drop(first);
+        assert_eq!(second.join().expect("the second writer ends"), ["b.md"]);
+    });
+    assert_eq!(names(&out), [MANIFEST, LOCK, "b.md"]);
+    // Its lock is the folder's own: a third writer waits for it as it should.
+    let held = fs::File::open(out.join(LOCK)).expect("lock file");
+    assert!(
+        held.try_lock().is_ok(),
+        "nobody holds the lock once all are done"
+    );
+}
+
 fn files(list: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
     list.iter()
         .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
