@@ -2,6 +2,7 @@
 //! The `caltally` binary: parses the command line, runs the command, prints the error
 //! chain and maps it to the documented exit code.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -26,7 +27,9 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             let message = format!("{err:#}");
-            eprintln!(
+            // A closed stderr is no reason to panic: the exit code still tells.
+            let _ = writeln!(
+                std::io::stderr(),
                 "caltally: error: {}",
                 caltally::terminal::sanitize(&message)
             );

@@ -252,3 +252,44 @@ fn help_documents_exit_codes_and_examples() {
             .stdout(predicate::str::contains("Example"));
     }
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A thousand untagged events: far more findings than a pipe holds.
+    let mut cal = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+    for i in 0..1000 {
+        cal.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:u{i}\r\nDTSTART:20261005T{:02}0000Z\r\nDTEND:20261005T{:02}3000Z\r\nSUMMARY:Work with no tag number {i}\r\nEND:VEVENT\r\n",
+            i % 20,
+            i % 20
+        ));
+    }
+    cal.push_str("END:VCALENDAR\r\n");
+    std::fs::write(dir.path().join("cal.ics"), cal).expect("write");
+    let command = caltally(dir.path());
+    let mut child = std::process::Command::new(command.get_program())
+        .args(["check", "--source", "cal.ics", "--month", "2026-10"])
+        .current_dir(dir.path())
+        .env_remove("CALTALLY_CONFIG")
+        .env("XDG_CONFIG_HOME", dir.path().join("xdg"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("started");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("a first line");
+    // The reader goes, as `| head -1` does.
+    let output = child.wait_with_output().expect("ended");
+    assert!(!first.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(
+        !stderr.contains("Broken pipe") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}

@@ -29,7 +29,7 @@ pub fn calendars(config: &Config) -> Result<u8> {
         .filter(|s| s.caldav.is_some())
         .collect();
     if sources.is_empty() && remote_sources(config).is_empty() && !config.sources.is_empty() {
-        eprintln!("caltally: {NOTHING_TO_SYNC}");
+        tell!("caltally: {NOTHING_TO_SYNC}");
         return Ok(0);
     }
     if sources.is_empty() {
@@ -41,7 +41,7 @@ pub fn calendars(config: &Config) -> Result<u8> {
         let run = || -> Result<()> {
             let (client, username) = client_for(config, source)?;
             let (list, _) = discovery::find_calendars(&client, key, &username)?;
-            println!("{}", input::redact(key));
+            say!("{}", input::redact(key));
             for c in list {
                 let ms = propfind(
                     &client,
@@ -60,13 +60,13 @@ pub fn calendars(config: &Config) -> Result<u8> {
                     crate::terminal::sanitize(&c.name),
                     crate::terminal::sanitize(&c.url),
                 );
-                println!("  {name}\t{url}\t{owner}{ro}\t{objects} objects");
+                say!("  {name}\t{url}\t{owner}{ro}\t{objects} objects");
             }
             Ok(())
         };
         if let Err(e) = run() {
             let message = format!("{}: {e:#}", input::redact(key));
-            eprintln!("caltally: error: {}", crate::terminal::sanitize(&message));
+            tell!("caltally: error: {}", crate::terminal::sanitize(&message));
             failed = true;
         }
     }

@@ -278,11 +278,11 @@ pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -
             return Err(anyhow::anyhow!("{} is not closed", month.label()));
         }
         if !quiet {
-            println!("caltally: {} reopened", month.label());
+            say!("caltally: {} reopened", month.label());
         }
         let mailed = store.mailed_associations(&month.label())?;
         if mailed > 0 {
-            eprintln!(
+            tell!(
                 "caltally: warning: {} association(s) already had the {} report by mail; once the month is \
                  closed again, `caltally send --month {} --amendments` tells them what changed",
                 mailed,
@@ -321,7 +321,7 @@ pub(super) fn close(args: &CloseArgs, config: &Config, env: &Env, quiet: bool) -
     if quiet {
         return Ok(0);
     }
-    println!(
+    say!(
         "caltally: {} closed ({} entries, {} h)",
         month.label(),
         report.entries.len(),

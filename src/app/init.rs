@@ -37,7 +37,7 @@ pub(super) fn init(cli: &Cli, args: &InitArgs) -> Result<u8> {
     };
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     if !cli.quiet {
-        println!(
+        say!(
             "wrote {}; edit it, then run: caltally --config {} report --month {}",
             path.display(),
             path.display(),

@@ -16,6 +16,24 @@ use crate::config::{self, AllDayPolicy, Config, ConfigError, SecretError};
 use crate::ical::{Expansion, tz::Zone};
 use crate::model::{Occurrence, Period, PeriodError, Problem};
 
+/// Prints a line on stdout, like `println!`, except that stdout being gone (`caltally … |
+/// head`, a closed terminal) drops the line instead of panicking: a command that is
+/// sending mail or writing files must not stop half-way because nobody reads its messages.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Prints a line on stderr, like `eprintln!`, with the same care as [`say!`].
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod attachments;
 mod calendars;
 mod closing;
@@ -414,7 +432,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
         // Console messages are English; the files follow `lang`.
         let t = Lang::En.text();
         let entries = report.entries.len();
-        println!(
+        say!(
             "caltally: {} {} → {} ({} files, {entries} {}, {} h)",
             t.report_title,
             t.period(&period),
@@ -427,7 +445,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
             // Like `timew summary`: the totals at a glance, for a person at a terminal.
             let mut table = Vec::new();
             report::text::write_totals_table(&mut table, &report)?;
-            print!("\n{}\n", String::from_utf8_lossy(&table));
+            say!("\n{}", String::from_utf8_lossy(&table));
         }
         let review = report.review().count();
         if review > 0 {
@@ -436,7 +454,7 @@ fn report(cli: &Cli, args: &ReportArgs, config: &Config, env: &Env) -> Result<u8
             } else {
                 "entries need"
             };
-            println!(
+            say!(
                 "caltally: {review} {noun} review: {}",
                 check_command(&period, &args.selection)
             );
@@ -457,7 +475,7 @@ pub(super) fn write_index(base: &Path, lang: Lang) -> Result<()> {
         text
     };
     if !crate::output::write_index(base, &render)? {
-        eprintln!(
+        tell!(
             "caltally: warning: {} was not written by caltally, so it was left as it is; \
              move it away to get the list of reports there",
             base.join("index.md").display()
@@ -486,19 +504,20 @@ fn check(args: &CheckArgs, config: &Config, env: &Env) -> Result<u8> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match args.format {
-        CheckFormat::Text => {
-            crate::check::write_text(&mut out, &findings, &g.rules, lang, &period)?;
-        }
+    let written = match args.format {
+        CheckFormat::Text => crate::check::write_text(&mut out, &findings, &g.rules, lang, &period),
         CheckFormat::Md => {
-            crate::check::write_markdown(&mut out, &findings, &g.rules, lang, &period)?;
+            crate::check::write_markdown(&mut out, &findings, &g.rules, lang, &period)
         }
-        CheckFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &findings)?;
-            writeln!(out)?;
-        }
+        CheckFormat::Json => serde_json::to_writer_pretty(&mut out, &findings)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out)),
+    };
+    match written.and_then(|()| out.flush()) {
+        // `caltally check | head`: the reader has what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.context("cannot write to stdout")?,
     }
-    out.flush()?;
     Ok(u8::from(args.strict && !findings.is_empty()))
 }
 
@@ -558,7 +577,7 @@ pub fn init_logging(verbose: u8, quiet: bool) {
         }
         fn log(&self, r: &log::Record<'_>) {
             if self.enabled(r.metadata()) && r.target().starts_with("caltally") {
-                eprintln!(
+                tell!(
                     "caltally: {}: {}",
                     r.level().as_str().to_lowercase(),
                     crate::terminal::sanitize(&r.args().to_string())

@@ -40,7 +40,7 @@ pub(super) fn run(args: &RunArgs, config: &Config, env: &Env) -> Result<u8> {
             Ok(0) => {}
             Ok(_) => synced = false,
             Err(e) => {
-                eprintln!("caltally: error: sync: {e:#}");
+                tell!("caltally: error: sync: {e:#}");
                 synced = false;
             }
         }
@@ -55,7 +55,7 @@ pub(super) fn run(args: &RunArgs, config: &Config, env: &Env) -> Result<u8> {
         match refresh(config, env, &month) {
             Ok(lines) => warnings.extend(lines),
             Err(e) => {
-                eprintln!("caltally: error: reports of {}: {e:#}", month.label());
+                tell!("caltally: error: reports of {}: {e:#}", month.label());
                 failed = true;
             }
         }
@@ -85,12 +85,12 @@ pub(super) fn run(args: &RunArgs, config: &Config, env: &Env) -> Result<u8> {
                 Ok(0) => {}
                 Ok(_) => failed = true,
                 Err(e) => {
-                    eprintln!("caltally: error: send {}: {e:#}", previous.label());
+                    tell!("caltally: error: send {}: {e:#}", previous.label());
                     failed = true;
                 }
             }
         } else {
-            eprintln!(
+            tell!(
                 "caltally: {} not sent because the sync failed; the next run tries again",
                 previous.label()
             );
@@ -114,7 +114,7 @@ fn remind_due(config: &Config, env: &Env, today: chrono::NaiveDate, synced: bool
         return true;
     };
     if !synced {
-        eprintln!(
+        tell!(
             "caltally: no reminders for {} because the sync failed; the next run tries again",
             month.label()
         );
@@ -131,7 +131,7 @@ fn remind_due(config: &Config, env: &Env, today: chrono::NaiveDate, synced: bool
         Ok(0) => true,
         Ok(_) => false,
         Err(e) => {
-            eprintln!("caltally: error: reminders for {}: {e:#}", month.label());
+            tell!("caltally: error: reminders for {}: {e:#}", month.label());
             false
         }
     }
@@ -156,7 +156,7 @@ fn publish_closed(
         return true;
     }
     if !synced {
-        eprintln!(
+        tell!(
             "caltally: {} not published because the sync failed; the next run tries again",
             month.label()
         );
@@ -173,7 +173,7 @@ fn publish_closed(
         Ok(0) => true,
         Ok(_) => false,
         Err(e) => {
-            eprintln!("caltally: error: publish {}: {e:#}", month.label());
+            tell!("caltally: error: publish {}: {e:#}", month.label());
             false
         }
     }

@@ -148,7 +148,7 @@ pub(super) fn publish_month(
         )?
         else {
             if !mode.quiet {
-                println!(
+                say!(
                     "caltally: {label}: {key} had no entries when {label} was closed: nothing to publish"
                 );
             }
@@ -164,13 +164,13 @@ pub(super) fn publish_month(
         match push_publication(config, key, stem, remote.clone(), &p) {
             Ok(outcome) => {
                 for note in &outcome.notes {
-                    eprintln!("caltally: warning: {label}: {key}: {note}");
+                    tell!("caltally: warning: {label}: {key}: {note}");
                 }
                 if mode.quiet {
                     continue;
                 }
                 match &outcome.committed {
-                    Some(message) => println!(
+                    Some(message) => say!(
                         "caltally: {label}: {key}: \"{message}\" pushed to {remote} ({}){}",
                         settings.branch,
                         if outcome.retried {
@@ -179,19 +179,19 @@ pub(super) fn publish_month(
                             ""
                         }
                     ),
-                    None => println!(
-                        "caltally: {label}: {key}: {remote} is up to date, nothing to commit"
-                    ),
+                    None => {
+                        say!("caltally: {label}: {key}: {remote} is up to date, nothing to commit")
+                    }
                 }
             }
             Err(e) => {
-                eprintln!("caltally: error: {label}: {key}: not published: {e:#}");
+                tell!("caltally: error: {label}: {key}: not published: {e:#}");
                 failed = true;
             }
         }
     }
     if mode.dry_run && !mode.quiet {
-        println!("caltally: {label}: dry run, nothing was written, committed or pushed");
+        say!("caltally: {label}: dry run, nothing was written, committed or pushed");
     }
     Ok(u8::from(failed))
 }
@@ -273,7 +273,7 @@ fn publication(
 }
 
 fn print_dry_run(key: &str, remote: &Remote, branch: &str, p: &Publication) {
-    println!("caltally: {key}: would publish to {remote} ({branch}):");
+    say!("caltally: {key}: would publish to {remote} ({branch}):");
     let in_folder = |name: &str| {
         if p.folder.is_empty() {
             name.to_string()
@@ -282,15 +282,16 @@ fn print_dry_run(key: &str, remote: &Remote, branch: &str, p: &Publication) {
         }
     };
     for (name, bytes) in &p.files {
-        println!("  {} ({} bytes)", in_folder(name), bytes.len());
+        say!("  {} ({} bytes)", in_folder(name), bytes.len());
     }
-    println!(
+    say!(
         "  {} (if caltally wrote it)",
         in_folder(publish::readme::FILE)
     );
-    println!(
+    say!(
         "  commit: \"{}\" (\"{}\" if the month was published before), only if something changed",
-        p.message, p.correction
+        p.message,
+        p.correction
     );
 }
 

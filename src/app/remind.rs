@@ -168,7 +168,7 @@ pub(super) fn remind_locked(
             let path = out_dir.join(file_name(r, &stems));
             write_atomically(&path, &mail::to_eml(&message))?;
             if !quiet {
-                println!("caltally: {label}: reminder for {who} → {}", path.display());
+                say!("caltally: {label}: reminder for {who} → {}", path.display());
             }
             tally.sent += 1;
             continue;
@@ -191,7 +191,7 @@ pub(super) fn remind_locked(
                     )?;
                 }
                 if !quiet {
-                    println!(
+                    say!(
                         "caltally: {label}: reminder sent to {who} ({}): {} event(s) to fix",
                         to.join(", "),
                         r.items.len()
@@ -201,7 +201,7 @@ pub(super) fn remind_locked(
             }
             Err(e) => {
                 let auth = matches!(e, mail::MailError::Auth(_));
-                eprintln!(
+                tell!(
                     "caltally: error: {label}: reminder for {who} not sent to {} through {}: {e}; \
                      {}",
                     to.join(", "),
@@ -269,17 +269,19 @@ fn print_summary(
     out_dir: &std::path::Path,
 ) {
     if plan.is_empty() {
-        println!("caltally: {label}: nothing to fix, no reminder sent");
+        say!("caltally: {label}: nothing to fix, no reminder sent");
     } else if dry_run {
-        println!(
+        say!(
             "caltally: {label}: {} reminder(s) written to {}, nothing sent",
             tally.sent,
             out_dir.display()
         );
     } else {
-        println!(
+        say!(
             "caltally: {label}: {} reminder(s) sent, {} unchanged since the last one, {} failed",
-            tally.sent, tally.unchanged, tally.failed
+            tally.sent,
+            tally.unchanged,
+            tally.failed
         );
     }
 }

@@ -157,7 +157,7 @@ pub(super) fn send_locked(
         }
         if assoc.email.is_empty() {
             if !quiet {
-                println!("caltally: {label}: {key} skipped: no `email` in [associations.{key}]");
+                say!("caltally: {label}: {key} skipped: no `email` in [associations.{key}]");
             }
             continue;
         }
@@ -184,7 +184,7 @@ pub(super) fn send_locked(
         if let Some(row) = log.iter().find(|r| r.state == "sending")
             && args.to.is_none()
         {
-            eprintln!(
+            tell!(
                 "caltally: error: {label}: {key}: the mail to {} was interrupted at {} and may have been delivered; \
                  ask them, then run `caltally send --month {label} --association {key} --resend`",
                 row.recipients,
@@ -219,7 +219,7 @@ pub(super) fn send_locked(
                 tally.skipped += 1;
             } else if !now_key.is_empty() {
                 if !quiet {
-                    println!(
+                    say!(
                         "caltally: {label}: {key} has entries only since the closing; \
                          `caltally send --month {label} --amendments` sends them"
                     );
@@ -227,7 +227,7 @@ pub(super) fn send_locked(
                 tally.skipped += 1;
             } else {
                 if !quiet {
-                    println!("caltally: {label}: {key} skipped: no entries in {label}");
+                    say!("caltally: {label}: {key} skipped: no entries in {label}");
                 }
                 tally.idle += 1;
             }
@@ -355,7 +355,7 @@ pub(super) fn send_locked(
             let path = out_dir.join(format!("{stem}-{label}{suffix}.eml"));
             write_atomically(&path, &mail::to_eml(&message))?;
             if !quiet {
-                println!("caltally: {label}: {name} → {}", path.display());
+                say!("caltally: {label}: {name} → {}", path.display());
             }
             tally.sent += 1;
             continue;
@@ -398,7 +398,7 @@ pub(super) fn send_locked(
                 if let Some((fingerprint, files)) = to_close.take() {
                     store.close_month(&label, env.now.timestamp(), &fingerprint, &files)?;
                     if !quiet {
-                        println!(
+                        say!(
                             "caltally: {label} closed ({} entries, {} h)",
                             report.entries.len(),
                             t.duration(report.totals.total())
@@ -406,7 +406,7 @@ pub(super) fn send_locked(
                     }
                 }
                 if !quiet {
-                    println!(
+                    say!(
                         "caltally: {label}: {} sent to {name} ({})",
                         what.as_str(),
                         to.join(", ")
@@ -418,7 +418,7 @@ pub(super) fn send_locked(
                 if let Some(id) = row_id {
                     store.forget_sending(id)?;
                 }
-                eprintln!(
+                tell!(
                     "caltally: error: {label}: {} refused the SMTP user name or password ({e}); nothing was \
                      sent and no other association was tried: fix `username` and the password (password_env, \
                      password_command or password_file) in [mail], then run `caltally send --month {label}` again",
@@ -428,7 +428,7 @@ pub(super) fn send_locked(
                 break;
             }
             Err(mail::MailError::Unknown(e)) if !trial => {
-                eprintln!(
+                tell!(
                     "caltally: error: {label}: {key}: the session with {} broke off ({e}); the mail to {} \
                      may have been delivered: ask them, then run `caltally send --month {label} --association {key} --resend`",
                     mail_config.smtp,
@@ -440,7 +440,7 @@ pub(super) fn send_locked(
                 if let Some(id) = row_id {
                     store.forget_sending(id)?;
                 }
-                eprintln!(
+                tell!(
                     "caltally: error: {label}: {key}: not sent to {} through {}: {e}{}",
                     to.join(", "),
                     mail_config.smtp,
@@ -464,20 +464,20 @@ pub(super) fn send_locked(
             "caltally: {label} stays open: {why}; it is closed with the first report mail the server accepts"
         );
         if tally.failed > 0 {
-            eprintln!("{line}");
+            tell!("{line}");
         } else {
-            println!("{line}");
+            say!("{line}");
         }
     }
     if !quiet {
         if args.dry_run {
-            println!(
+            say!(
                 "caltally: {label}: {} message(s) written to {}, nothing sent",
                 tally.sent,
                 out_dir.display()
             );
         } else {
-            println!(
+            say!(
                 "caltally: {label}: {} sent, {} already sent or unchanged, {} failed{}",
                 tally.sent,
                 tally.skipped,

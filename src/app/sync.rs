@@ -113,7 +113,7 @@ pub fn sync(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> Result<
     let sources = remote_sources(config);
     if sources.is_empty() && !config.sources.is_empty() {
         if !quiet {
-            eprintln!("caltally: {NOTHING_TO_SYNC}");
+            tell!("caltally: {NOTHING_TO_SYNC}");
         }
         return Ok(0);
     }
@@ -144,7 +144,7 @@ pub fn sync_locked(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> 
             Ok(false) => failures.push(source.key().to_string()),
             Err(e) => {
                 let message = format!("{}: {e:#}", crate::input::redact(source.key()));
-                eprintln!("caltally: error: {}", crate::terminal::sanitize(&message));
+                tell!("caltally: error: {}", crate::terminal::sanitize(&message));
                 failures.push(source.key().to_string());
             }
         }
@@ -157,7 +157,7 @@ pub fn sync_locked(config: &Config, args: &SyncArgs, quiet: bool, env: &Env) -> 
     };
     if show {
         let verb = if args.dry_run { "would sync" } else { "synced" };
-        eprintln!(
+        tell!(
             "caltally: {verb} {} calendar(s){}: {} unchanged, +{} new, ~{} updated, -{} deleted{} ({} requests){}",
             tally.calendars,
             if tally.failed > 0 {
@@ -333,7 +333,7 @@ gone (unshared or deleted), run `caltally sync --full` to confirm, and the store
             tally.calendars += 1;
             tally.unchanged += 1;
             if args.dry_run {
-                println!("{}: unchanged", crate::terminal::sanitize(&cal.name));
+                say!("{}: unchanged", crate::terminal::sanitize(&cal.name));
             }
             continue;
         }
@@ -356,7 +356,7 @@ gone (unshared or deleted), run `caltally sync --full` to confirm, and the store
             }
             Err(e) => {
                 let message = format!("{}: calendar `{}`: {e:#}", input::redact(key), cal.name);
-                eprintln!("caltally: error: {}", crate::terminal::sanitize(&message));
+                tell!("caltally: error: {}", crate::terminal::sanitize(&message));
                 tally.failed += 1;
                 all_ok = false;
             }
@@ -400,7 +400,7 @@ fn is_unauthorized(e: &anyhow::Error) -> bool {
 
 /// `--dry-run`: what a calendar's sync would do.
 fn print_plan(cal: &CalendarInfo, p: &Plan, tally: &mut Tally) {
-    println!(
+    say!(
         "{}: fetch {}, update {}, delete {}{}",
         crate::terminal::sanitize(&cal.name),
         p.fetch.len(),
@@ -554,7 +554,7 @@ fn sync_feed(
     }
     let reply = expect(reply, &[200], "GET", &url, "")?;
     if args.dry_run {
-        println!(
+        say!(
             "{}: fetch 1 feed ({} bytes)",
             input::redact(key),
             reply.body.len()
