@@ -183,7 +183,9 @@ impl Book {
 <office:meta><meta:generator>caltally/{}</meta:generator></office:meta></office:document-meta>",
             env!("CARGO_PKG_VERSION")
         );
-        let mut zip = Archive::default();
+        // The content, the small parts and the headers and directory around them.
+        let room = content.len() + MANIFEST.len() + styles.len() + meta.len() + 1024;
+        let mut zip = Archive::with_capacity(room);
         zip.add("mimetype", MIMETYPE.as_bytes(), Method::Stored)?;
         // The small parts are stored as they are: deflating a few hundred bytes saves less
         // than a compressor's state costs to set up (a quarter of a megabyte, zeroed).
@@ -191,7 +193,12 @@ impl Book {
         zip.add("meta.xml", meta.as_bytes(), Method::Stored)?;
         zip.add("styles.xml", styles.as_bytes(), Method::Stored)?;
         zip.add_deflated("content.xml", &content, self.crc.sum(), self.size)?;
-        zip.finish()
+        let bytes = zip.finish()?;
+        debug_assert!(
+            bytes.len() <= room,
+            "the archive outgrew the room made for it"
+        );
+        Ok(bytes)
     }
 }
 

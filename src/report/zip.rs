@@ -64,6 +64,15 @@ fn u32_of(n: usize, name: &str) -> Result<u32, ZipError> {
 }
 
 impl Archive {
+    /// An empty archive with room for `bytes` bytes, so that adding a large entry does not
+    /// copy what came before it into a larger buffer.
+    pub fn with_capacity(bytes: usize) -> Archive {
+        Archive {
+            bytes: Vec::with_capacity(bytes),
+            entries: Vec::new(),
+        }
+    }
+
     /// Adds an entry named `name` (ASCII) holding `data`.
     pub fn add(&mut self, name: &str, data: &[u8], method: Method) -> Result<(), ZipError> {
         let mut crc = Crc::new();
