@@ -8,7 +8,7 @@
 //! them). Knows nothing of formats. The index describes the report it was built from: it is
 //! part of the model, not of its serialised form.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
@@ -29,24 +29,47 @@ pub struct Index {
     associations: HashMap<String, usize>,
     /// Position of each person, by key.
     people: HashMap<String, usize>,
-    /// Each summary the entries share and its text without markup, by its address. The
-    /// summary is kept, so that its address cannot be given to other text while the index
-    /// lives.
-    plain: ByAddress<(Arc<str>, Arc<str>)>,
+    /// Each summary the entries share, by its address: its text without markup and how
+    /// many entries share it.
+    plain: ByAddress<Plain>,
 }
 
-/// The summaries of `entries` without markup, each made once, in parallel.
-pub fn plain_summaries(entries: &[Entry]) -> ByAddress<(Arc<str>, Arc<str>)> {
+/// What the index knows of one summary the entries share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plain {
+    /// The summary itself, kept so that its address cannot be given to other text while
+    /// the index lives.
+    own: Arc<str>,
+    /// Its text without markup.
+    text: Arc<str>,
+    /// The entries that share it.
+    entries: usize,
+}
+
+/// The summaries of `entries` without markup, each made once, in parallel, and how many
+/// entries share each.
+pub fn plain_summaries(entries: &[Entry]) -> ByAddress<Plain> {
     use rayon::prelude::*;
-    let mut seen: HashSet<usize, BuildHasherDefault<AddressHasher>> = HashSet::default();
-    let distinct: Vec<&Arc<str>> = entries
-        .iter()
-        .map(|e| &e.summary)
-        .filter(|s| seen.insert(s.as_ptr().addr()))
-        .collect();
+    let mut counts: ByAddress<usize> = ByAddress::default();
+    let mut distinct: Vec<&Arc<str>> = Vec::new();
+    for e in entries {
+        let count = counts.entry(e.summary.as_ptr().addr()).or_default();
+        if *count == 0 {
+            distinct.push(&e.summary);
+        }
+        *count += 1;
+    }
     distinct
         .into_par_iter()
-        .map(|s| (s.as_ptr().addr(), (s.clone(), Arc::from(without_markup(s)))))
+        .map(|s| {
+            let at = s.as_ptr().addr();
+            let plain = Plain {
+                own: s.clone(),
+                text: Arc::from(without_markup(s)),
+                entries: counts.get(&at).copied().unwrap_or_default(),
+            };
+            (at, plain)
+        })
         .collect()
 }
 
@@ -72,7 +95,7 @@ impl Index {
     /// [`plain_summaries`], and of its associations and people.
     pub fn new(
         positions: HashMap<String, Vec<usize>>,
-        plain: ByAddress<(Arc<str>, Arc<str>)>,
+        plain: ByAddress<Plain>,
         associations: &[AssociationTotals],
         people: &[PersonTotals],
     ) -> Index {
@@ -107,12 +130,21 @@ impl Index {
         self.people.get(key).copied()
     }
 
-    /// The text of `summary` without markup, if it is one of the indexed entries' own.
-    pub fn plain(&self, summary: &Arc<str>) -> Option<&str> {
+    /// What the index knows of `summary`, if it is one of the indexed entries' own.
+    fn summary(&self, summary: &Arc<str>) -> Option<&Plain> {
         self.plain
             .get(&summary.as_ptr().addr())
-            .filter(|(own, _)| Arc::ptr_eq(own, summary))
-            .map(|(_, plain)| &**plain)
+            .filter(|p| Arc::ptr_eq(&p.own, summary))
+    }
+
+    /// The text of `summary` without markup, if it is one of the indexed entries' own.
+    pub fn plain(&self, summary: &Arc<str>) -> Option<&str> {
+        self.summary(summary).map(|p| &*p.text)
+    }
+
+    /// How many of the indexed entries share `summary` (0 if none does).
+    pub fn sharing(&self, summary: &Arc<str>) -> usize {
+        self.summary(summary).map_or(0, |p| p.entries)
     }
 }
 
@@ -196,6 +228,11 @@ mod tests {
             assert_eq!(plain, crate::classify::without_markup(&e.summary));
         }
         assert_eq!(r.index.plain.len(), 5, "one per distinct summary");
+        for e in &r.entries {
+            let shared = std::sync::Arc::ptr_eq(&e.summary, &shared);
+            assert_eq!(r.event_has_other_entries(e), shared, "{}", e.summary);
+            assert_eq!(r.index.sharing(&e.summary), if shared { 8 } else { 1 });
+        }
         // Equal text that is not the entries' own is made plain on the spot.
         let stranger = Entry {
             summary: shared.to_string().into(),
@@ -204,6 +241,8 @@ mod tests {
         let plain = r.plain_summary(&stranger);
         assert!(matches!(plain, std::borrow::Cow::Owned(_)));
         assert_eq!(plain, "Sauvegardes avec");
+        // Unknown to the index: whatever is made of it may be needed again.
+        assert!(r.event_has_other_entries(&stranger));
     }
 
     #[test]

@@ -473,6 +473,12 @@ impl Report {
         }
     }
 
+    /// False if `e` is the only entry of its event (its summary is shared by no other), so
+    /// that what is made of its event's data is made once and never again.
+    pub fn event_has_other_entries(&self, e: &Entry) -> bool {
+        self.index.sharing(&e.summary) != 1
+    }
+
     /// Entries that need a human.
     pub fn review(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter().filter(|e| e.review.is_some())

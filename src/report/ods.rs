@@ -15,7 +15,7 @@ use std::io::Write;
 use chrono::Timelike;
 
 use super::i18n::Text;
-use super::odf::{Book, Copies, Figure, Look};
+use super::odf::{Book, Copies, Figure, Look, Row};
 use super::zip::ZipError;
 use super::{AssociationTotals, Report, Totals, Valuation};
 use crate::model::{Entry, Kind, Note};
@@ -121,7 +121,7 @@ fn write_details<'a>(
             e.kind,
             e.association.as_ref().map(|a| a.as_ptr()),
         );
-        x.once(&mut tails, component, |x| {
+        let tail = |x: &mut Row<'_>| {
             x.text(t.kind(e.kind));
             let who: Vec<&str> = e.people.iter().map(|p| r.person_name(p)).collect();
             x.text(&who.join(", ")).text(&r.plain_summary(e));
@@ -132,7 +132,13 @@ fn write_details<'a>(
                 };
                 x.text(name);
             }
-        });
+        };
+        // Kept for the event's other entries, if it has any.
+        if r.event_has_other_entries(e) {
+            x.once(&mut tails, component, tail);
+        } else {
+            tail(&mut x);
+        }
         if !e.notes.is_empty() {
             let notes: Vec<String> = e.notes.iter().map(|n| note_text(t, n)).collect();
             x.at(notes_col).text(&notes.join(" ; "));
