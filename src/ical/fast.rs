@@ -24,8 +24,12 @@ pub(super) fn parse_plain(
     text: &str,
     line: usize,
 ) -> Option<(Option<String>, Result<Component, String>)> {
-    let mut lines = Lines::new(text);
-    if !lines.next()?.trim_end_matches('\r').eq("BEGIN:VEVENT") {
+    let mut lines = text::lines(text);
+    if !lines
+        .next()?
+        .trim_end_matches(['\r', '\n'])
+        .eq("BEGIN:VEVENT")
+    {
         return None;
     }
     let mut r = Reading::new(line);
@@ -36,6 +40,7 @@ pub(super) fn parse_plain(
     // What `text::bound_values` counts, at any depth: over a limit, calcard's path cuts.
     let (mut categories, mut rdates, mut exdates, mut rules) = (0, 0, 0, 0);
     for raw in lines.by_ref() {
+        let raw = raw.strip_suffix('\n').unwrap_or(raw);
         let l = raw.strip_suffix('\r').unwrap_or(raw);
         if memchr::memchr(b'\r', l.as_bytes()).is_some() {
             return None;
@@ -226,38 +231,6 @@ impl Prop {
             b"LAST-MODIFIED" => Prop::LastModified,
             _ => Prop::Other,
         }
-    }
-}
-
-/// The lines of a block, cut at each `\n`.
-struct Lines<'t> {
-    text: &'t str,
-    ends: memchr::Memchr<'t>,
-    next: usize,
-}
-
-impl<'t> Lines<'t> {
-    fn new(text: &'t str) -> Self {
-        Lines {
-            text,
-            ends: memchr::memchr_iter(b'\n', text.as_bytes()),
-            next: 0,
-        }
-    }
-}
-
-impl<'t> Iterator for Lines<'t> {
-    type Item = &'t str;
-
-    fn next(&mut self) -> Option<&'t str> {
-        let start = self.next;
-        if start > self.text.len() {
-            return None;
-        }
-        let end = self.ends.next().unwrap_or(self.text.len());
-        self.next = end + 1;
-        // `\n` is ASCII: both ends are character boundaries.
-        Some(&self.text[start..end])
     }
 }
 

@@ -150,7 +150,7 @@ pub fn bound_values(text: &str, limits: &Limits) -> Option<(String, Vec<String>)
 }
 
 /// The lines of `text`, each with its line end (as `split_inclusive('\n')`, by `memchr`).
-fn lines(text: &str) -> impl Iterator<Item = &str> {
+pub(super) fn lines(text: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
     let mut ends = memchr::memchr_iter(b'\n', text.as_bytes());
     std::iter::from_fn(move || {

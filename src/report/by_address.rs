@@ -11,6 +11,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// A map from the address of shared text to what was made of it.
 pub type ByAddress<V> = HashMap<*const u8, V, BuildHasherDefault<AddressHasher>>;
 
+/// The same, keyed by the address as a number, for a map that threads share (a pointer
+/// key would make it neither `Send` nor `Sync`).
+pub type SharedByAddress<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
+
 /// Hashes one address: its bits multiplied by an odd constant, the high half folded onto
 /// the low half so that both the bucket (low bits) and the tag (high bits) vary.
 #[derive(Debug, Default, Clone, Copy)]

@@ -9,16 +9,12 @@
 //! part of the model, not of its serialised form.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
-use super::by_address::AddressHasher;
+use super::by_address::SharedByAddress as ByAddress;
 use super::{AssociationTotals, PersonTotals};
 use crate::classify::without_markup;
 use crate::model::Entry;
-
-/// A map keyed by the address of a shared summary.
-type ByAddress<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
 
 /// Positions and names by key, for a report's entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
