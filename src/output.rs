@@ -394,14 +394,15 @@ fn is_plain_name(name: &str) -> bool {
     !name.is_empty() && !name.starts_with(['.', '#']) && !name.contains(['/', '\\', '\0'])
 }
 
-/// Waits for the lock of the folder `dir`; it is held until the file is dropped.
-/// Takes the lock of `dir`, waiting for it. A writer that gives up a folder it made
-/// removes the lock file (and the folder) before letting go: a lock taken on a file that is
-/// no longer the folder's is let go, and the folder's lock taken again.
+/// Waits for the lock of the folder `dir`; it is held until the file is dropped. A writer
+/// that gives up a folder it made removes the lock file (and the folder) before letting
+/// go: a lock taken on a file that is no longer the folder's is let go, and the folder's
+/// lock taken again (a bounded number of times).
 fn take_lock(dir: &Path) -> Result<fs::File, OutputError> {
     use std::os::unix::fs::MetadataExt;
+    const TRIES: usize = 100;
     let path = dir.join(LOCK);
-    loop {
+    for _ in 0..TRIES {
         let lock = match fs::File::options()
             .create(true)
             .truncate(false)
@@ -425,6 +426,9 @@ fn take_lock(dir: &Path) -> Result<fs::File, OutputError> {
             Err(e) => return Err(at(&path)(e)),
         }
     }
+    Err(at(&path)(io::Error::other(
+        "the lock file kept being removed by other writers; try again",
+    )))
 }
 
 fn manifest_text(owned: &BTreeSet<String>) -> String {
