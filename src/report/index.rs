@@ -8,13 +8,17 @@
 //! them). Knows nothing of formats. The index describes the report it was built from: it is
 //! part of the model, not of its serialised form.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::by_address::SharedByAddress as ByAddress;
 use super::{AssociationTotals, PersonTotals};
 use crate::classify::without_markup;
 use crate::model::Entry;
+
+/// A map by key. Keys come from calendars: foldhash is seeded per process, and far cheaper
+/// per lookup than the standard hasher (a renderer makes several lookups per entry).
+/// Nothing iterates these maps, so their order never reaches a report.
+pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Positions and names by key, for a report's entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,7 +75,7 @@ pub fn plain_summaries(entries: &[Entry]) -> ByAddress<Plain> {
 
 /// Positions in `entries` of each association's entries, in order, by key.
 pub fn positions(entries: &[Entry]) -> HashMap<String, Vec<usize>> {
-    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::default();
     for (at, e) in entries.iter().enumerate() {
         let Some(key) = e.association.as_deref() else {
             continue;
