@@ -19,7 +19,7 @@ use caltally::publish::{
     self, Credentials, GitCopy, GitSettings, Publication, PublishError, Remote,
     readme::{Index, Row},
 };
-use git_http::{Member, TOKEN, USER};
+use git_http::{Member, OCTOBER_COMMIT, OCTOBER_FILES, TOKEN, USER};
 use predicates::prelude::*;
 
 const TOKEN_VAR: &str = "CALTALLY_TEST_GIT_TOKEN";
@@ -36,22 +36,15 @@ fn caltally(dir: &Path, token: &str) -> Command {
 /// A config with the demo calendar of October 2025 as a local file; `amis` publishes over
 /// HTTP to `amis_repo`, `radio` to the bare repository `radio_repo` by path.
 fn setup(d: &Path, amis_repo: &str, radio_repo: &Path) {
-    let ics = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sync/collectif.ics");
-    std::fs::copy(ics, d.join("collectif.ics")).expect("calendar");
-    std::fs::write(
-        d.join("caltally.toml"),
-        format!(
-            "timezone = \"Europe/Brussels\"\nlang = \"fr\"\nstore = \"state/caltally.db\"\n\
-             [[source]]\nics = \"collectif.ics\"\n\
-             [associations.amis]\nname = \"Les Amis\"\nrepo = \"{amis_repo}\"\n\
-             [associations.radio]\nrepo = \"{}\"\n\
-             [associations.ecole]\n[associations.collectif]\n\
-             [publish]\nusername = \"{USER}\"\npassword_env = \"{TOKEN_VAR}\"\n\
-             author = \"Le collectif <help@collectif.example>\"\n",
-            radio_repo.display()
+    git_http::demo_config(
+        d,
+        amis_repo,
+        radio_repo,
+        &format!(
+            "username = \"{USER}\"\npassword_env = \"{TOKEN_VAR}\"\n\
+             author = \"Le collectif <help@collectif.example>\"\n"
         ),
-    )
-    .expect("config");
+    );
 }
 
 fn amend_calendar(d: &Path) {
@@ -127,18 +120,8 @@ fn publish_to_a_git_server_then_nothing_then_a_correction() {
             "amis: \"Rapport d'heures — octobre 2025\" pushed",
         ));
     amis.pull();
-    assert_eq!(
-        amis.files(),
-        [
-            "heures/2025/2025-10.csv",
-            "heures/2025/2025-10.md",
-            "heures/2025/README.md"
-        ]
-    );
-    assert_eq!(
-        amis.log(),
-        ["Rapport d'heures — octobre 2025 (Le collectif)"]
-    );
+    assert_eq!(amis.files(), OCTOBER_FILES);
+    assert_eq!(amis.log(), [OCTOBER_COMMIT]);
     let page = amis.read("heures/2025/2025-10.md");
     assert!(
         page.starts_with("# Les Amis — Rapport d'heures octobre 2025"),
@@ -166,14 +149,7 @@ fn publish_to_a_git_server_then_nothing_then_a_correction() {
 
     let radio_clone = Member::clone(&radio.display().to_string());
     radio_clone.pull();
-    assert_eq!(
-        radio_clone.files(),
-        [
-            "heures/2025/2025-10.csv",
-            "heures/2025/2025-10.md",
-            "heures/2025/README.md"
-        ]
-    );
+    assert_eq!(radio_clone.files(), OCTOBER_FILES);
 
     // Again: nothing changed, nothing committed.
     caltally(d, TOKEN)

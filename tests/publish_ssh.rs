@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use git_http::Member;
+use git_http::{Member, OCTOBER_COMMIT, OCTOBER_FILES};
 use predicates::prelude::*;
 
 /// caltally in `dir`, with `GIT_SSH_COMMAND` as given (`None`: unset, caltally's own).
@@ -33,29 +33,38 @@ fn caltally(dir: &Path, ssh_command: Option<&str>) -> Command {
     cmd
 }
 
-/// A config with the demo calendar of October 2025, closed: `amis` publishes to
-/// `amis_repo` over SSH, `radio` to the bare repository `radio_repo` by path.
-fn closed_month(d: &Path, amis_repo: &str, radio_repo: &Path) {
-    let ics = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sync/collectif.ics");
-    std::fs::copy(ics, d.join("collectif.ics")).expect("calendar");
-    git_http::init_bare(radio_repo);
-    std::fs::write(
-        d.join("caltally.toml"),
-        format!(
-            "timezone = \"Europe/Brussels\"\nlang = \"fr\"\nstore = \"state/caltally.db\"\n\
-             [[source]]\nics = \"collectif.ics\"\n\
-             [associations.amis]\nname = \"Les Amis\"\nrepo = \"{amis_repo}\"\n\
-             [associations.radio]\nrepo = \"{}\"\n\
-             [associations.ecole]\n[associations.collectif]\n\
-             [publish]\nauthor = \"Le collectif <help@collectif.example>\"\n",
-            radio_repo.display()
-        ),
-    )
-    .expect("config");
-    caltally(d, None)
+/// A running sshd with an empty repository `amis`, and a folder with the demo calendar of
+/// October 2025, closed, where `amis` publishes to it over SSH and `radio` to a bare
+/// repository by path.
+struct Setup {
+    server: sshd::SshServer,
+    amis_url: String,
+    radio: std::path::PathBuf,
+    dir: tempfile::TempDir,
+}
+
+fn closed_month() -> Setup {
+    let server = sshd::start();
+    let amis_url = server.create_repo("amis");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let radio = dir.path().join("radio.git");
+    git_http::init_bare(&radio);
+    git_http::demo_config(
+        dir.path(),
+        &amis_url,
+        &radio,
+        "author = \"Le collectif <help@collectif.example>\"\n",
+    );
+    caltally(dir.path(), None)
         .args(["close", "--month", "2025-10"])
         .assert()
         .success();
+    Setup {
+        server,
+        amis_url,
+        radio,
+        dir,
+    }
 }
 
 /// The commits of the bare repository at `path` (none if it is empty).
@@ -79,12 +88,10 @@ fn commits(path: &Path) -> Vec<String> {
 
 #[test]
 fn publish_over_ssh_with_the_users_key_then_nothing_new() {
-    let server = sshd::start();
-    let amis_url = server.create_repo("amis");
-    let dir = tempfile::tempdir().expect("tempdir");
+    let Setup {
+        server, radio, dir, ..
+    } = closed_month();
     let d = dir.path();
-    let radio = d.join("radio.git");
-    closed_month(d, &amis_url, &radio);
     let ssh = server.ssh_command(&server.key);
 
     caltally(d, Some(&ssh))
@@ -96,23 +103,14 @@ fn publish_over_ssh_with_the_users_key_then_nothing_new() {
         ));
     let amis = Member::clone(&server.repo_path("amis").display().to_string());
     amis.pull();
-    assert_eq!(
-        amis.files(),
-        [
-            "heures/2025/2025-10.csv",
-            "heures/2025/2025-10.md",
-            "heures/2025/README.md"
-        ]
-    );
-    assert_eq!(
-        amis.log(),
-        ["Rapport d'heures — octobre 2025 (Le collectif)"]
-    );
+    assert_eq!(amis.files(), OCTOBER_FILES);
+    assert_eq!(amis.log(), [OCTOBER_COMMIT]);
     assert!(
         amis.read("heures/2025/2025-10.md")
             .starts_with("# Les Amis — Rapport d'heures octobre 2025"),
         "the association's page"
     );
+    assert_eq!(commits(&radio).len(), 1, "radio, by path, beside it");
     assert!(
         server.log().contains("Accepted publickey"),
         "git went through the server: {}",
@@ -127,16 +125,31 @@ fn publish_over_ssh_with_the_users_key_then_nothing_new() {
     assert_eq!(commits(&server.repo_path("amis")).len(), 1);
 }
 
-#[test]
-fn a_key_the_server_refuses_is_named_and_the_others_are_published() {
-    let server = sshd::start();
-    let amis_url = server.create_repo("amis");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = dir.path();
-    let radio = d.join("radio.git");
-    closed_month(d, &amis_url, &radio);
+/// How a test's ssh is refused.
+enum Refusal {
+    /// A key the server does not accept, with its host key known.
+    OtherKey,
+    /// caltally's own ssh command: batch mode, and the user's known hosts, which cannot
+    /// hold this server's fresh host key. Without batch mode, ssh would ask on a terminal.
+    UnknownHost,
+}
 
-    let out = caltally(d, Some(&server.ssh_command(&server.other_key)))
+/// Publishes through an ssh the server refuses: caltally names the refused SSH key and
+/// says `what_to_check`; amis gets nothing, radio is published all the same.
+fn refused(how: Refusal, what_to_check: &str) {
+    let Setup {
+        server,
+        amis_url,
+        radio,
+        dir,
+    } = closed_month();
+    let d = dir.path();
+    let ssh_command = match how {
+        Refusal::OtherKey => Some(server.ssh_command(&server.other_key)),
+        Refusal::UnknownHost => None,
+    };
+
+    let out = caltally(d, ssh_command.as_deref())
         .args(["publish", "--month", "2025-10"])
         .output()
         .expect("runs");
@@ -148,38 +161,17 @@ fn a_key_the_server_refuses_is_named_and_the_others_are_published() {
         )),
         "{stderr}"
     );
-    assert!(stderr.contains("public key"), "says what to do: {stderr}");
+    assert!(stderr.contains(what_to_check), "says what to do: {stderr}");
     assert!(commits(&server.repo_path("amis")).is_empty());
     assert_eq!(commits(&radio).len(), 1, "radio was published all the same");
 }
 
 #[test]
-fn an_unknown_host_key_is_refused_without_a_prompt() {
-    let server = sshd::start();
-    let amis_url = server.create_repo("amis");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = dir.path();
-    let radio = d.join("radio.git");
-    closed_month(d, &amis_url, &radio);
+fn a_key_the_server_refuses_is_named_and_the_others_are_published() {
+    refused(Refusal::OtherKey, "public key");
+}
 
-    // caltally's own ssh command: batch mode, the user's known hosts, which cannot hold
-    // this server's fresh host key. Without batch mode, ssh would ask on the terminal.
-    let out = caltally(d, None)
-        .args(["publish", "--month", "2025-10"])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains(&format!(
-            "amis: not published: {amis_url} refused the SSH key"
-        )),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("known_hosts"),
-        "says what to check: {stderr}"
-    );
-    assert!(commits(&server.repo_path("amis")).is_empty());
-    assert_eq!(commits(&radio).len(), 1, "radio was published all the same");
+#[test]
+fn an_unknown_host_key_is_refused_without_a_prompt() {
+    refused(Refusal::UnknownHost, "known_hosts");
 }

@@ -3,7 +3,9 @@
 //! Debian's `git http-backend` behind lighttpd with Basic authentication ([`USER`] /
 //! [`TOKEN`]), on a free loopback port in its own temporary directory. Bare repositories
 //! are made with [`GitServer::create_repo`]. [`Member`] is someone else working on a
-//! repository with their own clone.
+//! repository with their own clone. [`demo_config`] writes the demo calendar and a config
+//! that publishes it; [`OCTOBER_FILES`] and [`OCTOBER_COMMIT`] are what its first
+//! publication holds.
 //!
 //! Include it with `#[path = "support/git_http.rs"] mod git_http;`. Needs `lighttpd`
 //! (`.ci/run` installs it) and git's `git-http-backend`.
@@ -15,6 +17,16 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// The files the first publication of October 2025 (the demo calendar) puts in an
+/// association's repository.
+pub const OCTOBER_FILES: [&str; 3] = [
+    "heures/2025/2025-10.csv",
+    "heures/2025/2025-10.md",
+    "heures/2025/README.md",
+];
+/// The subject and author of its one commit, as [`Member::log`] shows it.
+pub const OCTOBER_COMMIT: &str = "Rapport d'heures — octobre 2025 (Le collectif)";
 
 /// The account every test repository accepts.
 pub const USER: &str = "caltally-bot";
@@ -127,6 +139,27 @@ impl Drop for GitServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Writes into `d` the demo calendar of October 2025 (`collectif.ics`) and a config
+/// reading it, where `amis` publishes to `amis_repo` and `radio` to `radio_repo`, with
+/// `publish` as the config's `[publish]` lines.
+pub fn demo_config(d: &Path, amis_repo: &str, radio_repo: &Path, publish: &str) {
+    let ics = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sync/collectif.ics");
+    fs::copy(ics, d.join("collectif.ics")).expect("calendar");
+    fs::write(
+        d.join("caltally.toml"),
+        format!(
+            "timezone = \"Europe/Brussels\"\nlang = \"fr\"\nstore = \"state/caltally.db\"\n\
+             [[source]]\nics = \"collectif.ics\"\n\
+             [associations.amis]\nname = \"Les Amis\"\nrepo = \"{amis_repo}\"\n\
+             [associations.radio]\nrepo = \"{}\"\n\
+             [associations.ecole]\n[associations.collectif]\n\
+             [publish]\n{publish}",
+            radio_repo.display()
+        ),
+    )
+    .expect("config");
 }
 
 /// Makes an empty bare repository at `path` whose default branch is `main`.
