@@ -17,7 +17,8 @@ use crate::model::Entry;
 
 /// A map by key. Keys come from calendars: foldhash is seeded per process, and far cheaper
 /// per lookup than the standard hasher (a renderer makes several lookups per entry).
-/// Nothing iterates these maps, so their order never reaches a report.
+/// Their order never reaches a report: the one map iterated ([`positions`], by the
+/// report's totals) is sorted by key first.
 pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Positions and names by key, for a report's entries.
