@@ -50,7 +50,8 @@ fn new_key(path: &Path) {
         .arg(path));
 }
 
-/// Starts sshd; panics, with its log, if it does not listen within 15 s.
+/// Starts sshd; panics, with its log, if it does not listen within 15 s. A port taken
+/// between its choice and sshd's bind makes sshd exit: another port is tried, 5 in all.
 pub fn start() -> SshServer {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -60,6 +61,29 @@ pub fn start() -> SshServer {
     }
     fs::copy(d.join("key.pub"), d.join("authorized_keys")).expect("authorized_keys");
     let user = run(Command::new("id").arg("-un"));
+    if user == "root" && !Path::new("/run/sshd").exists() {
+        fs::create_dir_all("/run/sshd").expect("/run/sshd");
+    }
+    let (port, child) = (0..5).find_map(|_| listen(d, &user)).unwrap_or_else(|| {
+        panic!(
+            "sshd did not listen on any of 5 ports: {}",
+            fs::read_to_string(d.join("sshd.log")).unwrap_or_default()
+        )
+    });
+    SshServer {
+        port,
+        user,
+        key: d.join("key"),
+        other_key: d.join("other_key"),
+        known_hosts: d.join("known_hosts"),
+        child,
+        dir,
+    }
+}
+
+/// Starts sshd on a free port with the keys in `d`, letting `user` in; `None` if it
+/// exited (its port was taken meanwhile).
+fn listen(d: &Path, user: &str) -> Option<(u16, Child)> {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -74,9 +98,6 @@ pub fn start() -> SshServer {
         pid = d.join("sshd.pid").display(),
     );
     fs::write(d.join("sshd_config"), conf).expect("config");
-    if user == "root" && !Path::new("/run/sshd").exists() {
-        fs::create_dir_all("/run/sshd").expect("/run/sshd");
-    }
     let host_key = fs::read_to_string(d.join("host_key.pub")).expect("host key");
     let host_key: Vec<&str> = host_key.split_whitespace().take(2).collect();
     fs::write(
@@ -85,7 +106,7 @@ pub fn start() -> SshServer {
     )
     .expect("known_hosts");
     // sshd must be started by its absolute path, to re-execute itself per connection.
-    let child = Command::new("/usr/sbin/sshd")
+    let mut child = Command::new("/usr/sbin/sshd")
         .args(["-D", "-e", "-f"])
         .arg(d.join("sshd_config"))
         .stdin(Stdio::null())
@@ -94,23 +115,18 @@ pub fn start() -> SshServer {
         .spawn()
         .expect("sshd starts (apt-get install openssh-server)");
     let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "sshd did not listen: {}",
-            fs::read_to_string(d.join("sshd.log")).unwrap_or_default()
-        );
+    while start.elapsed() < Duration::from_secs(15) {
+        if child.try_wait().expect("sshd's state").is_some() {
+            return None;
+        }
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some((port, child));
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
-    SshServer {
-        port,
-        user,
-        key: d.join("key"),
-        other_key: d.join("other_key"),
-        known_hosts: d.join("known_hosts"),
-        child,
-        dir,
-    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
 }
 
 impl SshServer {
