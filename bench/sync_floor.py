@@ -74,20 +74,18 @@ def main():
     failed = []
 
     def fetch():
-        try:
-            fetch_all()
-        except (OSError, SystemExit) as e:
-            failed.append(e)
-
-    def fetch_all():
         conn = connect()
         while True:
             with lock:
-                if not batches:
+                if not batches or failed:
                     return
                 batch = batches.pop()
-            hrefs = b"".join(b"<d:href>" + h + b"</d:href>" for h in batch)
-            report(conn, MULTIGET_HEAD + hrefs + b"</c:calendar-multiget>")
+            asked = b"".join(b"<d:href>" + h + b"</d:href>" for h in batch)
+            try:
+                report(conn, MULTIGET_HEAD + asked + b"</c:calendar-multiget>")
+            except (OSError, SystemExit) as e:
+                failed.append(e)
+                return
 
     workers = [threading.Thread(target=fetch) for _ in range(a.in_flight)]
     for w in workers:
